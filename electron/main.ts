@@ -1,0 +1,166 @@
+// The Electron main process: window, vault, IPC registration. Thin by design: every behaviour
+// worth testing lives in shared/ and runs without Electron.
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, type WebContents } from 'electron';
+import Store from 'electron-store';
+import { writeFile } from 'node:fs/promises';
+import { platform, userInfo } from 'node:os';
+import { dirname, join, normalize, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { channelNames } from '../shared/contract';
+import { createHost, createSession, type HostDeps } from '../shared/host';
+import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../shared/host/node-deps';
+import { JsonlAuditLog } from '../shared/host/stores';
+import { Redactor } from '../shared/util/redact';
+import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, hardenContents, hardenSession, isTrustedSender, webPreferences } from './security';
+import { createVault } from './vault';
+import type { startEmulator as StartEmulator } from '../emulator/index';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = normalize(join(here, '..', 'renderer'));
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+interface WindowState {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+  maximized: boolean;
+}
+
+async function main() {
+  await app.whenReady();
+  const settings = new Store<Record<string, unknown>>({ name: 'settings' });
+  const vault = await createVault();
+  const deps: HostDeps = {
+    info: { name: APP_NAME, version: APP_VERSION, host: 'electron', platform: platform(), user: userInfo().username },
+    vault,
+    settings: { get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) },
+    audit: new JsonlAuditLog(join(app.getPath('userData'), 'audit.jsonl')),
+    redactor: new Redactor(),
+    dataDir: app.getPath('userData'),
+    async saveFile(suggestedName, content) {
+      const win = BrowserWindow.getFocusedWindow();
+      const opts = { defaultPath: join(app.getPath('downloads'), suggestedName) };
+      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+      if (r.canceled || !r.filePath) return null;
+      await writeFile(r.filePath, content, { mode: 0o600 });
+      return { path: r.filePath };
+    },
+    async openExternal(url) {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
+      const r = await dialog.showMessageBox({ type: 'question', buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1, message: 'Open this link in your browser?', detail: url });
+      if (r.response !== 0) return false;
+      await shell.openExternal(parsed.toString());
+      return true;
+    },
+  };
+
+  // The embedded emulator ships as its own bundle; a build without it simply has no local cluster.
+  const emulatorEntry = join(here, '..', 'emulator', 'index.js');
+  let stopEmulator: (() => Promise<void>) | undefined;
+  try {
+    const mod = (await import(pathToFileURL(emulatorEntry).href)) as { startEmulator: typeof StartEmulator };
+    const emu = await mod.startEmulator({ port: 0, seed: 'demo', quiet: true });
+    stopEmulator = () => emu.close();
+    await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: emu.tenants()[0] ?? 'master' });
+  } catch (e) {
+    console.error(`embedded emulator not started: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  const host = createHost(deps);
+  const sessions = new Map<number, ReturnType<typeof createSession>>();
+  const sessionFor = (wc: WebContents) => {
+    let s = sessions.get(wc.id);
+    if (!s) {
+      s = createSession(deps, `wc-${wc.id}`, (topic, payload) => {
+        if (!wc.isDestroyed()) wc.send(`evt:${topic}`, payload);
+      });
+      sessions.set(wc.id, s);
+      wc.once('destroyed', () => {
+        sessions.get(wc.id)?.close();
+        sessions.delete(wc.id);
+      });
+    }
+    return s;
+  };
+
+  for (const name of channelNames) {
+    ipcMain.handle(`api:${name}`, (event, input: unknown) => {
+      if (!isTrustedSender(event.senderFrame)) {
+        return { ok: false, error: { code: 'forbidden', message: 'Refused: the request did not come from the console page.' } };
+      }
+      return host.call(name, input, sessionFor(event.sender));
+    });
+  }
+
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    if (url.origin !== APP_ORIGIN) return new Response('Not found', { status: 404 });
+    const file = normalize(join(rendererDir, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));
+    if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+    headers.set('x-content-type-options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+
+  hardenSession(session.defaultSession);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+
+  const saved = deps.settings.get<WindowState>('windowState', { width: 1280, height: 820, maximized: false });
+  const win = new BrowserWindow({
+    ...saved,
+    minWidth: 900,
+    minHeight: 560,
+    show: false,
+    title: APP_NAME,
+    backgroundColor: '#14171c',
+    webPreferences: webPreferences(join(here, '..', 'preload', 'preload.cjs')),
+  });
+  if (saved.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  win.on('close', () => deps.settings.set('windowState', { ...win.getNormalBounds(), maximized: win.isMaximized() }));
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  const lock = () => {
+    vault.lock();
+    deps.redactor.clear();
+    win.webContents.send('evt:app.notice', { level: 'info', message: 'Locked: tokens dropped from memory. Unlock from the menu to use them again.' });
+  };
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      {
+        label: 'File',
+        submenu: [
+          { label: 'Lock', accelerator: 'CmdOrCtrl+L', click: lock },
+          { label: 'Unlock', click: () => vault.unlock() },
+          { type: 'separator' },
+          process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => void stopEmulator?.());
+}
+
+main().catch((e: unknown) => {
+  dialog.showErrorBox(APP_NAME, `The console could not start: ${e instanceof Error ? e.message : String(e)}`);
+  app.exit(1);
+});

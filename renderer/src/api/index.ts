@@ -1,0 +1,26 @@
+import type { ApiError, Channel, ConsoleApi, Input, Output, Result } from '../../../shared/contract';
+import { createApi, type WebSocketApi } from './transport';
+
+const created = createApi();
+export const api: ConsoleApi = created.api;
+export const wsTransport: WebSocketApi | undefined = created.ws;
+
+/** Thrown by `call` so views can use try/catch; carries the contract's typed error. */
+export class CallError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'CallError';
+  }
+  get code() {
+    return this.error.code;
+  }
+}
+
+export async function call<C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>> {
+  const r: Result<Output<C>> = await api.invoke(channel, input);
+  if (!r.ok) throw new CallError(r.error);
+  return r.data;
+}
+
+export const errorOf = (e: unknown): ApiError =>
+  e instanceof CallError ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };

@@ -1,0 +1,4 @@
+import { registerTabKind } from '../../shell/registry';
+import { AuditTab } from './AuditTab';
+
+registerTabKind('audit', AuditTab);

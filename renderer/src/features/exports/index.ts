@@ -1,0 +1,2 @@
+// The exports feature registers its views here (see ../../shell/registry.ts).
+export {};

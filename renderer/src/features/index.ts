@@ -1,0 +1,7 @@
+// Each feature registers its tab kinds and sidebar sections when imported; one line per feature.
+import './profiles';
+import './audit';
+import './tenants';
+import './webtasks';
+import './logs';
+import './exports';

@@ -1,0 +1,2 @@
+// The logs feature registers its views here (see ../../shell/registry.ts).
+export {};

@@ -1,0 +1,94 @@
+import { useEffect } from 'react';
+import { api, call, errorOf, wsTransport } from '../api';
+import { useProfiles } from '../features/profiles/store';
+import { HomeTab } from './HomeTab';
+import { sidebarSections, tabKinds } from './registry';
+import { useShell } from './store';
+
+function Notices() {
+  const { notices, dismiss } = useShell();
+  return (
+    <div className="notices" aria-live="polite">
+      {notices.map((n) => (
+        <div key={n.id} className={`notice ${n.level}`} role={n.level === 'error' ? 'alert' : 'status'} data-testid="notice">
+          <span>{n.message}</span>
+          <button className="icon" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Tabs() {
+  const { tabs, activeTab, focusTab, closeTab } = useShell();
+  return (
+    <div className="tabs" role="tablist">
+      {tabs.map((t) => (
+        <div key={t.id} className={`tab ${t.id === activeTab ? 'active' : ''}`} role="tab" aria-selected={t.id === activeTab} data-testid="tab" data-tab={t.id}>
+          <button className="link" onClick={() => focusTab(t.id)} title={t.title}>
+            {t.title}
+          </button>
+          {t.id !== 'home' && (
+            <button className="icon" aria-label={`Close ${t.title}`} onClick={() => closeTab(t.id)}>
+              ×
+            </button>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function App() {
+  const { info, connection, tabs, activeTab, setInfo, setConnection, report, openTab } = useShell();
+  const loadProfiles = useProfiles((s) => s.load);
+
+  useEffect(() => {
+    if (wsTransport) wsTransport.onState = (s, why) => setConnection(s, why);
+    else setConnection('open');
+    call('app.info', {})
+      .then(setInfo)
+      .catch((e: unknown) => report(errorOf(e)));
+    void loadProfiles();
+    return api.subscribe('app.notice', (n) => report(n.message, n.level));
+  }, [setInfo, setConnection, report, loadProfiles]);
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <span>Extend Support Console</span>
+          {info && <span className="muted small">{info.host === 'browser' ? 'browser host' : info.host}</span>}
+        </div>
+        {sidebarSections.map(({ id, component: Section }) => (
+          <Section key={id} />
+        ))}
+        <footer className="side-footer">
+          <button className="link" onClick={() => openTab({ id: 'audit', kind: 'audit', title: 'Audit log' })}>
+            Audit log
+          </button>
+        </footer>
+      </aside>
+      <main className="main">
+        {connection.state === 'closed' && (
+          <div className="banner error" role="alert" data-testid="connection-banner">
+            {connection.why ?? 'Disconnected from the console host.'}
+          </div>
+        )}
+        <Tabs />
+        {tabs.map((t) => {
+          const Kind = t.kind === 'home' ? HomeTab : tabKinds.get(t.kind)?.component;
+          // Inactive tabs stay mounted (a log tail keeps streaming), just hidden.
+          return (
+            <section key={t.id} className="tab-body" hidden={t.id !== activeTab} data-testid={`tab-body-${t.id}`}>
+              {Kind ? <Kind tab={t} /> : <p className="muted page">Unknown tab kind {t.kind}.</p>}
+            </section>
+          );
+        })}
+        <Notices />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { channel, ClusterUrl, ContainerName, NoInput, ProfileId } from './common';
+
+/** A profile as the renderer sees it: never the token, only whether one is stored. */
+export const Profile = z.object({
+  id: ProfileId,
+  name: z.string(),
+  url: z.string(),
+  container: z.string(),
+  hasToken: z.boolean(),
+  /** Where this profile's token lives now. */
+  tokenStorage: z.enum(['persistent', 'session', 'none']),
+  /** Token kind as the protocol tells them apart: v2 is a JWT, v1 opaque. */
+  tokenKind: z.enum(['v1', 'v2', 'unknown']),
+  source: z.enum(['manual', 'wt-cli', 'embedded']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Profile = z.infer<typeof Profile>;
+
+export const ProfileName = z.string().trim().min(1, 'Profile name is required').max(80, 'Profile name is too long');
+export const Token = z
+  .string()
+  .trim()
+  .min(1, 'Token is required')
+  .max(16_384, 'That token is longer than any webtask token')
+  .regex(/^[\x21-\x7e]+$/, 'A token is printable ASCII with no spaces');
+
+export const SaveProfileInput = z.object({
+  /** Absent: create. */
+  id: ProfileId.optional(),
+  name: ProfileName,
+  url: ClusterUrl,
+  container: ContainerName,
+  /** Absent on edit: keep the stored token. Required on create. */
+  token: Token.optional(),
+  /** Only asked for when the OS offers no real keyring: the user's answer to "store it anyway?". */
+  tokenStorage: z.enum(['persistent', 'session']).optional(),
+});
+export type SaveProfileInput = z.infer<typeof SaveProfileInput>;
+
+export const ConnectionTest = z.object({
+  outcome: z.enum(['ok', 'forbidden', 'not_found', 'unreachable', 'timeout', 'bad_response', 'no_token']),
+  /** The server's own message for a refusal, otherwise our plain-words reading. */
+  message: z.string(),
+  status: z.number().int().optional(),
+  elapsedMs: z.number(),
+});
+export type ConnectionTest = z.infer<typeof ConnectionTest>;
+
+export const profileChannels = {
+  'profiles.list': channel(NoInput, z.object({ profiles: z.array(Profile), activeId: z.string().nullable() }), 'List profiles'),
+  'profiles.save': channel(SaveProfileInput, Profile, 'Create or edit a profile'),
+  'profiles.remove': channel(z.object({ id: ProfileId }), z.object({ removed: z.boolean() }), 'Remove a profile and its token'),
+  'profiles.activate': channel(z.object({ id: ProfileId }), z.object({ activeId: ProfileId }), 'Switch the active profile'),
+  'profiles.test': channel(
+    z.union([
+      z.object({ id: ProfileId }),
+      z.object({ url: ClusterUrl, container: ContainerName, token: Token }),
+    ]),
+    ConnectionTest,
+    'Test a profile against its cluster',
+  ),
+};

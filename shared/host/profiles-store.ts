@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { HostError } from '../util/errors';
+import { WebtaskClient } from '../webtask/client';
+import type { HostDeps } from './deps';
+
+/** A profile as stored: everything but the token, which only the vault holds. */
+export interface ProfileRecord {
+  id: string;
+  name: string;
+  url: string;
+  container: string;
+  source: 'manual' | 'wt-cli' | 'embedded';
+  tokenKind: 'v1' | 'v2' | 'unknown';
+  createdAt: string;
+  updatedAt: string;
+}
+
+const KEY = 'profiles';
+const ACTIVE = 'activeProfile';
+
+export const readProfiles = (deps: HostDeps): ProfileRecord[] => deps.settings.get<ProfileRecord[]>(KEY, []);
+export const writeProfiles = (deps: HostDeps, list: ProfileRecord[]) => deps.settings.set(KEY, list);
+export const activeProfileId = (deps: HostDeps): string | null => {
+  const id = deps.settings.get<string | null>(ACTIVE, null);
+  const list = readProfiles(deps);
+  return id && list.some((p) => p.id === id) ? id : (list[0]?.id ?? null);
+};
+export const setActiveProfile = (deps: HostDeps, id: string) => deps.settings.set(ACTIVE, id);
+
+export const newProfileId = (name: string) =>
+  `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'profile'}-${randomBytes(3).toString('hex')}`;
+
+export function findProfile(deps: HostDeps, id: string | undefined): ProfileRecord {
+  const list = readProfiles(deps);
+  const wanted = id ?? activeProfileId(deps);
+  const p = list.find((x) => x.id === wanted);
+  if (!p) throw new HostError('not_found', id ? `No profile with id ${id}.` : 'No profile yet: create one first.');
+  return p;
+}
+
+/** A client for a profile, or a clear "ask for the token again" when the vault has none for it. */
+export async function clientFor(deps: HostDeps, profileId?: string): Promise<{ profile: ProfileRecord; client: WebtaskClient }> {
+  const profile = findProfile(deps, profileId);
+  const status = deps.vault.status();
+  if (status.backend === 'locked') throw new HostError('locked', 'The console is locked: unlock it to use stored tokens.');
+  const token = await deps.vault.get(profile.id);
+  if (!token) {
+    throw new HostError(
+      'unauthorized',
+      `No token is available for profile "${profile.name}" (never stored, kept for a previous session only, or no longer decryptable on this machine). Enter it again in the profile.`,
+      { profileId: profile.id },
+    );
+  }
+  deps.redactor.add(token);
+  return { profile, client: new WebtaskClient({ url: profile.url, token, timeoutMs: deps.requestTimeoutMs }) };
+}

@@ -1,0 +1,86 @@
+/**
+ * `npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator]`
+ * Starts the embedded emulator (unless told not to), the handler table and the browser host,
+ * then prints the one URL to open.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createHost } from '../host';
+import { createNodeDeps, defaultDataDir, registerEmbeddedCluster } from '../host/node-deps';
+import { startWebHost } from './server';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function usage(message?: string): never {
+  if (message) console.error(`start:web: ${message}`);
+  console.error('usage: npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator]');
+  process.exit(2);
+}
+
+function openBrowser(url: string) {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+  child.on('error', () => console.error(`Could not open a browser (${cmd}); open the URL above yourself.`));
+  child.unref();
+}
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string', default: '0' },
+        'no-open': { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        'no-emulator': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    usage((e as Error).message);
+  }
+  if (values.help) usage();
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be a port number, not ${values.port}`);
+
+  const staticDir = join(here, '..', '..', 'out', 'renderer');
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    console.error('start:web: the renderer is not built; run `npm run build` first.');
+    process.exit(1);
+  }
+
+  const deps = createNodeDeps({ dataDir: values['data-dir'] ?? defaultDataDir(), host: 'browser' });
+  let emulator: { close(): Promise<void> } | undefined;
+  if (!values['no-emulator']) {
+    const { startEmulator } = await import('../../emulator/index');
+    const emu = await startEmulator({ port: 0, seed: 'demo', quiet: true });
+    emulator = emu;
+    await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: emu.tenants()[0] ?? 'master' });
+    console.log(`embedded emulator at ${emu.url}`);
+  }
+  const host = createHost(deps);
+  const web = await startWebHost({ host, staticDir, port });
+  console.log(`console at ${web.launchUrl}`);
+  if (!values['no-open']) openBrowser(web.launchUrl);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await web.close();
+    await emulator?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  console.error(`start:web: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHost, createSession, type Host } from '../../shared/host';
+import { createNodeDeps } from '../../shared/host/node-deps';
+import { startWebHost, type WebHost } from '../../shared/webhost/server';
+
+export const tempDir = (prefix = 'esc-test-') => mkdtempSync(join(tmpdir(), prefix));
+
+/** A host on a fresh data dir, as the browser host builds it. */
+export function makeHost(opts: { requestTimeoutMs?: number } = {}): { host: Host; dataDir: string; cleanup(): void } {
+  const dataDir = tempDir();
+  const host = createHost(createNodeDeps({ dataDir, host: 'test', requestTimeoutMs: opts.requestTimeoutMs }));
+  return { host, dataDir, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/** A session that records the events it was sent. */
+export function recordingSession(host: Host) {
+  const events: Array<{ topic: string; payload: unknown }> = [];
+  const session = createSession(host.deps, 'test-session', (topic, payload) => events.push({ topic, payload }));
+  return { session, events };
+}
+
+/** The browser host over a fresh data dir, serving the built renderer. */
+export async function startTestWebHost(opts: { requestTimeoutMs?: number } = {}): Promise<{ web: WebHost; host: Host; close(): Promise<void> }> {
+  const { host, cleanup } = makeHost(opts);
+  const web = await startWebHost({ host, staticDir: join(process.cwd(), 'out', 'renderer'), port: 0 });
+  return {
+    web,
+    host,
+    async close() {
+      await web.close();
+      cleanup();
+    },
+  };
+}
+
+/** A tiny HTTP server that answers every request with the given status and JSON body. */
+export async function fixedServer(status: number, body: unknown): Promise<{ url: string; requests: Array<{ url: string; auth?: string }>; close(): Promise<void> }> {
+  const requests: Array<{ url: string; auth?: string }> = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ url: req.url ?? '', auth: req.headers.authorization });
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
