@@ -7,6 +7,9 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [react()],
+  // Hosts replace this placeholder with a per-launch nonce, for the <style> elements xterm creates
+  // (renderer/src/lib/csp-nonce.ts): a nonce, never 'unsafe-inline'.
+  html: { cspNonce: '__CSP_NONCE__' },
   build: {
     outDir: '../out/renderer',
     emptyOutDir: true,

@@ -2,6 +2,7 @@
 // worth testing lives in shared/ and runs without Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell, type WebContents } from 'electron';
 import Store from 'electron-store';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { platform, userInfo } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
@@ -11,7 +12,7 @@ import { createHost, createSession, type HostDeps } from '../shared/host';
 import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../shared/host/node-deps';
 import { JsonlAuditLog } from '../shared/host/stores';
 import { Redactor } from '../shared/util/redact';
-import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, hardenContents, hardenSession, isTrustedSender, webPreferences } from './security';
+import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy, hardenContents, NONCE_PLACEHOLDER, hardenSession, isTrustedSender, webPreferences } from './security';
 import { createVault } from './vault';
 import type { startEmulator as StartEmulator } from '../emulator/index';
 
@@ -98,6 +99,7 @@ async function main() {
     });
   }
 
+  const nonce = randomBytes(18).toString('base64');
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.origin !== APP_ORIGIN) return new Response('Not found', { status: 404 });
@@ -105,8 +107,9 @@ async function main() {
     if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
-    headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+    headers.set('content-security-policy', contentSecurityPolicy(nonce));
     headers.set('x-content-type-options', 'nosniff');
+    if (file.endsWith('.html') && res.ok) return new Response((await res.text()).replaceAll(NONCE_PLACEHOLDER, nonce), { status: 200, headers });
     return new Response(res.body, { status: res.status, headers });
   });
 

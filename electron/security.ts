@@ -4,10 +4,13 @@ import type { BrowserWindowConstructorOptions, Session, WebContents } from 'elec
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://console`;
 
-export const CONTENT_SECURITY_POLICY = [
+export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
+
+/** The nonce admits only the <style> elements our own renderer creates (xterm needs them). */
+export const contentSecurityPolicy = (nonce: string) => [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' 'nonce-${nonce}'`,
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'none'",

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -48,11 +48,13 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export function contentSecurityPolicy(port: number): string {
+export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
+
+export function contentSecurityPolicy(port: number, nonce: string): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
@@ -71,6 +73,7 @@ function sameSecret(given: string, expected: string): boolean {
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const secret = opts.secret ?? randomBytes(24).toString('base64url');
+  const nonce = randomBytes(18).toString('base64');
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
@@ -92,10 +95,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     try {
       const s = await stat(file);
       if (!s.isFile()) return refuse(res, 404, 'Not found.');
+      const isHtml = extname(file) === '.html';
+      const html = isHtml ? Buffer.from((await readFile(file, 'utf8')).replaceAll(NONCE_PLACEHOLDER, nonce)) : null;
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'content-length': s.size,
-        'content-security-policy': contentSecurityPolicy(port),
+        'content-length': html ? html.length : s.size,
+        'content-security-policy': contentSecurityPolicy(port, nonce),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
@@ -103,6 +108,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         'cache-control': 'no-store',
       });
       if (req.method === 'HEAD') return res.end();
+      if (html) return res.end(html);
       createReadStream(file).pipe(res);
     } catch {
       refuse(res, 404, rel === 'index.html' ? 'The renderer is not built: run `npm run build`.' : 'Not found.');

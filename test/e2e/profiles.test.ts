@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordFrames, screenshot } from '../helpers/browser';
+import { launchBrowser, recordFrames, recordProblems, screenshot } from '../helpers/browser';
 import { fixedServer, startTestWebHost } from '../helpers/host';
 
 const TOKEN = 'e2e-master-token-7f3a9c1d5b';
@@ -10,6 +10,7 @@ describe('profiles in the browser host', () => {
   let browser: Browser;
   let page: Page;
   let frames: string[];
+  let problems: string[];
   let ok: Awaited<ReturnType<typeof fixedServer>>;
   let refused: Awaited<ReturnType<typeof fixedServer>>;
 
@@ -20,6 +21,7 @@ describe('profiles in the browser host', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     frames = recordFrames(page);
+    problems = recordProblems(page);
   });
 
   afterAll(async () => {
@@ -70,6 +72,7 @@ describe('profiles in the browser host', () => {
     expect(storage).not.toContain(TOKEN);
     expect(frames.length).toBeGreaterThan(5);
     expect(frames.filter((f) => f.includes(TOKEN))).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   it('shows that the host went away', async () => {

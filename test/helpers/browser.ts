@@ -29,3 +29,13 @@ export function recordFrames(page: Page): string[] {
   });
   return frames;
 }
+
+/** Collects CSP violations and page errors: a clean page has none. */
+export function recordProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}

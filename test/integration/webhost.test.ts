@@ -59,7 +59,12 @@ describe('browser host', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
-    expect(await res.body.text()).toContain('<div id="root">');
+    const html = await res.body.text();
+    expect(html).toContain('<div id="root">');
+    // The per-launch nonce replaces the build's placeholder, and the CSP names the same one.
+    const nonce = /nonce="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(nonce).not.toBe('__CSP_NONCE__');
+    expect(csp).toContain(`'nonce-${nonce}'`);
   });
 
   it('refuses a foreign Host header on pages (DNS rebinding)', async () => {
