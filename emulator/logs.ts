@@ -1,0 +1,166 @@
+// Per-container real-time log streams: a bounded ring buffer of bunyan records with event ids, and
+// the SSE endpoint `GET /api/logs/tenant/{c}` that wt 11, browsers and the console read.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
+
+export interface LogOptions {
+  /** Records kept per container for `Last-Event-ID` resume. */
+  bufferSize: number;
+  /** Interval of `event: ping` keep-alives (must stay under the 20 s browsers allow). */
+  pingMs: number;
+  /** The stream ends by itself after this long, as the real cluster's does (30 min). */
+  maxStreamMs: number;
+  /** A subscriber whose socket holds more unsent bytes than this is cut (it may resume). */
+  maxBufferedBytes: number;
+}
+
+interface Entry {
+  id: number;
+  frame: string;
+  frameNoId: string;
+}
+
+interface Subscriber {
+  res: ServerResponse;
+  withIds: boolean;
+}
+
+const HOST = hostname();
+
+class Channel {
+  readonly ring: Array<Entry | undefined>;
+  head = 0; // next slot
+  count = 0;
+  nextId = 1;
+  resume = true;
+  readonly subs = new Set<Subscriber>();
+
+  constructor(size: number) {
+    this.ring = new Array<Entry | undefined>(size);
+  }
+
+  push(e: Entry): void {
+    this.ring[this.head] = e;
+    this.head = (this.head + 1) % this.ring.length;
+    if (this.count < this.ring.length) this.count++;
+  }
+
+  /** Buffered entries with id > lastId, oldest first. */
+  since(lastId: number): Entry[] {
+    const out: Entry[] = [];
+    const size = this.ring.length;
+    for (let i = 0; i < this.count; i++) {
+      const e = this.ring[(this.head - this.count + i + size) % size];
+      if (e && e.id > lastId) out.push(e);
+    }
+    return out;
+  }
+}
+
+export class LogHub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly open = new Set<ServerResponse>();
+  /** Per-record counters exposed for tests and benches. */
+  emitted = 0;
+
+  constructor(readonly opts: LogOptions) {}
+
+  private channel(container: string): Channel {
+    let ch = this.channels.get(container);
+    if (!ch) {
+      ch = new Channel(this.opts.bufferSize);
+      this.channels.set(container, ch);
+    }
+    return ch;
+  }
+
+  setResume(container: string, enabled: boolean): void {
+    this.channel(container).resume = enabled;
+  }
+
+  resumeEnabled(container: string): boolean {
+    return this.channel(container).resume;
+  }
+
+  subscriberCount(container: string): number {
+    return this.channels.get(container)?.subs.size ?? 0;
+  }
+
+  /** Emits a bunyan record into a container's stream. */
+  emit(container: string, record: Record<string, unknown>): number {
+    const ch = this.channel(container);
+    const full: Record<string, unknown> = {
+      name: 'webtask',
+      hostname: HOST,
+      pid: process.pid,
+      level: 30,
+      time: new Date().toISOString(),
+      v: 0,
+      container,
+      ...record,
+    };
+    if (typeof full.msg !== 'string') full.msg = String(full.msg ?? '');
+    const id = ch.nextId++;
+    const data = JSON.stringify(full);
+    // One string per event, written in one write (wt 11's parser splits events on chunk edges).
+    const entry: Entry = { id, frame: `id: ${id}\ndata: ${data}\n\n`, frameNoId: `data: ${data}\n\n` };
+    ch.push(entry);
+    this.emitted++;
+    for (const sub of ch.subs) this.write(sub, ch.resume && sub.withIds ? entry.frame : entry.frameNoId);
+    return id;
+  }
+
+  private write(sub: Subscriber, frame: string): void {
+    const { res } = sub;
+    if (res.destroyed) return;
+    if (res.writableLength > this.opts.maxBufferedBytes) {
+      // A consumer this slow would grow our memory without bound: cut it; it can resume by id.
+      res.destroy();
+      return;
+    }
+    res.write(frame);
+  }
+
+  /** Serves the SSE stream once the caller is authorized for `container`. */
+  serve(req: IncomingMessage, res: ServerResponse, container: string, url: URL): void {
+    const ch = this.channel(container);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    const sub: Subscriber = { res, withIds: true };
+    // A comment line first so clients see the stream open at once.
+    let hello = `: connected to ${container}\n\n`;
+    if (ch.resume) {
+      hello = `retry: 1000\n${hello}`;
+      const last = req.headers['last-event-id'] ?? url.searchParams.get('last_event_id') ?? undefined;
+      const lastId = typeof last === 'string' && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
+      if (lastId !== undefined) for (const e of ch.since(lastId)) hello += e.frame;
+    }
+    res.write(hello);
+    ch.subs.add(sub);
+    this.open.add(res);
+    const ping = setInterval(() => {
+      if (!res.destroyed) res.write(`event: ping\ndata: {"time":"${new Date().toISOString()}"}\n\n`);
+    }, this.opts.pingMs);
+    ping.unref();
+    const end = setTimeout(() => res.end(), this.opts.maxStreamMs);
+    end.unref();
+    const cleanup = (): void => {
+      clearInterval(ping);
+      clearTimeout(end);
+      ch.subs.delete(sub);
+      this.open.delete(res);
+    };
+    res.once('close', cleanup);
+    req.once('close', cleanup);
+  }
+
+  closeAll(): void {
+    for (const res of this.open) res.destroy();
+    this.open.clear();
+  }
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultController } from './faults';
+
+export interface EmulatorOptions {
+  /** 0 = any free port */
+  port?: number;
+  /** 'demo' (default for the CLI), 'empty' (default for the library), or a path to a JSON seed file */
+  seed?: 'demo' | 'empty' | string;
+  masterToken?: string;
+  /** cron time acceleration, default 1 */
+  clockSpeed?: number;
+  quiet?: boolean;
+  /** Auth0 log generation rate (events/s) handed to the Auth0 mount */
+  logRate?: number;
+  /** request log lines on stderr (the CLI's --verbose) */
+  verbose?: boolean;
+  /** extension execution limit, default 30 s */
+  runTimeoutMs?: number;
+  /** extension heap limit, default 128 MB */
+  runMemoryMb?: number;
+  /** request body limit, default 5 MiB */
+  maxBodyBytes?: number;
+  /** log stream keep-alive interval, default 10 s */
+  logPingMs?: number;
+  /** log stream duration before the server ends it, default 30 min */
+  logMaxStreamMs?: number;
+  /** records kept per container for Last-Event-ID resume, default 2000 */
+  logBufferSize?: number;
+  /** containers whose stream offers no resume (clients must show a gap) */
+  noResume?: string[];
+}
+
+export type Mount = {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
+};
+
+export type HostModule = (call: {
+  container: string;
+  name: string;
+  secrets: Record<string, string>;
+  meta: Record<string, string>;
+  body: unknown;
+  storage: { get(): Promise<unknown>; set(v: unknown): Promise<void> };
+  log(msg: string, level?: number): void;
+}) => Promise<unknown>;
+
+export interface FloodHandle {
+  id: string;
+  container: string;
+  rate: number;
+  sent: number;
+  stop(): void;
+}
+
+export interface Emulator {
+  url: string;
+  port: number;
+  masterToken: string;
+  tenants(): string[];
+  issueToken(claims: { ten: string; [k: string]: unknown }, kind?: 'v1' | 'v2'): string;
+  storage: { get(container: string, name: string): Promise<unknown>; set(container: string, name: string, data: unknown): Promise<void> };
+  registerHostModule(name: string, impl: HostModule): void;
+  registerMount(mount: Mount): void;
+  faults: FaultController;
+  emitLog(container: string, record: Record<string, unknown>): void;
+  /** Emits `rate` lines/s into a container's stream (for `count` lines, or until stopped). */
+  flood(container: string, rate: number, count?: number): FloodHandle;
+  /** Turns `Last-Event-ID` resume on or off for a container's stream. */
+  setLogResume(container: string, enabled: boolean): void;
+  /** The cron clock (accelerated by clockSpeed), epoch ms. */
+  now(): number;
+  close(): Promise<void>;
+}
