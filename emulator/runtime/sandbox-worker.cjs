@@ -43,7 +43,14 @@ function sandboxRequire(name) {
     // A host module: a function whose calls are proxied to the main thread.
     return (arg) => callMain('host', { module: name, body: arg && typeof arg === 'object' && 'body' in arg ? arg.body : arg });
   }
-  return nodeRequire(name);
+  try {
+    return nodeRequire(name);
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') {
+      throw new Error(`Cannot find module '${name}': it is neither a Node built-in nor a host module registered with this emulator`);
+    }
+    throw err;
+  }
 }
 
 function compile(code) {

@@ -1,0 +1,51 @@
+// Starts an emulator on port 0 for one test file and closes it after.
+import { afterAll, beforeAll } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index';
+
+/** Registers beforeAll/afterAll hooks; call `emu()` inside tests to get the running emulator. */
+export function useEmulator(opts: EmulatorOptions = {}): () => Emulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, quiet: true, ...opts });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  return () => {
+    if (!emulator) throw new Error('the emulator is not started yet: call emu() inside a test or hook');
+    return emulator;
+  };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** A small client for tests: JSON in, JSON (or text) out, never throws on HTTP errors. */
+export async function api<T = unknown>(
+  emu: Emulator,
+  path: string,
+  init: { method?: string; token?: string | null; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  const token = init.token === undefined ? emu.masterToken : init.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | Buffer | undefined;
+  if (init.rawBody !== undefined) body = init.rawBody;
+  else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${emu.url}${path}`, { method: init.method ?? 'GET', headers, body, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
