@@ -1,0 +1,133 @@
+// Installs the Auth0 Management API subset into the emulator and the `auth0-log-export` host
+// module the demo export extensions call (`require('auth0-log-export')(ctx)`), which runs the
+// shared export engine with the extension's secrets and keeps its checkpoint in its storage.
+import { runExport } from '../../shared/export/engine';
+import { storageCheckpointStore } from '../../shared/export/checkpoint';
+import { ConfigError } from '../../shared/export/config';
+import { DEMO_DESTINATIONS } from '../destinations/index';
+import type { Emulator, HostModule } from '../types';
+import { type Auth0Api, type Auth0TenantOptions, createAuth0Api } from './api';
+
+export { createAuth0Api, Auth0Tenant, type Auth0Api, type Auth0TenantOptions } from './api';
+
+/** Client credentials of a demo container's Auth0 tenant (the seed's export extensions use these). */
+export function demoAuth0Credentials(tenant: string): { clientId: string; clientSecret: string } {
+  return { clientId: `demo-${tenant}-export`, clientSecret: `demo-secret-${tenant}-0f3c9a` };
+}
+
+export function demoTenantOptions(tenant: string, rate = 2): Auth0TenantOptions {
+  return {
+    clients: [{ ...demoAuth0Credentials(tenant), scopes: ['read:logs'] }],
+    seedCount: 2000,
+    seedSpanMs: 6 * 3600_000,
+    rate,
+    // About what a paid tenant allows; the free plan is near 2/s.
+    rateLimit: { limit: 10, windowSec: 1 },
+  };
+}
+
+export type DemoExportKind = 'logs-to-cloudwatch' | 'logs-to-logstash' | 'logs-to-loganalytics';
+
+/** The secrets a demo export extension needs to read `container`'s tenant and write to the emulator's destinations. */
+export function demoExportSecrets(emulatorUrl: string, container: string, kind: DemoExportKind): Record<string, string> {
+  const { clientId, clientSecret } = demoAuth0Credentials(container);
+  const common = {
+    AUTH0_DOMAIN: `${emulatorUrl}/auth0/${container}`,
+    AUTH0_CLIENT_ID: clientId,
+    AUTH0_CLIENT_SECRET: clientSecret,
+    BATCH_SIZE: '100',
+    LOG_LEVEL: '',
+    LOG_TYPES: '',
+    SLACK_INCOMING_WEBHOOK: `${emulatorUrl}/dest/slack/T0DEMO/B0${container}/notify`,
+    SLACK_SEND_SUCCESS: 'false',
+    MAX_RETRIES: '3',
+    RETRY_BASE_MS: '200',
+  };
+  switch (kind) {
+    case 'logs-to-cloudwatch':
+      return {
+        ...common,
+        CLOUDWATCH_LOG_GROUP_NAME: `/auth0/${container}`,
+        CLOUDWATCH_LOG_STREAM_NAME: 'export',
+        AWS_ACCESS_KEY_ID: DEMO_DESTINATIONS.aws.accessKeyId,
+        AWS_SECRET_KEY: DEMO_DESTINATIONS.aws.secretAccessKey,
+        AWS_REGION: DEMO_DESTINATIONS.aws.region,
+        CLOUDWATCH_ENDPOINT: `${emulatorUrl}/dest/cloudwatch`,
+      };
+    case 'logs-to-logstash':
+      return {
+        ...common,
+        LOGSTASH_URL: `${emulatorUrl}/dest/logstash/${container}`,
+        LOGSTASH_INDEX: `auth0-${container}`,
+        LOGSTASH_USER: DEMO_DESTINATIONS.logstash.user,
+        LOGSTASH_PASSWORD: DEMO_DESTINATIONS.logstash.password,
+      };
+    case 'logs-to-loganalytics':
+      return {
+        ...common,
+        LOGANALYTICS_WORKSPACEID: DEMO_DESTINATIONS.azureLegacy.workspaceId,
+        LOGANALYTICS_WORKSPACEKEY: DEMO_DESTINATIONS.azureLegacy.workspaceKey,
+        LOGANALYTICS_NAMESPACE: 'Auth0',
+        LOGANALYTICS_APIVERSION: '2016-04-01',
+        LOGANALYTICS_ENDPOINT: `${emulatorUrl}/dest/azure-legacy/${DEMO_DESTINATIONS.azureLegacy.workspaceId}`,
+      };
+  }
+}
+
+/**
+ * The host module behind `require('auth0-log-export')(ctx)`. The checkpoint lives in the
+ * extension's storage as `{checkpointId}` (the old extensions' field). START_FROM wins once
+ * when it changes (a replay set by the console), then the stored checkpoint takes over again.
+ */
+export function exportHostModule(): HostModule {
+  return async (call) => {
+    const store = storageCheckpointStore(call.storage);
+    const data = (await call.storage.get()) as { startFromApplied?: string } | undefined;
+    const startFrom = call.secrets.START_FROM?.trim() || undefined;
+    const replay = startFrom !== undefined && data?.startFromApplied !== startFrom;
+    let report;
+    try {
+      report = await runExport({
+        config: call.secrets,
+        checkpointStore: store,
+        ...(replay ? { from: startFrom } : {}),
+        jobName: call.name,
+        log: (line) => call.log(line, 40),
+      });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new Error(e.message);
+      throw e;
+    }
+    if (replay && report.status === 'ok') {
+      const now = ((await call.storage.get()) ?? {}) as Record<string, unknown>;
+      await call.storage.set({ ...now, startFromApplied: startFrom });
+    }
+    call.log(
+      `export to ${report.destination} ${report.status}: ${report.processed} processed, ${report.delivered} delivered, ${report.filtered} filtered, ` +
+        `${report.batches} batches, ${report.retries} retries, next checkpoint ${report.nextCheckpoint ?? '(start)'}${report.error ? `, error: ${report.error}` : ''}`,
+      report.status === 'ok' ? 30 : 50,
+    );
+    if (report.status !== 'ok') throw Object.assign(new Error(report.error ?? `export ${report.status}`), { report });
+    return report;
+  };
+}
+
+const registry = new WeakMap<object, Auth0Api>();
+
+/** The Auth0 API installed into an emulator (tests, demo controls). */
+export function auth0Of(emulator: object): Auth0Api | undefined {
+  return registry.get(emulator);
+}
+
+export function install(emulator: Emulator): void {
+  // Tenants are created on first use: the seed runs after install, so a container known by then gets its tenant.
+  const api = createAuth0Api({ autoTenant: (name) => (emulator.tenants().includes(name) ? demoTenantOptions(name) : null) });
+  registry.set(emulator, api);
+  emulator.registerMount(api.mount);
+  emulator.registerHostModule('auth0-log-export', exportHostModule());
+  const close = emulator.close.bind(emulator);
+  emulator.close = async () => {
+    api.close();
+    await close();
+  };
+}

@@ -1,0 +1,341 @@
+import { z } from 'zod';
+import { LEVEL_NAMES, LOG_TYPES } from './log-types';
+
+/**
+ * The export job's settings, under the names users already know from the old extensions'
+ * secrets (BATCH_SIZE, START_FROM, LOG_LEVEL, ...). Webtask secrets are strings, so every
+ * number and boolean is accepted as a string too; an empty string means "not set".
+ */
+
+export const DESTINATIONS = ['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy'] as const;
+export type DestinationKind = (typeof DESTINATIONS)[number];
+
+const LOG_ID = /^\d{56}$/;
+
+const empty = (v: unknown) => (v === '' || v === null ? undefined : v);
+const str = (setting: string, fix: string) =>
+  z.preprocess(empty, z.string({ error: `${setting} must be text: ${fix}` }).trim().optional());
+const int = (setting: string, min: number, max: number, fix: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : empty(v)),
+    z
+      .number({ error: `${setting} must be a whole number from ${min} to ${max}: ${fix}` })
+      .int(`${setting} must be a whole number from ${min} to ${max}: ${fix}`)
+      .min(min, `${setting} must be at least ${min}: ${fix}`)
+      .max(max, `${setting} must be at most ${max}: ${fix}`)
+      .optional(),
+  );
+const bool = (setting: string) =>
+  z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return empty(v);
+      const s = v.trim().toLowerCase();
+      if (s === '') return undefined;
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      return v;
+    },
+    z.boolean({ error: `${setting} must be true or false` }).optional(),
+  );
+const url = (setting: string, example: string) =>
+  z.preprocess(
+    empty,
+    z
+      .string({ error: `${setting} must be a URL like ${example}` })
+      .trim()
+      .refine((s) => {
+        try {
+          const u = new URL(s);
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, `${setting} must be an http(s) URL like ${example}`)
+      .optional(),
+  );
+
+const RawConfig = z.looseObject({
+  DESTINATION: z.preprocess(
+    (v) => (typeof v === 'string' ? empty(v.trim().toLowerCase()) : empty(v)),
+    z.enum(DESTINATIONS, { error: `DESTINATION must be one of ${DESTINATIONS.join(', ')} (or leave it out to infer it from the destination's settings)` }).optional(),
+  ),
+  AUTH0_DOMAIN: str('AUTH0_DOMAIN', "the tenant's domain, e.g. mytenant.eu.auth0.com"),
+  AUTH0_CLIENT_ID: str('AUTH0_CLIENT_ID', 'the client id of a machine-to-machine application with read:logs'),
+  AUTH0_CLIENT_SECRET: str('AUTH0_CLIENT_SECRET', "that application's client secret"),
+  BATCH_SIZE: int('BATCH_SIZE', 1, 100, 'the Management API returns at most 100 logs per request; use 100 unless told otherwise'),
+  START_FROM: z.preprocess(
+    (v) => (typeof v === 'number' ? String(v) : empty(typeof v === 'string' ? v.trim() : v)),
+    z
+      .string()
+      .regex(LOG_ID, 'START_FROM must be a log id (56 digits), e.g. the "Next checkpoint" of a previous run; leave it empty to start from the oldest log')
+      .optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return empty(v);
+      const s = v.trim().toLowerCase();
+      if (s === '') return undefined;
+      const named = (LEVEL_NAMES as readonly string[]).indexOf(s);
+      return named >= 0 ? named : Number(s);
+    },
+    z
+      .number({ error: `LOG_LEVEL must be 0-4 or one of ${LEVEL_NAMES.join(', ')}` })
+      .int(`LOG_LEVEL must be 0-4 or one of ${LEVEL_NAMES.join(', ')}`)
+      .min(0, `LOG_LEVEL must be 0-4 or one of ${LEVEL_NAMES.join(', ')}`)
+      .max(4, `LOG_LEVEL must be 0-4 or one of ${LEVEL_NAMES.join(', ')}`)
+      .optional(),
+  ),
+  LOG_TYPES: z.preprocess(
+    (v) => {
+      if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
+      if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+      return empty(v);
+    },
+    z
+      .array(z.string())
+      .refine((codes) => codes.every((c) => LOG_TYPES.has(c)), {
+        error: (issue) => {
+          const bad = (issue.input as string[]).filter((c) => !LOG_TYPES.has(c));
+          return `LOG_TYPES holds unknown log type code(s) ${bad.join(', ')}: use codes from the log types table, comma-separated, e.g. "s,f,fp"`;
+        },
+      })
+      .optional(),
+  ),
+  SLACK_INCOMING_WEBHOOK: url('SLACK_INCOMING_WEBHOOK', 'https://hooks.slack.com/services/T000/B000/XXXX'),
+  SLACK_SEND_SUCCESS: bool('SLACK_SEND_SUCCESS'),
+  MAX_RETRIES: int('MAX_RETRIES', 0, 100, 'how many times a failing request is retried before the run stops'),
+  RETRY_BASE_MS: int('RETRY_BASE_MS', 1, 600_000, 'the first backoff delay in milliseconds'),
+  RETRY_MAX_MS: int('RETRY_MAX_MS', 1, 3_600_000, 'the longest backoff delay in milliseconds'),
+  REQUEST_TIMEOUT_MS: int('REQUEST_TIMEOUT_MS', 100, 600_000, 'how long one request may take in milliseconds'),
+  MAX_LOGS: int('MAX_LOGS', 1, Number.MAX_SAFE_INTEGER, 'stop after this many logs (leave empty to run to the newest log)'),
+  FETCH_AHEAD_PAGES: int('FETCH_AHEAD_PAGES', 1, 1000, 'how many source pages may be fetched ahead of delivery'),
+  MAX_BATCH_EVENTS: int('MAX_BATCH_EVENTS', 1, 10_000, "the most logs per destination request (capped by the destination's own limit)"),
+  // CloudWatch
+  CLOUDWATCH_LOG_GROUP_NAME: str('CLOUDWATCH_LOG_GROUP_NAME', 'the log group to write to, e.g. /auth0/mytenant'),
+  CLOUDWATCH_LOG_STREAM_NAME: str('CLOUDWATCH_LOG_STREAM_NAME', 'the log stream to write to, e.g. export'),
+  AWS_ACCESS_KEY_ID: str('AWS_ACCESS_KEY_ID', 'an access key allowed logs:PutLogEvents and logs:DescribeLogStreams'),
+  AWS_SECRET_KEY: str('AWS_SECRET_KEY', "that access key's secret"),
+  AWS_SECRET_ACCESS_KEY: str('AWS_SECRET_ACCESS_KEY', "that access key's secret"),
+  AWS_REGION: str('AWS_REGION', 'the region of the log group, e.g. eu-west-1'),
+  CLOUDWATCH_ENDPOINT: url('CLOUDWATCH_ENDPOINT', 'http://127.0.0.1:8721/dest/cloudwatch (only to target an emulator)'),
+  CLOUDWATCH_CREATE: bool('CLOUDWATCH_CREATE'),
+  // Logstash
+  LOGSTASH_URL: url('LOGSTASH_URL', 'https://logstash.example.com:8080'),
+  LOGSTASH_INDEX: str('LOGSTASH_INDEX', 'the index name added to each event'),
+  LOGSTASH_TOKEN: str('LOGSTASH_TOKEN', 'the token your Logstash expects in the query string'),
+  LOGSTASH_USER: str('LOGSTASH_USER', "the http input's user"),
+  LOGSTASH_PASSWORD: str('LOGSTASH_PASSWORD', "the http input's password"),
+  // Elasticsearch
+  ELASTICSEARCH_URL: url('ELASTICSEARCH_URL', 'https://es.example.com:9200'),
+  ELASTICSEARCH_INDEX: str('ELASTICSEARCH_INDEX', 'the index to write to, e.g. auth0-logs'),
+  ELASTICSEARCH_USER: str('ELASTICSEARCH_USER', 'the user'),
+  ELASTICSEARCH_PASSWORD: str('ELASTICSEARCH_PASSWORD', 'the password'),
+  ELASTICSEARCH_API_KEY: str('ELASTICSEARCH_API_KEY', 'an API key (base64 id:key)'),
+  // Azure, legacy HTTP Data Collector API
+  LOGANALYTICS_WORKSPACEID: str('LOGANALYTICS_WORKSPACEID', 'the workspace id (a GUID)'),
+  LOGANALYTICS_WORKSPACEKEY: str('LOGANALYTICS_WORKSPACEKEY', "the workspace's primary key (base64)"),
+  LOGANALYTICS_NAMESPACE: str('LOGANALYTICS_NAMESPACE', 'the custom log type, letters, digits and _ only, e.g. Auth0'),
+  LOGANALYTICS_APIVERSION: str('LOGANALYTICS_APIVERSION', 'the Data Collector API version, 2016-04-01'),
+  LOGANALYTICS_ENDPOINT: url('LOGANALYTICS_ENDPOINT', 'https://{workspace}.ods.opinsights.azure.com (only to target an emulator)'),
+  // Azure, Logs Ingestion API
+  AZURE_TENANT_ID: str('AZURE_TENANT_ID', 'the Entra tenant id of the app registration'),
+  AZURE_CLIENT_ID: str('AZURE_CLIENT_ID', "the app registration's client id"),
+  AZURE_CLIENT_SECRET: str('AZURE_CLIENT_SECRET', "the app registration's client secret"),
+  AZURE_AUTHORITY_HOST: url('AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
+  LOGS_INGESTION_ENDPOINT: url('LOGS_INGESTION_ENDPOINT', 'https://my-dce.eastus-1.ingest.monitor.azure.com'),
+  LOGS_INGESTION_RULE_ID: str('LOGS_INGESTION_RULE_ID', 'the immutable id of the Data Collection Rule, dcr-...'),
+  LOGS_INGESTION_STREAM_NAME: str('LOGS_INGESTION_STREAM_NAME', 'the stream declared in the rule, e.g. Custom-Auth0Logs_CL'),
+});
+
+type Raw = z.infer<typeof RawConfig>;
+
+export interface ExportConfig {
+  destination: DestinationKind;
+  auth0: { baseUrl: string; audience: string; clientId: string; clientSecret: string };
+  batchSize: number;
+  startFrom: string | null;
+  logLevel: number | null;
+  logTypes: string[];
+  slack: { webhookUrl: string; sendSuccess: boolean } | null;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  requestTimeoutMs: number;
+  maxLogs: number | null;
+  fetchAheadPages: number;
+  maxBatchEvents: number | null;
+  cloudwatch?: { group: string; stream: string; accessKeyId: string; secretAccessKey: string; region: string; endpoint?: string; create: boolean };
+  logstash?: { url: string; index?: string; token?: string; user?: string; password?: string };
+  elasticsearch?: { url: string; index: string; user?: string; password?: string; apiKey?: string };
+  azureLegacy?: { workspaceId: string; workspaceKey: string; logType: string; apiVersion: string; endpoint: string };
+  azure?: { tenantId: string; clientId: string; clientSecret: string; authorityHost?: string; endpoint: string; ruleId: string; streamName: string };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid export settings:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const SECRET_SETTINGS = [
+  'AUTH0_CLIENT_SECRET',
+  'AWS_SECRET_KEY',
+  'AWS_SECRET_ACCESS_KEY',
+  'LOGSTASH_TOKEN',
+  'LOGSTASH_PASSWORD',
+  'ELASTICSEARCH_PASSWORD',
+  'ELASTICSEARCH_API_KEY',
+  'LOGANALYTICS_WORKSPACEKEY',
+  'AZURE_CLIENT_SECRET',
+  'SLACK_INCOMING_WEBHOOK',
+] as const;
+
+/** Values of a raw configuration that must never appear in a log line, error or report. */
+export function secretValues(raw: Record<string, unknown>): string[] {
+  return SECRET_SETTINGS.map((k) => raw[k]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+function need(raw: Raw, problems: string[], setting: keyof Raw & string, fix: string): string {
+  const v = raw[setting];
+  if (typeof v === 'string' && v !== '') return v;
+  problems.push(`${setting} is required: ${fix}`);
+  return '';
+}
+
+/** "mytenant.auth0.com" -> https://mytenant.auth0.com; a full URL (an emulator's /auth0/{tenant}) is kept. */
+export function auth0BaseUrl(domain: string): string {
+  const withScheme = /^https?:\/\//i.test(domain) ? domain : `https://${domain}`;
+  return withScheme.replace(/\/+$/, '');
+}
+
+function inferDestination(raw: Raw): DestinationKind[] {
+  const found: DestinationKind[] = [];
+  if (raw.CLOUDWATCH_LOG_GROUP_NAME) found.push('cloudwatch');
+  if (raw.LOGSTASH_URL) found.push('logstash');
+  if (raw.ELASTICSEARCH_URL) found.push('elasticsearch');
+  if (raw.LOGS_INGESTION_ENDPOINT) found.push('azure');
+  if (raw.LOGANALYTICS_WORKSPACEID) found.push('azure-legacy');
+  return found;
+}
+
+/** Validates settings; throws ConfigError whose lines each name a setting and its fix. */
+export function parseExportConfig(input: unknown): ExportConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError(['the settings must be a JSON object of NAME: value pairs, e.g. {"AUTH0_DOMAIN": "mytenant.auth0.com", ...}']);
+  }
+  const parsed = RawConfig.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const setting = i.path.map(String).join('.');
+        return i.message.startsWith(setting) ? i.message : `${setting}: ${i.message}`;
+      }),
+    );
+  }
+  const raw = parsed.data;
+  const problems: string[] = [];
+  const domain = need(raw, problems, 'AUTH0_DOMAIN', "set it to the tenant's domain, e.g. mytenant.eu.auth0.com");
+  const clientId = need(raw, problems, 'AUTH0_CLIENT_ID', 'set it to the client id of a machine-to-machine application allowed read:logs');
+  const clientSecret = need(raw, problems, 'AUTH0_CLIENT_SECRET', "set it to that application's client secret");
+
+  let destination = raw.DESTINATION;
+  if (!destination) {
+    const found = inferDestination(raw);
+    if (found.length === 1) destination = found[0];
+    else if (found.length === 0)
+      problems.push(
+        'no destination configured: set CLOUDWATCH_LOG_GROUP_NAME, LOGSTASH_URL, ELASTICSEARCH_URL, LOGS_INGESTION_ENDPOINT or LOGANALYTICS_WORKSPACEID (or DESTINATION)',
+      );
+    else problems.push(`settings for several destinations (${found.join(', ')}): set DESTINATION to the one this job writes to`);
+  }
+
+  const baseUrl = domain ? auth0BaseUrl(domain) : '';
+  const cfg: ExportConfig = {
+    destination: destination ?? 'logstash',
+    auth0: { baseUrl, audience: `${baseUrl}/api/v2/`, clientId, clientSecret },
+    batchSize: raw.BATCH_SIZE ?? 100,
+    startFrom: raw.START_FROM ?? null,
+    logLevel: raw.LOG_LEVEL ?? null,
+    logTypes: raw.LOG_TYPES ?? [],
+    slack: raw.SLACK_INCOMING_WEBHOOK ? { webhookUrl: raw.SLACK_INCOMING_WEBHOOK, sendSuccess: raw.SLACK_SEND_SUCCESS ?? false } : null,
+    maxRetries: raw.MAX_RETRIES ?? 8,
+    retryBaseMs: raw.RETRY_BASE_MS ?? 500,
+    retryMaxMs: raw.RETRY_MAX_MS ?? 30_000,
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_MS ?? 30_000,
+    maxLogs: raw.MAX_LOGS ?? null,
+    fetchAheadPages: raw.FETCH_AHEAD_PAGES ?? 50,
+    maxBatchEvents: raw.MAX_BATCH_EVENTS ?? null,
+  };
+  if (cfg.retryMaxMs < cfg.retryBaseMs) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
+
+  switch (destination) {
+    case 'cloudwatch': {
+      const secret = raw.AWS_SECRET_KEY ?? raw.AWS_SECRET_ACCESS_KEY;
+      if (!secret) problems.push("AWS_SECRET_KEY is required: set it to the access key's secret");
+      cfg.cloudwatch = {
+        group: need(raw, problems, 'CLOUDWATCH_LOG_GROUP_NAME', 'set it to the log group, e.g. /auth0/mytenant'),
+        stream: need(raw, problems, 'CLOUDWATCH_LOG_STREAM_NAME', 'set it to the log stream, e.g. export'),
+        accessKeyId: need(raw, problems, 'AWS_ACCESS_KEY_ID', 'set it to an access key allowed logs:PutLogEvents and logs:DescribeLogStreams'),
+        secretAccessKey: secret ?? '',
+        region: need(raw, problems, 'AWS_REGION', 'set it to the region of the log group, e.g. eu-west-1'),
+        endpoint: raw.CLOUDWATCH_ENDPOINT,
+        create: raw.CLOUDWATCH_CREATE ?? true,
+      };
+      break;
+    }
+    case 'logstash':
+      cfg.logstash = {
+        url: need(raw, problems, 'LOGSTASH_URL', "set it to the http input's URL, e.g. https://logstash.example.com:8080"),
+        index: raw.LOGSTASH_INDEX,
+        token: raw.LOGSTASH_TOKEN,
+        user: raw.LOGSTASH_USER,
+        password: raw.LOGSTASH_PASSWORD,
+      };
+      if (Boolean(raw.LOGSTASH_USER) !== Boolean(raw.LOGSTASH_PASSWORD))
+        problems.push('LOGSTASH_USER and LOGSTASH_PASSWORD go together: set both for basic auth, or neither');
+      break;
+    case 'elasticsearch':
+      cfg.elasticsearch = {
+        url: need(raw, problems, 'ELASTICSEARCH_URL', 'set it to the cluster URL, e.g. https://es.example.com:9200'),
+        index: raw.ELASTICSEARCH_INDEX ?? 'auth0-logs',
+        user: raw.ELASTICSEARCH_USER,
+        password: raw.ELASTICSEARCH_PASSWORD,
+        apiKey: raw.ELASTICSEARCH_API_KEY,
+      };
+      break;
+    case 'azure-legacy': {
+      const workspaceId = need(raw, problems, 'LOGANALYTICS_WORKSPACEID', 'set it to the workspace id (a GUID)');
+      const workspaceKey = need(raw, problems, 'LOGANALYTICS_WORKSPACEKEY', "set it to the workspace's primary key");
+      if (workspaceKey && !/^[A-Za-z0-9+/]+={0,2}$/.test(workspaceKey))
+        problems.push("LOGANALYTICS_WORKSPACEKEY must be the base64 key shown in the workspace's Agents page");
+      const logType = raw.LOGANALYTICS_NAMESPACE ?? 'Auth0';
+      if (!/^[A-Za-z0-9_]{1,100}$/.test(logType)) problems.push('LOGANALYTICS_NAMESPACE must be letters, digits and _ only (at most 100), e.g. Auth0');
+      cfg.azureLegacy = {
+        workspaceId,
+        workspaceKey,
+        logType,
+        apiVersion: raw.LOGANALYTICS_APIVERSION ?? '2016-04-01',
+        endpoint: (raw.LOGANALYTICS_ENDPOINT ?? `https://${workspaceId}.ods.opinsights.azure.com`).replace(/\/+$/, ''),
+      };
+      break;
+    }
+    case 'azure':
+      cfg.azure = {
+        tenantId: need(raw, problems, 'AZURE_TENANT_ID', 'set it to the Entra tenant id of the app registration'),
+        clientId: need(raw, problems, 'AZURE_CLIENT_ID', "set it to the app registration's client id"),
+        clientSecret: need(raw, problems, 'AZURE_CLIENT_SECRET', "set it to the app registration's client secret"),
+        authorityHost: raw.AZURE_AUTHORITY_HOST,
+        endpoint: need(raw, problems, 'LOGS_INGESTION_ENDPOINT', "set it to the Data Collection Endpoint's logs ingestion URL"),
+        ruleId: need(raw, problems, 'LOGS_INGESTION_RULE_ID', 'set it to the immutable id of the Data Collection Rule (dcr-...)'),
+        streamName: need(raw, problems, 'LOGS_INGESTION_STREAM_NAME', 'set it to the stream declared in the rule, e.g. Custom-Auth0Logs_CL'),
+      };
+      break;
+    default:
+      break;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}

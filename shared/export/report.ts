@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** The final report of one run; the contract (exports channels and events) reuses these schemas. */
+export const ExportReport = z.object({
+  status: z.enum(['ok', 'failed', 'cancelled']),
+  destination: z.string(),
+  dryRun: z.boolean(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  /** The checkpoint the run started after (null: from the oldest log). */
+  startCheckpoint: z.string().nullable(),
+  /** Logs read from the source. */
+  processed: z.number().int(),
+  /** Logs the filter left out (their checkpoint still advances). */
+  filtered: z.number().int(),
+  /** Logs the destination acknowledged. */
+  delivered: z.number().int(),
+  /** Logs the destination acknowledged but refused to store (CloudWatch rejectedLogEventsInfo). */
+  rejected: z.number().int(),
+  unknownTypes: z.record(z.string(), z.number().int()),
+  batches: z.number().int(),
+  retries: z.number().int(),
+  /** Replay from here to continue: every log up to it was delivered (or filtered). */
+  nextCheckpoint: z.string().nullable(),
+  /** Set when the run stopped on an error: replay from this checkpoint. */
+  failedCheckpoint: z.string().nullable().optional(),
+  error: z.string().optional(),
+  /** A batch may have reached the destination without its acknowledgement reaching us. */
+  duplicatesPossible: z.boolean(),
+  durationMs: z.number(),
+  logsPerSecond: z.number(),
+});
+export type ExportReport = z.infer<typeof ExportReport>;
+
+export const ExportProgress = z.object({
+  phase: z.enum(['starting', 'running', 'retrying', 'done']),
+  processed: z.number().int(),
+  delivered: z.number().int(),
+  filtered: z.number().int(),
+  batches: z.number().int(),
+  retries: z.number().int(),
+  logsPerSecond: z.number(),
+  checkpoint: z.string().nullable(),
+  /** Seconds to go, when the number of logs to export is known (MAX_LOGS). */
+  etaSeconds: z.number().nullable(),
+  total: z.number().int().nullable(),
+  message: z.string().optional(),
+});
+export type ExportProgress = z.infer<typeof ExportProgress>;
+
+/** True when every fetched log reached the destination (or was filtered out on purpose). */
+export function everyLogDelivered(r: ExportReport): boolean {
+  return r.status === 'ok' && !r.dryRun && r.rejected === 0 && r.processed === r.delivered + r.filtered;
+}
