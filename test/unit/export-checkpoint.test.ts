@@ -1,0 +1,42 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileCheckpointStore, storageCheckpointStore } from '../../shared/export/checkpoint';
+
+const id = (n: number) => String(n).padStart(56, '9');
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'export-cp-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('file checkpoint store', () => {
+  it('starts empty, then keeps the last saved id, leaving no temp files', async () => {
+    const s = new FileCheckpointStore(join(dir, 'state'));
+    expect(await s.load()).toBeNull();
+    for (let i = 1; i <= 20; i++) await s.save(id(i));
+    expect(await s.load()).toBe(id(20));
+    expect(await readdir(join(dir, 'state'))).toEqual(['checkpoint.json']);
+    expect(JSON.parse(await readFile(s.file, 'utf8'))).toMatchObject({ checkpointId: id(20) });
+  });
+
+  it('refuses a file that holds no checkpoint, with a fix in the message', async () => {
+    const s = new FileCheckpointStore(dir);
+    await writeFile(s.file, '{"checkpointId": 12}');
+    await expect(s.load()).rejects.toThrow(/does not hold a checkpoint: delete it or pass --from CHECKPOINT/);
+  });
+});
+
+describe('webtask storage checkpoint store', () => {
+  it('keeps the old extensions\' checkpointId field and every other stored field', async () => {
+    let data: unknown = { other: 1 };
+    const s = storageCheckpointStore({ get: async () => data, set: async (v) => void (data = v) });
+    expect(await s.load()).toBeNull();
+    await s.save(id(5));
+    expect(data).toEqual({ other: 1, checkpointId: id(5) });
+    expect(await s.load()).toBe(id(5));
+  });
+});
