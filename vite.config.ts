@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [react()],
   // Hosts replace this placeholder with a per-launch nonce, for the <style> elements xterm creates
   // (renderer/src/lib/csp-nonce.ts): a nonce, never 'unsafe-inline'.
-  html: { cspNonce: '__CSP_NONCE__' },
+  html: { cspNonce: 'CSPNONCEPLACEHOLDER' },
   build: {
     outDir: '../out/renderer',
     emptyOutDir: true,

@@ -1,15 +1,16 @@
 // The window's hardening in one place, so the static check in test/unit/electron-security.test.ts reads one file.
-import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+import type { Session, WebContents } from 'electron';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://console`;
 
-export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
+export const NONCE_PLACEHOLDER = 'CSPNONCEPLACEHOLDER';
 
 /** The nonce admits only the <style> elements our own renderer creates (xterm needs them). */
 export const contentSecurityPolicy = (nonce: string) => [
   "default-src 'none'",
-  "script-src 'self'",
+  // A nonce plus strict-dynamic rather than 'self': only the entry script the host stamped runs.
+  `script-src 'nonce-${nonce}' 'strict-dynamic'`,
   `style-src 'self' 'nonce-${nonce}'`,
   "img-src 'self' data:",
   "font-src 'self'",
@@ -20,30 +21,20 @@ export const contentSecurityPolicy = (nonce: string) => [
   "object-src 'none'",
 ].join('; ');
 
-export const webPreferences = (preload: string): BrowserWindowConstructorOptions['webPreferences'] => ({
-  preload,
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  webviewTag: false,
-  experimentalFeatures: false,
-  navigateOnDragDrop: false,
-  spellcheck: false,
-  safeDialogs: true,
-});
 
-/** Is this IPC message from our own page's main frame? (VS Code's rule: check every sender.) */
-export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined): boolean {
-  if (!frame || frame.parent) return false;
+/** Is this one of our own pages? (Node's URL gives custom schemes an opaque origin, so compare the parts.) */
+export function isAppUrl(url: string): boolean {
   try {
-    return new URL(frame.url).origin === APP_ORIGIN;
+    const u = new URL(url);
+    return u.protocol === `${APP_SCHEME}:` && u.host === 'console' && !u.username && !u.password;
   } catch {
     return false;
   }
+}
+
+/** Is this IPC message from our own page's main frame? (VS Code's rule: check every sender.) */
+export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined): boolean {
+  return Boolean(frame && !frame.parent && isAppUrl(frame.url));
 }
 
 export function hardenSession(ses: Session): void {
@@ -54,7 +45,7 @@ export function hardenSession(ses: Session): void {
 
 export function hardenContents(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== APP_ORIGIN) event.preventDefault();
+    if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());

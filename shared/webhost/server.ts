@@ -48,12 +48,13 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
+export const NONCE_PLACEHOLDER = 'CSPNONCEPLACEHOLDER';
 
 export function contentSecurityPolicy(port: number, nonce: string): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    // A nonce plus strict-dynamic rather than 'self': only the entry script the host stamped runs.
+    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
     `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",

@@ -56,4 +56,18 @@ describe('the handler table', () => {
     const r = await h.call('profiles.test', { url: 'http://127.0.0.1:1', container: 'master', token: 'tok-123456789' }, recordingSession(h).session);
     expect(r).toMatchObject({ ok: true, data: { outcome: 'unreachable', message: expect.stringContaining('connection refused') } });
   });
+
+  it('lock drops tokens from memory and the redactor; unlock lets stored ones be used again', async () => {
+    const h = host();
+    const { session } = recordingSession(h);
+    await h.call('profiles.save', { name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token: 'lock-test-token-123' }, session);
+    const locked = await h.call('app.lock', {}, session);
+    expect(locked).toMatchObject({ ok: true, data: { backend: 'session' } });
+    const list = await h.call('profiles.list', {}, session);
+    expect(list.ok && list.data.profiles[0]?.hasToken).toBe(false);
+    const test = await h.call('profiles.test', { id: list.ok ? list.data.profiles[0]!.id : '' }, session);
+    expect(test).toMatchObject({ ok: true, data: { outcome: 'no_token' } });
+    const audit = await h.call('audit.list', { action: 'app.lock', limit: 5 }, session);
+    expect(audit.ok && audit.data.total).toBe(1);
+  });
 });

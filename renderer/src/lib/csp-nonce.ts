@@ -6,7 +6,7 @@
 const meta = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]');
 const nonce = meta?.nonce || meta?.getAttribute('nonce') || '';
 
-if (nonce && !nonce.startsWith('__')) {
+if (nonce && nonce !== 'CSPNONCEPLACEHOLDER') {
   const create = Document.prototype.createElement;
   Document.prototype.createElement = function (this: Document, tagName: string, options?: ElementCreationOptions) {
     const el = create.call(this, tagName, options);

@@ -41,6 +41,27 @@ function Tabs() {
   );
 }
 
+/** Drops decrypted tokens from the core's memory until unlocked (session-only tokens are gone for good). */
+function LockButton() {
+  const { info, setInfo, report } = useShell();
+  const locked = info?.vault.backend === 'locked';
+  async function toggle() {
+    try {
+      const vault = await call(locked ? 'app.unlock' : 'app.lock', {});
+      if (info) setInfo({ ...info, vault });
+      await useProfiles.getState().load();
+      report(locked ? 'Unlocked.' : 'Locked: tokens dropped from memory.', 'info');
+    } catch (e) {
+      report(errorOf(e));
+    }
+  }
+  return (
+    <button className="link" style={{ marginLeft: 'auto' }} onClick={() => void toggle()} data-testid="lock-toggle">
+      {locked ? 'Unlock' : 'Lock'}
+    </button>
+  );
+}
+
 export function App() {
   const { info, connection, tabs, activeTab, setInfo, setConnection, report, openTab } = useShell();
   const loadProfiles = useProfiles((s) => s.load);
@@ -65,10 +86,11 @@ export function App() {
         {sidebarSections.map(({ id, component: Section }) => (
           <Section key={id} />
         ))}
-        <footer className="side-footer">
+        <footer className="side-footer row">
           <button className="link" onClick={() => openTab({ id: 'audit', kind: 'audit', title: 'Audit log' })}>
             Audit log
           </button>
+          <LockButton />
         </footer>
       </aside>
       <main className="main">
