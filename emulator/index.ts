@@ -18,9 +18,7 @@ export type { FaultController, FaultRule, FaultRuleInput } from './faults';
 
 /** Optional parts built alongside (Auth0 logs API, destinations): each exports `install(emulator)`. */
 type Installer = { install(emulator: Emulator): void | Promise<void> };
-// Specifiers held in variables so type-checking passes while a part is not written yet.
-const optionalParts = ['./auth0/index', './destinations/index'];
-const plugins: Array<() => Promise<Installer>> = optionalParts.map((spec) => () => import(/* @vite-ignore */ spec) as Promise<Installer>);
+const plugins: Array<() => Promise<Installer>> = [() => import('./auth0/index'), () => import('./destinations/index')];
 
 function isModuleNotFound(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
@@ -188,6 +186,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   let closed = false;
   const emulator: Emulator = {
+    options: Object.freeze({ ...opts }),
     url: baseUrl,
     port,
     masterToken,

@@ -5,6 +5,7 @@ import type { Cluster } from './api/context';
 import type { Emulator } from './types';
 import { saveJob } from './api/cron';
 import type { WebtaskRecord } from './store';
+import { demoExportSecrets } from './auth0/index';
 
 export interface SeedWebtask {
   code: string;
@@ -142,47 +143,12 @@ function hookMeta(kind: string): Record<string, string> {
   };
 }
 
+/** An export extension; its secrets come from the Auth0 part so both agree on URLs and credentials. */
 function exportExtension(url: string, tenant: string, kind: 'cloudwatch' | 'logstash' | 'loganalytics'): SeedWebtask {
-  const common: Record<string, string> = {
-    BATCH_SIZE: '100',
-    START_FROM: '',
-    LOG_LEVEL: '0',
-    LOG_TYPES: '',
-    SLACK_INCOMING_WEBHOOK: `${url}/dest/slack/${tenant}`,
-    SLACK_SEND_SUCCESS: 'false',
-    AUTH0_DOMAIN: `${url}/auth0/${tenant}`,
-    AUTH0_CLIENT_ID: `${tenant}-log-export`,
-    AUTH0_CLIENT_SECRET: `${tenant}-log-export-secret`,
-  };
-  const per: Record<typeof kind, Record<string, string>> = {
-    cloudwatch: {
-      CLOUDWATCH_LOG_GROUP_NAME: `/auth0/${tenant}`,
-      CLOUDWATCH_LOG_STREAM_NAME: 'tenant-logs',
-      CLOUDWATCH_ENDPOINT: `${url}/dest/cloudwatch`,
-      AWS_ACCESS_KEY_ID: 'AKIAEMULATOR00000001',
-      AWS_SECRET_KEY: 'emulator-secret-access-key-0000000000000',
-      AWS_REGION: 'us-east-1',
-    },
-    logstash: {
-      LOGSTASH_URL: `${url}/dest/logstash/${tenant}`,
-      LOGSTASH_INDEX: `auth0-${tenant}`,
-      LOGSTASH_TOKEN: `${tenant}-logstash-token`,
-      LOGSTASH_USER: 'logstash',
-      LOGSTASH_PASSWORD: `${tenant}-logstash-password`,
-    },
-    loganalytics: {
-      LOGANALYTICS_WORKSPACEID: `${tenant}-workspace`,
-      LOGANALYTICS_WORKSPACEKEY: Buffer.from(`${tenant}-workspace-shared-key`).toString('base64'),
-      LOGANALYTICS_NAMESPACE: 'Auth0',
-      LOGANALYTICS_APIVERSION: '2016-04-01',
-      LOGANALYTICS_URL: `${url}/dest/azure-legacy/${tenant}-workspace/api/logs`,
-      LOGANALYTICS_INGESTION_ENDPOINT: `${url}/dest/azure`,
-    },
-  };
-  const name = `logs-to-${kind}`;
+  const name = `logs-to-${kind}` as const;
   return {
     code: EXPORT_CODE,
-    secrets: { ...common, ...per[kind] },
+    secrets: { START_FROM: '', ...demoExportSecrets(url, tenant, name) },
     meta: { 'auth0-extension': 'runtime', 'auth0-extension-name': name, 'auth0-extension-version': '2.0.0' },
   };
 }

@@ -54,6 +54,8 @@ export interface FloodHandle {
 }
 
 export interface Emulator {
+  /** the options it was started with (parts read e.g. logRate) */
+  readonly options: Readonly<EmulatorOptions>;
   url: string;
   port: number;
   masterToken: string;

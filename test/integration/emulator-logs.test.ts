@@ -63,7 +63,8 @@ function openStream(e: Emulator, container: string, opts: { token?: string | nul
     get ended() {
       return ended;
     },
-    records: () => events.filter((x) => x.event === undefined && x.data).map((x) => ({ id: x.id, ...(JSON.parse(x.data!) as Record<string, unknown>) })),
+    records: (): Array<Record<string, unknown> & { id?: string }> =>
+      events.filter((x) => x.event === undefined && x.data).map((x) => ({ id: x.id, ...(JSON.parse(x.data!) as Record<string, unknown>) })),
     close: () => destroy(),
     async waitFor(pred: () => boolean, ms = 5000): Promise<void> {
       const t0 = Date.now();
