@@ -122,6 +122,10 @@ describe('Electron security checklist', () => {
     expect(cfg.mac).toMatchObject({ target: 'dmg', hardenedRuntime: true, notarize: true });
     expect(cfg.win?.target).toBe('nsis');
     expect(cfg.files).toContain('out/**/*');
+    expect(cfg.icon).toBe('build/icon.png');
+    const png = readFileSync(join(root, 'build/icon.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]);
     const pkg = JSON.parse(read('package.json')) as { main: string; scripts: Record<string, string> };
     expect(pkg.main).toBe('out/main/main.js');
     expect(pkg.scripts.dist).toMatch(/electron-builder --config electron-builder.yml/);
