@@ -48,6 +48,22 @@ export const ConnectionTest = z.object({
 });
 export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
+/** One profile of the wt CLI's `~/.webtask`, as previewed: never its token. */
+export const WtProfilePreview = z.object({
+  name: z.string(),
+  url: z.string().optional(),
+  container: z.string().optional(),
+  tokenKind: z.enum(['v1', 'v2', 'none']),
+  /** Why it cannot be imported, in plain words; absent when it can. */
+  problem: z.string().optional(),
+  /** A profile imported from this entry already exists (importing again updates it). */
+  existingId: z.string().optional(),
+});
+export type WtProfilePreview = z.infer<typeof WtProfilePreview>;
+
+/** Absent: the host user's `~/.webtask`. */
+const WtFilePath = z.string().trim().min(1).max(4096).optional();
+
 export const profileChannels = {
   'profiles.list': channel(NoInput, z.object({ profiles: z.array(Profile), activeId: z.string().nullable() }), 'List profiles'),
   'profiles.save': channel(SaveProfileInput, Profile, 'Create or edit a profile'),
@@ -60,5 +76,15 @@ export const profileChannels = {
     ]),
     ConnectionTest,
     'Test a profile against its cluster',
+  ),
+  'profiles.importPreview': channel(
+    z.object({ path: WtFilePath }),
+    z.object({ path: z.string(), profiles: z.array(WtProfilePreview) }),
+    'Read the wt CLI profiles file and list its profiles (no tokens)',
+  ),
+  'profiles.import': channel(
+    z.object({ path: WtFilePath, names: z.array(z.string().min(1).max(200)).min(1, 'Choose at least one profile').max(200), tokenStorage: z.enum(['persistent', 'session']).optional() }),
+    z.object({ imported: z.array(Profile), path: z.string(), plaintextWarning: z.string() }),
+    'Import wt CLI profiles, moving each token into the vault',
   ),
 };

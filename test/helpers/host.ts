@@ -57,3 +57,36 @@ export async function fixedServer(status: number, body: unknown): Promise<{ url:
       }),
   };
 }
+
+/**
+ * A host whose embedded profile points at a running emulator (as `npm run start:web` builds it),
+ * optionally served by the browser host with the built renderer.
+ */
+export async function hostOnEmulator(
+  emu: { url: string; masterToken: string },
+  opts: { requestTimeoutMs?: number; container?: string; web?: boolean } = {},
+): Promise<{ host: Host; dataDir: string; web?: WebHost; close(): Promise<void> }> {
+  const { registerEmbeddedCluster } = await import('../../shared/host/node-deps');
+  const dataDir = tempDir();
+  const deps = createNodeDeps({ dataDir, host: opts.web ? 'browser' : 'test', requestTimeoutMs: opts.requestTimeoutMs });
+  await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: opts.container ?? 'acme-prod' });
+  const host = createHost(deps);
+  const web = opts.web ? await startWebHost({ host, staticDir: join(process.cwd(), 'out', 'renderer'), port: 0 }) : undefined;
+  return {
+    host,
+    dataDir,
+    web,
+    async close() {
+      await web?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls a channel and returns its data, or throws the typed error's message (for tests). */
+export async function callOk<T = unknown>(host: Host, channel: string, input: unknown): Promise<T> {
+  const session = createSession(host.deps, 'test-call', () => {});
+  const r = await host.call(channel, input, session);
+  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { apiError: r.error });
+  return r.data as T;
+}

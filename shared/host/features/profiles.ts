@@ -1,6 +1,7 @@
 import type { ConnectionTest, Profile } from '../../contract';
 import { HostError } from '../../util/errors';
 import { WebtaskClient } from '../../webtask/client';
+import { defaultWtProfilePath, readWtProfiles, tokenKindOf } from '../../webtask/wt-profiles';
 import { audit } from '../audit';
 import type { HostDeps } from '../deps';
 import {
@@ -139,5 +140,63 @@ export const profileHandlers = defineHandlers({
     const result = await testConnection(client, container);
     await audit(ctx, { action: 'profile.test', profile: label, tenant: container, outcome: result.outcome === 'ok' ? 'ok' : 'error', detail: { outcome: result.outcome, status: result.status } });
     return result;
+  },
+
+  'profiles.importPreview': async ({ path }, { deps }) => {
+    const file = path ?? defaultWtProfilePath();
+    const entries = await readWtProfiles(file);
+    const existing = readProfiles(deps).filter((p) => p.source === 'wt-cli');
+    return {
+      path: file,
+      profiles: entries.map((e) => ({
+        name: e.name,
+        url: e.url,
+        container: e.container,
+        tokenKind: tokenKindOf(e.token),
+        ...(e.problem ? { problem: e.problem } : {}),
+        ...(existing.find((p) => p.name === e.name) ? { existingId: existing.find((p) => p.name === e.name)!.id } : {}),
+      })),
+    };
+  },
+
+  'profiles.import': async ({ path, names, tokenStorage }, ctx) => {
+    const { deps } = ctx;
+    const file = path ?? defaultWtProfilePath();
+    const entries = await readWtProfiles(file);
+    // Every token of the file is a secret from now on, chosen or not.
+    for (const e of entries) deps.redactor.add(e.token);
+    const chosen = names.map((n) => {
+      const e = entries.find((x) => x.name === n);
+      if (!e) throw new HostError('not_found', `${file} has no profile named "${n}".`);
+      if (e.problem) throw new HostError('invalid_input', `Profile "${n}" of ${file} cannot be imported: ${e.problem}.`);
+      return e;
+    });
+    const imported: Profile[] = [];
+    for (const e of chosen) {
+      const list = readProfiles(deps);
+      const now = new Date().toISOString();
+      const prev = list.find((p) => p.source === 'wt-cli' && p.name === e.name);
+      const record: ProfileRecord = {
+        id: prev?.id ?? newProfileId(e.name),
+        name: e.name,
+        url: e.url!.replace(/\/+$/, ''),
+        container: e.container!,
+        source: 'wt-cli',
+        tokenKind: WebtaskClient.tokenKind(e.token!),
+        createdAt: prev?.createdAt ?? now,
+        updatedAt: now,
+      };
+      // Vault first: a refused token (locked, or a weak keyring awaiting the user's answer) leaves no half profile.
+      await storeToken(deps, record.id, e.token!, tokenStorage);
+      writeProfiles(deps, prev ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
+      if (list.length === 0) setActiveProfile(deps, record.id);
+      imported.push(await toProfile(deps, record));
+    }
+    await audit(ctx, { action: 'profile.import', target: file, outcome: 'ok', detail: { profiles: chosen.map((e) => e.name) } });
+    return {
+      imported,
+      path: file,
+      plaintextWarning: `${file} still holds ${entries.length === 1 ? 'its token' : 'the tokens'} in plain text: the console left it untouched. Delete it (or the imported profiles in it) if the wt CLI no longer needs them.`,
+    };
   },
 });

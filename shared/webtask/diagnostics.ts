@@ -1,0 +1,48 @@
+/**
+ * Reads the diagnostics headers of a run (`x-wt-response-source`, `x-auth0-proxy-stats`, `x-auth0-stats`)
+ * into plain words, as the platform's diagnostics guide says to capture on every invocation.
+ */
+export interface ParsedDiagnostics {
+  source?: string;
+  reading: string;
+  proxyStats?: Record<string, unknown>;
+  stats?: Record<string, unknown>;
+  problems: string[];
+  reqId?: string;
+}
+
+const READINGS: Record<string, string> = {
+  webtask: "The extension's own code produced this response",
+  compiler: "The platform could not compile or load the extension's code (a syntax error, a missing module, or a bad export); the code never ran",
+  proxy: 'The platform proxy answered before reaching the extension (limits, routing, authentication, or the sandbox was not available)',
+  network: 'The network between the proxy and the sandbox failed (the extension may have crashed, timed out, or the connection dropped)',
+};
+
+function parseJsonHeader(name: string, value: string | undefined, problems: string[]): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(value);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    problems.push(`${name} is not a JSON object: ${value.slice(0, 200)}`);
+  } catch {
+    problems.push(`${name} is not JSON: ${value.slice(0, 200)}`);
+  }
+  return undefined;
+}
+
+export function parseDiagnostics(headers: Record<string, string>, status: number | undefined): ParsedDiagnostics {
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+  const problems: string[] = [];
+  const source = h['x-wt-response-source']?.trim().toLowerCase() || undefined;
+  const proxyStats = parseJsonHeader('x-auth0-proxy-stats', h['x-auth0-proxy-stats'], problems);
+  const stats = parseJsonHeader('x-auth0-stats', h['x-auth0-stats'], problems);
+  let reading: string;
+  if (status === undefined) reading = 'No response arrived: the cluster was not reached or did not answer in time';
+  else if (!source) reading = 'The response carries no x-wt-response-source header: it did not come through the webtask proxy (a different server, or a load balancer in front)';
+  else reading = READINGS[source] ?? `Unknown response source "${source.slice(0, 40)}"`;
+  if (status !== undefined && source === 'webtask' && status >= 500) reading += '; it reported an error (see the body for the stack)';
+  if (status !== undefined && source === 'webtask' && status >= 400 && status < 500) reading += '; it refused the request';
+  const reqId = h['x-wt-req-id'] ?? (typeof proxyStats?.req_id === 'string' ? proxyStats.req_id : undefined);
+  return { source, reading, proxyStats, stats, problems, ...(reqId ? { reqId } : {}) };
+}

@@ -1,0 +1,66 @@
+// A cluster that misbehaves in ways the emulator does not: malformed JSON, non-UTF-8 code, a huge list.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Inspection } from '../../shared/contract';
+import { createSession } from '../../shared/host';
+import { callOk, hostOnEmulator } from '../helpers/host';
+
+const TOKEN = 'bad-cluster-master-token-42';
+let server: Server;
+let url = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/api/webtask/malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"name": "half');
+    } else if (path === '/api/webtask/shape') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"not":"a list"}');
+    } else if (path === '/api/webtask/latin1/legacy') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(Buffer.from('{"name":"legacy","token":"x.y.z","meta":{}}'));
+    } else if (path === '/api/tokens/inspect') {
+      // Latin-1 bytes (0xE9 = "é") inside the code string: not valid UTF-8.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(Buffer.concat([Buffer.from('{"ten":"latin1","jtn":"legacy","code":"// caf'), Buffer.from([0xe9]), Buffer.from('\\nmodule.exports = 1;"}')]));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 404, message: 'nothing here' }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('a misbehaving cluster', () => {
+  it('a malformed or wrongly shaped list is a clear bad_response', async () => {
+    const h = await hostOnEmulator({ url, masterToken: TOKEN }, { container: 'malformed' });
+    try {
+      const s = createSession(h.host.deps, 's', () => {});
+      const r1 = await h.host.call('webtasks.list', { container: 'malformed' }, s);
+      expect(r1).toMatchObject({ ok: false, error: { code: 'bad_response' } });
+      if (!r1.ok) expect(r1.error.message).toMatch(/not JSON/);
+      const r2 = await h.host.call('webtasks.list', { container: 'shape' }, s);
+      if (r2.ok) throw new Error('expected a failure');
+      expect(r2.error.message).toMatch(/not a list of webtasks/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('code that is not UTF-8 is shown with replacement characters and flagged', async () => {
+    const h = await hostOnEmulator({ url, masterToken: TOKEN }, { container: 'latin1' });
+    try {
+      const ins = await callOk<Inspection>(h.host, 'webtasks.inspect', { container: 'latin1', name: 'legacy' });
+      expect(ins.code?.notUtf8).toBe(true);
+      expect(ins.code?.replacements).toBe(1);
+      expect(ins.code?.text).toContain('caf\uFFFD');
+    } finally {
+      await h.close();
+    }
+  });
+});
