@@ -76,7 +76,7 @@ describe('Auth0 /api/v2/logs', () => {
     expect(all.every((l) => LOG_TYPES.has(l.type))).toBe(true);
     expect(new Set(all.map((l) => l.type)).size).toBeGreaterThan(20);
     expect(all.every((l) => !Number.isNaN(Date.parse(l.date)))).toBe(true);
-    expect(all.some((l) => /[^\x00-\x7f]/.test(JSON.stringify(l)))).toBe(true);
+    expect(all.some((l) => /[^ -~]/.test(JSON.stringify(l)))).toBe(true);
     expect(Object.keys(all[0]!)).toEqual(expect.arrayContaining(['log_id', 'date', 'type', 'description', 'client_id', 'client_name', 'ip', 'user_agent', 'details', 'user_id', 'user_name', 'connection', 'strategy']));
   });
 
