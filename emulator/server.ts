@@ -62,7 +62,7 @@ export function createEmulatorServer(deps: ServerDeps): Server {
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     const t0 = performance.now();
     if (deps.verbose) {
-      res.once('finish', () => {
+      res.once('close', () => {
         // Path only: a `key=` query parameter would put a token in the log.
         const path = (req.url ?? '').split('?')[0];
         console.error(`${req.method} ${path} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
