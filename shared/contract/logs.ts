@@ -1,6 +1,103 @@
-import type { ChannelDef } from './common';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 
-// Filled in by the logs feature: channel entries here, handlers in shared/host/features/logs.ts.
-export const logsChannels = {} satisfies Record<string, ChannelDef>;
-export const logsTopics = {} satisfies Record<string, z.ZodType>;
+/**
+ * Live log tail. The core holds the SSE connection; lines reach the renderer in batches
+ * (`logs.batch`, at most one per ~16 ms or ~200 KB) and the renderer acknowledges what xterm has
+ * written (`logs.ack`): past a high watermark of unacknowledged bytes the core stops sending, its
+ * bounded queue fills, and it stops reading the socket.
+ */
+
+export const StreamId = z.string().regex(/^ls-[a-z0-9]{1,32}$/, 'Invalid stream id');
+
+/**
+ * One line of the pane. Text fields are already inert: no control characters except "\n", with
+ * the private-use markers U+E000 / U+E001 around what was a control (the pane dims those spans).
+ */
+export const LogLine = z.object({
+  /** Position in this stream (markers included), from 1. */
+  n: z.number().int(),
+  /** rec: a bunyan record; raw: a data line that is not JSON (shown as is, counted); gap: lines possibly
+   *  missed; info: something the console says about the stream (reconnected, resumed...). */
+  kind: z.enum(['rec', 'raw', 'gap', 'info']),
+  /** The server's event id, when it sends them. */
+  id: z.string().optional(),
+  /** Record time, ms since the epoch (absent when the record has none). */
+  t: z.number().optional(),
+  level: z.number().optional(),
+  /** 1 when printed by the extension's own code (`sandbox` truthy). */
+  sb: z.literal(1).optional(),
+  /** What the record says (or the raw line), cut for display when huge. */
+  msg: z.string(),
+  /** The whole record as JSON (controls escaped), for pretty-printing; absent when too large. */
+  json: z.string().optional(),
+  /** The original size in bytes when `msg` was cut for display. */
+  size: z.number().optional(),
+  /** For gaps: from / to (ms since the epoch) and how many lines were missed (null: unknown). */
+  gap: z.object({ from: z.number(), to: z.number(), missed: z.number().nullable() }).optional(),
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+export const LogState = z.enum(['connecting', 'connected', 'reconnecting', 'stopped', 'closed']);
+export type LogState = z.infer<typeof LogState>;
+
+export const LogStatus = z.object({
+  streamId: StreamId,
+  container: z.string(),
+  state: LogState,
+  /** Reconnect attempt in progress (0 when connected). */
+  attempt: z.number().int(),
+  /** When the next attempt starts (ms since the epoch). */
+  nextTryAt: z.number().optional(),
+  /** Why the stream is reconnecting or stopped, in words the user can act on. */
+  reason: z.string().optional(),
+  /** Whether the server offers `Last-Event-ID` resume (null: not known yet). */
+  resume: z.boolean().nullable(),
+  lines: z.number().int(),
+  /** Data lines that were not JSON (shown raw). */
+  raw: z.number().int(),
+  /** Lines the console had to drop (bounded queue full); never hidden. */
+  dropped: z.number().int(),
+  gaps: z.number().int(),
+  /** Lines known to be missed across gaps (lower bound; gaps of unknown size are not counted). */
+  missed: z.number().int(),
+  linesPerSec: z.number(),
+  /** Lines waiting in the core's queue. */
+  queued: z.number().int(),
+  /** True while the core has stopped reading the socket because the pane is behind. */
+  backpressure: z.boolean(),
+  connects: z.number().int(),
+});
+export type LogStatus = z.infer<typeof LogStatus>;
+
+const OpenInput = z.object({
+  profileId: ProfileId.optional(),
+  container: ContainerName,
+});
+
+export const logsChannels = {
+  'logs.open': channel(
+    OpenInput,
+    z.object({ streamId: StreamId, container: z.string(), cluster: z.string() }),
+    'Start a live tail of a container',
+  ),
+  'logs.close': channel(z.object({ streamId: StreamId }), z.object({ closed: z.boolean() }), 'Stop a live tail'),
+  'logs.ack': channel(
+    z.object({ streamId: StreamId, seq: z.number().int().nonnegative() }),
+    z.object({ ok: z.boolean() }),
+    'The pane has written every batch up to seq',
+  ),
+  'logs.retry': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Reconnect a stopped tail now'),
+  /** The kept lines, whole (not cut for display), controls escaped, as NDJSON: what "save" writes. */
+  'logs.buffer': channel(
+    z.object({ streamId: StreamId }),
+    z.object({ text: z.string(), lines: z.number().int(), bytes: z.number().int(), oldestDropped: z.number().int() }),
+    'The kept lines of a tail, for saving',
+  ),
+  'logs.clear': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Forget the kept lines of a tail'),
+} satisfies Record<string, ChannelDef>;
+
+export const logsTopics = {
+  'logs.batch': z.object({ streamId: StreamId, seq: z.number().int(), lines: z.array(LogLine) }),
+  'logs.status': LogStatus,
+} satisfies Record<string, z.ZodType>;

@@ -1,4 +1,93 @@
-import { defineHandlers } from '../types';
+import { randomBytes } from 'node:crypto';
+import { LogStream, Pump, type LogStreamOptions, type PumpOptions } from '../../logs';
+import { HostError } from '../../util/errors';
+import { audit } from '../audit';
+import { clientFor } from '../profiles-store';
+import { defineHandlers, type CallContext } from '../types';
 
-// Handlers of the channels in shared/contract/logs.ts.
-export const logsHandlers = defineHandlers({});
+interface Tail {
+  sessionId: string;
+  stream: LogStream;
+  pump: Pump;
+}
+
+/** Every open tail, by stream id; each belongs to the session (window / browser tab) that opened it. */
+const tails = new Map<string, Tail>();
+
+/** Tuning for tests and benches (shorter timeouts, smaller windows); the defaults are the product's. */
+export const logsTuning: { stream: Partial<LogStreamOptions>; pump: PumpOptions } = { stream: {}, pump: {} };
+
+export const openTailCount = (): number => tails.size;
+
+function tailOf(streamId: string, ctx: CallContext): Tail {
+  const t = tails.get(streamId);
+  if (!t || t.sessionId !== ctx.session.id) throw new HostError('not_found', 'This log tail is closed; open it again.');
+  return t;
+}
+
+export const logsHandlers = defineHandlers({
+  'logs.open': async ({ profileId, container }, ctx) => {
+    const { deps, session } = ctx;
+    const { profile } = await clientFor(deps, profileId); // checks the lock and that a token exists
+    const token = await deps.vault.get(profile.id);
+    if (!token) throw new HostError('unauthorized', `No token is available for profile "${profile.name}".`);
+    deps.redactor.add(token);
+    const streamId = `ls-${randomBytes(8).toString('hex')}`;
+    // The stream and the pump refer to each other: the stream wakes the pump, the pump drains the stream.
+    const ref: { pump?: Pump } = {};
+    const stream = new LogStream({
+      ...logsTuning.stream,
+      streamId,
+      url: profile.url,
+      token,
+      container,
+      onReadable: () => ref.pump?.notify(),
+      onStatus: (s) => session.emit('logs.status', s),
+    });
+    const pump = (ref.pump = new Pump(stream, (seq, lines) => session.emit('logs.batch', { streamId, seq, lines }), logsTuning.pump));
+    tails.set(streamId, { sessionId: session.id, stream, pump });
+    session.onClose(() => void closeTail(streamId));
+    stream.start();
+    await audit(ctx, { action: 'logs.open', target: `${profile.name}/${container}`, outcome: 'ok' });
+    return { streamId, container, cluster: new URL(profile.url).host };
+  },
+
+  'logs.close': async ({ streamId }, ctx) => {
+    const t = tails.get(streamId);
+    if (!t || t.sessionId !== ctx.session.id) return { closed: false };
+    await closeTail(streamId);
+    return { closed: true };
+  },
+
+  'logs.ack': async ({ streamId, seq }, ctx) => {
+    const t = tails.get(streamId);
+    // A late ack for a tail just closed is not an error.
+    if (!t || t.sessionId !== ctx.session.id) return { ok: false };
+    t.pump.ack(seq);
+    return { ok: true };
+  },
+
+  'logs.retry': async ({ streamId }, ctx) => {
+    tailOf(streamId, ctx).stream.retry();
+    return { ok: true };
+  },
+
+  'logs.buffer': async ({ streamId }, ctx) => {
+    const kept = tailOf(streamId, ctx).stream.keptText();
+    // Saved files never hold a token, whatever a customer's code printed.
+    return { ...kept, text: ctx.deps.redactor.known(kept.text) };
+  },
+
+  'logs.clear': async ({ streamId }, ctx) => {
+    tailOf(streamId, ctx).stream.clearKept();
+    return { ok: true };
+  },
+});
+
+async function closeTail(streamId: string): Promise<void> {
+  const t = tails.get(streamId);
+  if (!t) return;
+  tails.delete(streamId);
+  t.pump.close();
+  await t.stream.close();
+}

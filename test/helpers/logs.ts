@@ -1,0 +1,63 @@
+// Helpers for log-tail tests: a host wired to a running emulator, and a session that acks batches
+// the way the pane does (after "writing" them), collecting every line and status.
+import { rmSync } from 'node:fs';
+import type { LogLine, LogStatus } from '../../shared/contract';
+import { createHost, createSession, type Host } from '../../shared/host';
+import { createNodeDeps, registerEmbeddedCluster } from '../../shared/host/node-deps';
+import { tempDir } from './host';
+
+export interface TailRecorder {
+  lines: LogLine[];
+  statuses: LogStatus[];
+  batches: number;
+  /** Every event payload, serialized, to prove what never reaches a renderer. */
+  wire: string[];
+}
+
+/** A host whose active profile is the emulator (master token), plus a session that records logs events. */
+export async function hostOnEmulator(emu: { url: string; masterToken: string }, opts: { autoAck?: boolean; container?: string } = {}) {
+  const dataDir = tempDir('esc-logs-');
+  const deps = createNodeDeps({ dataDir, host: 'test', requestTimeoutMs: 5_000 });
+  await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: opts.container ?? 'demo' });
+  const host: Host = createHost(deps);
+  const rec: TailRecorder = { lines: [], statuses: [], batches: 0, wire: [] };
+  const autoAck = opts.autoAck ?? true;
+  const session = createSession(deps, 'logs-test', (topic, payload) => {
+    rec.wire.push(JSON.stringify(payload));
+    if (topic === 'logs.status') rec.statuses.push(payload as LogStatus);
+    if (topic === 'logs.batch') {
+      const b = payload as { streamId: string; seq: number; lines: LogLine[] };
+      rec.batches++;
+      rec.lines.push(...b.lines);
+      if (autoAck) setImmediate(() => void host.call('logs.ack', { streamId: b.streamId, seq: b.seq }, session));
+    }
+  });
+  const open = async (container: string, extra: Record<string, unknown> = {}): Promise<string> => {
+    const r = await host.call('logs.open', { container, ...extra }, session);
+    if (!r.ok) throw new Error(`logs.open failed: ${r.error.message}`);
+    return (r.data as { streamId: string }).streamId;
+  };
+  return {
+    host,
+    deps,
+    session,
+    rec,
+    open,
+    lastStatus: (): LogStatus | undefined => rec.statuses.at(-1),
+    close() {
+      session.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `fn` is true, at most `ms` (bounded: tests never loop for ever). */
+export async function until(fn: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
