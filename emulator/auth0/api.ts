@@ -126,6 +126,11 @@ export class Auth0Tenant {
     this.setRate(0);
   }
 
+  /** Makes every issued token expire now (a token dying mid-run). */
+  expireTokens(): void {
+    for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, Date.now());
+  }
+
   /** All events (parsed), oldest first: for tests comparing source and destination. */
   all(): GeneratedLog[] {
     return this.json.slice(this.head).map((s) => JSON.parse(s) as GeneratedLog);
