@@ -1,0 +1,153 @@
+// The headless command line: bad input, and the crash test: SIGKILL at random points, resume,
+// and at the end every source log at the destination, duplicates at most one batch per crash.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportReport } from '../../shared/export/report';
+import { checkDelivery, idsOf } from '../helpers/export-check';
+import { type ExportServer, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
+
+let s: ExportServer;
+let dir: string;
+beforeAll(async () => {
+  s = await startExportServer();
+  dir = await mkdtemp(join(tmpdir(), 'export-cli-'));
+});
+afterAll(async () => {
+  await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const CLI = ['--import', 'tsx', 'shared/export/cli.ts'];
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function start(args: string[]): Run {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+async function writeConfig(name: string, settings: unknown): Promise<string> {
+  const file = join(dir, `${name}.json`);
+  await writeFile(file, typeof settings === 'string' ? settings : JSON.stringify(settings));
+  return file;
+}
+
+describe('export CLI: bad input', () => {
+  it.each([
+    [[], /--config FILE is required/],
+    [['--config'], /--config/],
+    [['--config', 'x.json', '--bogus'], /Unknown option '--bogus'/],
+    [['--config', 'x.json', '--from', '123'], /--from must be a log id \(56 digits\)/],
+    [['--config', '/no/such/file.json'], /cannot read the config file \/no\/such\/file.json: ENOENT/],
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const r = await start(args).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('names the file and the setting for bad JSON and bad settings', async () => {
+    const notJson = await writeConfig('broken', '{"AUTH0_DOMAIN": ');
+    const r1 = await start(['--config', notJson]).done;
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/is not valid JSON/);
+    const bad = await writeConfig('bad', { AUTH0_DOMAIN: 'x.auth0.com', AUTH0_CLIENT_ID: 'a', AUTH0_CLIENT_SECRET: 'very-secret-value', LOGSTASH_URL: 'https://ls', BATCH_SIZE: 500 });
+    const r2 = await start(['--config', bad]).done;
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/BATCH_SIZE must be at most 100/);
+    expect(r2.stderr).toMatch(/bad\.json/);
+    expect(r2.stderr).not.toContain('very-secret-value');
+  });
+});
+
+describe('export CLI: crash and resume', () => {
+  it('killed with SIGKILL at random points 12 times, then resumed: nothing lost, duplicates at most one batch per crash', async () => {
+    const t = addTenant(s, 'crashy', { seedCount: 12_000 });
+    const pipeline = s.dest.logstash.create('crashy', {});
+    // Slow the destination down so a run lasts long enough to be killed part-way.
+    const slow = s.faults.add({ path: '/dest/logstash/crashy', latencyMs: 25 });
+    const batch = 200;
+    const config = await writeConfig(
+      'crashy',
+      exportSettings(s, 'crashy', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/crashy`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: batch }),
+    );
+    const state = join(dir, 'crashy-state');
+    const args = ['--config', config, '--state', state];
+    const kills: Array<{ atEvents: number; afterMs: number }> = [];
+    for (let i = 0; i < 12; i++) {
+      const before = pipeline.events.length;
+      const run = start(args);
+      const t0 = Date.now();
+      // Two kills at a random instant (maybe before the first request), the rest after some progress.
+      const wantEvents = i < 2 ? Infinity : before + 1 + Math.floor(Math.random() * 1500);
+      const killAfterMs = i < 2 ? 200 + Math.random() * 1000 : 15_000;
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      while (!exited && Date.now() - t0 < killAfterMs && pipeline.events.length < wantEvents) await new Promise((r) => setTimeout(r, 5));
+      if (exited) break;
+      run.child.kill('SIGKILL');
+      const r = await run.done;
+      expect(r.signal).toBe('SIGKILL');
+      kills.push({ atEvents: pipeline.events.length, afterMs: Date.now() - t0 });
+    }
+    s.faults.remove(slow.id);
+    const final = await start(args).done;
+    expect(final.code).toBe(0);
+    const lines = final.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = ExportReport.parse(JSON.parse(lines[0]!));
+    expect(report.status).toBe('ok');
+    expect(report.nextCheckpoint).toBe(t.allIds().at(-1));
+    const check = checkDelivery(t.allIds(), idsOf(pipeline.events));
+    console.log(
+      `crash test: ${kills.length} SIGKILLs (at ${kills.map((k) => `${k.atEvents}ev/${k.afterMs}ms`).join(', ')}); ` +
+        `${check.sourceCount} source logs, ${check.receivedCount} received, ${check.missing.length} missing, ${check.duplicates} duplicates (bound ${kills.length * batch})`,
+    );
+    expect(kills.length).toBeGreaterThanOrEqual(10);
+    expect(check.missing).toEqual([]);
+    expect(check.duplicates).toBeLessThanOrEqual(kills.length * batch);
+  }, 110_000);
+
+  it('a dry run reads and filters without sending or saving, and --from overrides the saved checkpoint', async () => {
+    const t = addTenant(s, 'dry', { seedCount: 500 });
+    const pipeline = s.dest.logstash.create('dry', {});
+    const config = await writeConfig('dry', exportSettings(s, 'dry', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/dry`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }));
+    const state = join(dir, 'dry-state');
+    const dry = await start(['--config', config, '--state', state, '--dry-run']).done;
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, processed: 500, delivered: 0 });
+    expect(pipeline.events.length).toBe(0);
+    const from = t.allIds()[399]!;
+    const r = await start(['--config', config, '--state', state, '--from', from]).done;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ startCheckpoint: from, processed: 100, delivered: 100 });
+    expect(idsOf(pipeline.events)).toEqual(t.allIds().slice(400));
+  });
+
+  it('exits 1 with the failed checkpoint when the destination keeps failing', async () => {
+    addTenant(s, 'cli-fail', { seedCount: 300 });
+    s.dest.logstash.create('cli-fail', {});
+    const rule = s.faults.add({ path: '/dest/logstash/cli-fail', status: 502 });
+    const config = await writeConfig('cli-fail', exportSettings(s, 'cli-fail', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/cli-fail`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_RETRIES: 2 }));
+    const r = await start(['--config', config, '--state', join(dir, 'fail-state')]).done;
+    s.faults.remove(rule.id);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as ExportReport;
+    expect(report).toMatchObject({ status: 'failed', delivered: 0, retries: 2, failedCheckpoint: null });
+    expect(report.error).toMatch(/Logstash answered 502/);
+    expect(r.stderr).toMatch(/retry 1\/2/);
+  });
+});
