@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Three projects, one runner: `npm test` runs them all; each can be run alone (npm run test:unit ...).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 } },
       {
