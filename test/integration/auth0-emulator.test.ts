@@ -1,0 +1,88 @@
+// The Auth0 part and destinations installed in the real emulator: the demo export extensions run the
+// shared engine through the `auth0-log-export` host module, checkpoint in their storage.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/index';
+import { auth0Of, exportHostModule } from '../../emulator/auth0/index';
+import { destinationsOf } from '../../emulator/destinations/index';
+import { checkDelivery, idsOf } from '../helpers/export-check';
+
+let e: Emulator;
+beforeAll(async () => {
+  e = await startEmulator({ port: 0, seed: 'demo', quiet: true });
+});
+afterAll(() => e.close());
+
+const run = async (container: string, name: string) => {
+  const r = await fetch(`${e.url}/api/run/${container}/${name}`, { method: 'POST', headers: { authorization: `Bearer ${e.masterToken}`, 'content-type': 'application/json' }, body: '{}' });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+};
+
+describe('demo tenants in the emulator', () => {
+  it('every demo container has an Auth0 tenant with logs, and unknown tenants are refused', async () => {
+    for (const c of e.tenants().filter((t) => t !== 'bulk-10k')) {
+      const res = await fetch(`${e.url}/auth0/${c}/_stats`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { logs: number }).logs).toBeGreaterThanOrEqual(2000);
+    }
+    expect((await fetch(`${e.url}/auth0/not-a-container/oauth/token`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('logs-to-logstash runs the engine: every log delivered, checkpoint in storage, the next run continues without duplicates', async () => {
+    const first = await run('globex', 'logs-to-logstash');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: 'ok', destination: 'logstash', startCheckpoint: null });
+    const stored = (await e.storage.get('globex', 'logs-to-logstash')) as { checkpointId: string };
+    expect(stored.checkpointId).toBe(first.body.nextCheckpoint);
+    const tenant = auth0Of(e)!.tenant('globex')!;
+    await new Promise((r) => setTimeout(r, 1200)); // the tenant keeps generating events
+    const second = await run('globex', 'logs-to-logstash');
+    expect(second.body).toMatchObject({ status: 'ok', startCheckpoint: first.body.nextCheckpoint });
+    expect(second.body.processed as number).toBeGreaterThan(0);
+    const received = idsOf(destinationsOf(e)!.logstash.get('globex')!.events);
+    const upTo = tenant.allIds().filter((id) => id <= (second.body.nextCheckpoint as string));
+    expect(checkDelivery(upTo, received)).toMatchObject({ missing: [], duplicates: 0 });
+    expect(tenant.stat().rateLimited).toBe(0);
+  });
+
+  it('logs-to-cloudwatch and logs-to-loganalytics deliver to the emulated CloudWatch and Azure', async () => {
+    const cw = await run('acme-prod', 'logs-to-cloudwatch');
+    expect(cw.body).toMatchObject({ status: 'ok', destination: 'cloudwatch' });
+    expect(destinationsOf(e)!.cloudwatch.events('/auth0/acme-prod', 'export').length).toBe(cw.body.delivered);
+    const az = await run('acme-prod', 'logs-to-loganalytics');
+    expect(az.body).toMatchObject({ status: 'ok', destination: 'azure-legacy' });
+    expect(destinationsOf(e)!.azureLegacy.summary().accepted).toBeGreaterThanOrEqual(az.body.delivered as number);
+  });
+
+  it('a changed START_FROM replays once from that checkpoint, then the stored checkpoint takes over', async () => {
+    const tenant = auth0Of(e)!.tenant('acme-staging')!;
+    const ids = tenant.allIds();
+    const data: { v: unknown } = { v: undefined };
+    const lines: string[] = [];
+    const { demoExportSecrets } = await import('../../emulator/auth0/index');
+    const secrets = { ...demoExportSecrets(e.url, 'acme-staging', 'logs-to-logstash'), LOGSTASH_URL: `${e.url}/dest/logstash/replay-test`, START_FROM: ids[ids.length - 50]! };
+    const call = {
+      container: 'acme-staging',
+      name: 'replay',
+      secrets,
+      meta: {},
+      body: {},
+      storage: { get: async () => data.v, set: async (v: unknown) => void (data.v = v) },
+      log: (m: string) => void lines.push(m),
+    };
+    const host = exportHostModule();
+    const r1 = (await host(call)) as { startCheckpoint: string; processed: number };
+    expect(r1.startCheckpoint).toBe(ids[ids.length - 50]);
+    expect(r1.processed).toBeGreaterThanOrEqual(49);
+    const r2 = (await host(call)) as { startCheckpoint: string };
+    expect(r2.startCheckpoint).not.toBe(ids[ids.length - 50]);
+    expect(data.v).toMatchObject({ startFromApplied: ids[ids.length - 50] });
+    expect(lines.some((l) => /export to logstash ok/.test(l))).toBe(true);
+    await expect(host({ ...call, secrets: { ...secrets, BATCH_SIZE: '500' } })).rejects.toThrow(/BATCH_SIZE must be at most 100/);
+  });
+
+  it('GET /dest/_received shows what the destinations hold', async () => {
+    const res = await fetch(`${e.url}/dest/_received`);
+    const body = (await res.json()) as { logstash: Record<string, { events: number }> };
+    expect(body.logstash.globex!.events).toBeGreaterThan(2000);
+  });
+});
