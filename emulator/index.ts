@@ -35,7 +35,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     bufferSize: opts.logBufferSize ?? 2000,
     pingMs: opts.logPingMs ?? 10_000,
     maxStreamMs: opts.logMaxStreamMs ?? 30 * 60_000,
-    maxBufferedBytes: 16 * 1024 * 1024,
+    maxBufferedBytes: opts.logMaxBufferedBytes ?? 16 * 1024 * 1024,
   });
   for (const c of opts.noResume ?? []) logs.setResume(c, false);
   const hostModules = new Map<string, HostModule>();

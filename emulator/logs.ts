@@ -137,7 +137,9 @@ export class LogHub {
     if (ch.resume) {
       hello = `retry: 1000\n${hello}`;
       const last = req.headers['last-event-id'] ?? url.searchParams.get('last_event_id') ?? undefined;
-      const lastId = typeof last === 'string' && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
+      let lastId = typeof last === 'string' && /^\d+$/.test(last.trim()) ? Number(last.trim()) : undefined;
+      // An id from before a restart (ahead of ours): replay the whole window; the id drop shows the gap.
+      if (lastId !== undefined && lastId >= ch.nextId) lastId = 0;
       if (lastId !== undefined) for (const e of ch.since(lastId)) hello += e.frame;
     }
     res.write(hello);

@@ -26,6 +26,8 @@ export interface EmulatorOptions {
   logMaxStreamMs?: number;
   /** records kept per container for Last-Event-ID resume, default 2000 */
   logBufferSize?: number;
+  /** a log subscriber with more unsent bytes than this is cut (it may resume), default 16 MiB */
+  logMaxBufferedBytes?: number;
   /** containers whose stream offers no resume (clients must show a gap) */
   noResume?: string[];
 }

@@ -210,9 +210,17 @@ export function inspectToken(cluster: Cluster, req: IncomingMessage, res: Server
 }
 
 export function revokeToken(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  authenticate(cluster, req, url);
+  const v = authenticate(cluster, req, url);
   const subject = url.searchParams.get('token');
   if (!subject) throw new ApiError(400, 'the token query parameter is required');
+  let target: ReturnType<typeof cluster.tokens.verify> | undefined;
+  try {
+    target = cluster.tokens.verify(subject);
+  } catch {
+    // Unknown or already revoked: revoking is idempotent.
+  }
+  const ten = typeof target?.claims.ten === 'string' ? target.claims.ten : undefined;
+  if (target && v.kind !== 'master' && (!ten || !coversContainer(v.claims, ten))) throw new ApiError(403, `not authorized to perform operation on tenant \`${ten ?? '*'}\``);
   cluster.tokens.revoke(subject);
   res.writeHead(200);
   res.end();

@@ -43,6 +43,8 @@ export interface PoolOptions {
   memoryMb: number;
   perContainer: number;
   maxWorkers: number;
+  /** idle workers are terminated after this long, default 60 s */
+  idleMs?: number;
 }
 
 interface Slot {
@@ -71,10 +73,19 @@ export class WorkerPool {
   private readonly queues = new Map<string, Array<{ req: RunRequest; resolve(r: RunResult): void }>>();
   private closed = false;
 
+  private readonly reaper: NodeJS.Timeout;
+
   constructor(
     private readonly opts: PoolOptions,
     private readonly hooks: PoolHooks,
-  ) {}
+  ) {
+    // Idle workers are reclaimed after a while so a long demo does not keep one per container forever.
+    this.reaper = setInterval(() => {
+      const cutoff = Date.now() - (opts.idleMs ?? 60_000);
+      for (const s of [...this.slots]) if (!s.busy && s.lastUsed < cutoff) this.kill(s);
+    }, Math.min(opts.idleMs ?? 60_000, 10_000));
+    this.reaper.unref();
+  }
 
   run(req: RunRequest): Promise<RunResult> {
     if (this.closed) return Promise.resolve(proxyError(req, 503, 'Server error', 'the emulator is shutting down'));
@@ -237,6 +248,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.reaper);
     for (const [, q] of this.queues) for (const item of q) item.resolve(proxyError(item.req, 503, 'Server error', 'the emulator is shutting down'));
     this.queues.clear();
     const all = [...this.slots];

@@ -1,6 +1,8 @@
 // The real-time log stream: SSE framing, pings, extension output, platform events, resume, limits.
 import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { startEmulator } from '../../emulator/index';
 import { api, useEmulator } from '../helpers/emulator';
 import type { Emulator } from '../../emulator/index';
 
@@ -191,5 +193,46 @@ describe('log stream', () => {
     const noAuth = await api(emu(), '/admin/logs/flooded/flood', { method: 'POST', token: emu().issueToken({ ten: 'flooded' }), body: { rate: 1 } });
     expect(noAuth.status).toBe(403);
     s.close();
+  });
+
+  it('after a restart (an id ahead of the server), replays the whole window', async () => {
+    emu().emitLog('restarted', { msg: 'fresh 1' });
+    emu().emitLog('restarted', { msg: 'fresh 2' });
+    const s = openStream(emu(), 'restarted', { lastEventId: '999999' });
+    await s.opened;
+    await s.waitFor(() => s.records().length === 2);
+    expect(s.records().map((r) => r.msg)).toEqual(['fresh 1', 'fresh 2']);
+    s.close();
+  });
+
+  it('cuts a consumer that stops reading instead of buffering without bound', async () => {
+    const e = await startEmulator({ port: 0, quiet: true, logMaxBufferedBytes: 64 * 1024 });
+    try {
+      e.issueToken({ ten: 'slow' });
+      const sock = connect(e.port, '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.write(`GET /api/logs/tenant/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${e.masterToken}\r\nAccept: text/event-stream\r\n\r\n`);
+      sock.pause();
+      await new Promise((r) => setTimeout(r, 100));
+      const line = 'x'.repeat(1000);
+      let emitted = 0;
+      // 40 MB in slices, letting the socket fill between them.
+      for (let i = 0; i < 40; i++) {
+        for (let j = 0; j < 1000; j++) {
+          e.emitLog('slow', { msg: line });
+          emitted += line.length;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      let received = 0;
+      const closed = new Promise<void>((r) => sock.once('close', () => r()));
+      sock.on('data', (c: Buffer) => (received += c.length));
+      sock.resume();
+      await closed;
+      expect(received).toBeGreaterThan(0);
+      expect(received).toBeLessThan(emitted);
+    } finally {
+      await e.close();
+    }
   });
 });
