@@ -1,5 +1,5 @@
 /**
- * `npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator]`
+ * `npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator] [--session-only]`
  * Starts the embedded emulator (unless told not to), the handler table and the browser host,
  * then prints the one URL to open.
  */
@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createHost } from '../host';
+import { SecretToolVault, scopeOf } from '../host/keyring-vault';
 import { createNodeDeps, defaultDataDir, registerEmbeddedCluster } from '../host/node-deps';
 import { startWebHost } from './server';
 
@@ -16,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 function usage(message?: string): never {
   if (message) console.error(`start:web: ${message}`);
-  console.error('usage: npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator]');
+  console.error('usage: npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator] [--session-only]');
   process.exit(2);
 }
 
@@ -37,6 +38,7 @@ async function main() {
         'no-open': { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         'no-emulator': { type: 'boolean', default: false },
+        'session-only': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -54,7 +56,12 @@ async function main() {
     process.exit(1);
   }
 
-  const deps = createNodeDeps({ dataDir: values['data-dir'] ?? defaultDataDir(), host: 'browser' });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  // Tokens persist only where an OS keyring is reachable; otherwise they live for this session.
+  const keyring = !values['session-only'] && (await SecretToolVault.probe());
+  const vault = keyring ? new SecretToolVault({ scope: scopeOf(dataDir) }) : undefined;
+  const deps = createNodeDeps({ dataDir, host: 'browser', vault });
+  console.log(keyring ? 'tokens: kept in the system keyring (Secret Service)' : 'tokens: kept for this session only (no system keyring reachable)');
   let emulator: { close(): Promise<void> } | undefined;
   if (!values['no-emulator']) {
     const { startEmulator } = await import('../../emulator/index');
