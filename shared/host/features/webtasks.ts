@@ -234,6 +234,18 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   } catch {
     /* unknown extension or no rights: the run answers for itself */
   }
+  // A body with no content type: say JSON when it parses as JSON (what an engineer pasting a payload means).
+  const hasBody = input.body !== undefined && input.body !== '' && input.method !== 'GET' && input.method !== 'HEAD';
+  if (hasBody && !input.headers.some((h) => h.name.toLowerCase() === 'content-type')) {
+    let json = false;
+    try {
+      JSON.parse(input.body!);
+      json = true;
+    } catch {
+      /* plain text */
+    }
+    input = { ...input, headers: [...input.headers, { name: 'content-type', value: json ? 'application/json' : 'text/plain; charset=utf-8' }] };
+  }
   const request = {
     method: input.method,
     path: input.path,

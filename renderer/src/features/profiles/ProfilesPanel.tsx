@@ -15,9 +15,14 @@ export function ProfilesPanel() {
     <section className="side-section" aria-label="Profiles" data-testid="profiles-panel">
       <header>
         <h2>Profiles</h2>
-        <button className="icon" title="New profile" aria-label="New profile" onClick={() => openTab({ id: 'profile:new', kind: 'profile', title: 'New profile' })}>
-          +
-        </button>
+        <span className="row">
+          <button className="icon" title="Import the wt CLI's ~/.webtask" aria-label="Import wt CLI profiles" data-testid="profiles-import" onClick={() => openTab({ id: 'profile:import', kind: 'profile-import', title: 'Import ~/.webtask' })}>
+            ⇩
+          </button>
+          <button className="icon" title="New profile" aria-label="New profile" onClick={() => openTab({ id: 'profile:new', kind: 'profile', title: 'New profile' })}>
+            +
+          </button>
+        </span>
       </header>
       {profiles.length === 0 && <p className="muted small">No profile yet.</p>}
       <ul className="list">
@@ -27,6 +32,7 @@ export function ProfilesPanel() {
               <span className="name">{p.name}</span>
               <span className="muted small block">
                 {p.url.replace(/^https?:\/\//, '')} · {STORAGE_LABEL[p.tokenStorage]}
+                {p.source === 'wt-cli' ? ' · from ~/.webtask' : ''}
               </span>
             </button>
             <div className="item-actions">

@@ -1,6 +1,10 @@
-import { registerSidebarSection, registerTabKind } from '../../shell/registry';
+import { registerHomeWidget, registerSidebarSection, registerTabKind } from '../../shell/registry';
+import { ImportWidget } from './ImportWidget';
 import { ProfilesPanel } from './ProfilesPanel';
+import { ImportTab } from './ImportTab';
 import { ProfileTab } from './ProfileTab';
 
 registerSidebarSection('profiles', 10, ProfilesPanel);
 registerTabKind('profile', ProfileTab);
+registerTabKind('profile-import', ImportTab);
+registerHomeWidget('profiles-import', 5, ImportWidget);

@@ -1,2 +1,5 @@
-// The tenants feature registers its views here (see ../../shell/registry.ts).
-export {};
+// The tenants feature: a sidebar section listing the active profile's containers.
+import { registerSidebarSection } from '../../shell/registry';
+import { TenantsPanel } from './TenantsPanel';
+
+registerSidebarSection('tenants', 20, TenantsPanel);
