@@ -61,3 +61,23 @@ export async function until(fn: () => boolean, ms: number, what: string): Promis
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The browser host serving the built renderer, with the emulator as its active profile. */
+export async function webHostOnEmulator(emu: { url: string; masterToken: string }, container = 'acme-prod') {
+  const { startWebHost } = await import('../../shared/webhost/server');
+  const { join } = await import('node:path');
+  const dataDir = tempDir('esc-logs-web-');
+  const deps = createNodeDeps({ dataDir, host: 'browser', requestTimeoutMs: 5_000 });
+  await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container });
+  const host = createHost(deps);
+  const web = await startWebHost({ host, staticDir: join(process.cwd(), 'out', 'renderer'), port: 0 });
+  return {
+    web,
+    host,
+    deps,
+    async close() {
+      await web.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

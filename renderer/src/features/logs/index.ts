@@ -1,2 +1,11 @@
-// The logs feature registers its views here (see ../../shell/registry.ts).
-export {};
+// The logs feature: live tails in xterm panes, one tab per container, and a sidebar entry to open one.
+// Other features open a tail with `openLogTab(container, { filter })` (e.g. a tenant's "Live logs").
+import '@xterm/xterm/css/xterm.css';
+import { registerSidebarSection, registerTabKind } from '../../shell/registry';
+import { LogsSidebar } from './LogsSidebar';
+import { LogTab } from './LogTab';
+
+export { openLogTab, type OpenLogTabOptions } from './open';
+
+registerTabKind('logs', LogTab);
+registerSidebarSection('logs', 30, LogsSidebar);

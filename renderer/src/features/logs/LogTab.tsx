@@ -1,0 +1,227 @@
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { saveText } from '../../lib/save';
+import type { TabSpec } from '../../shell/store';
+import { useShell } from '../../shell/store';
+import { acquireController, holdController, releaseController, TailController, type TailSnapshot } from './controller';
+import { LEVELS, type Filter } from './format';
+
+export interface LogTabParams {
+  container: string;
+  profileId?: string;
+  filter?: Partial<Filter>;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function StatusLine({ s }: { s: TailSnapshot }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = window.setInterval(() => setNow(Date.now()), 500);
+    return () => window.clearInterval(t);
+  }, []);
+  const st = s.status;
+  let state = s.error ? 'error' : (st?.state ?? 'connecting');
+  let detail = '';
+  if (st?.state === 'reconnecting') {
+    const wait = st.nextTryAt ? Math.max(0, Math.ceil((st.nextTryAt - now) / 1000)) : 0;
+    detail = `attempt ${st.attempt}, next try ${wait > 0 ? `in ${wait} s` : 'now'}`;
+  }
+  if (st?.state === 'connected' && st.resume !== null) detail = st.resume ? 'resumable' : 'no resume offered';
+  if (s.error) state = 'error';
+  return (
+    <div className="logs-status" data-testid="logs-status" data-state={state}>
+      <span className={`logs-dot ${state}`} aria-hidden />
+      <span data-testid="logs-state">{state}</span>
+      {detail && <span className="muted">({detail})</span>}
+      <span data-testid="logs-rate">{fmt(st?.linesPerSec ?? 0)} lines/s</span>
+      <span data-testid="logs-lines">{fmt(st?.lines ?? 0)} lines</span>
+      <span className={st?.dropped ? 'warn' : 'muted'} data-testid="logs-dropped">
+        {fmt(st?.dropped ?? 0)} dropped
+      </span>
+      <span className={st?.gaps ? 'warn' : 'muted'} data-testid="logs-gaps">
+        {fmt(st?.gaps ?? 0)} gaps{st?.missed ? ` (${fmt(st.missed)} missed)` : ''}
+      </span>
+      {(st?.raw ?? 0) > 0 && <span className="muted">{fmt(st!.raw)} non-JSON</span>}
+      {st?.backpressure && <span className="warn">pane behind: socket paused</span>}
+      <span className="muted" data-testid="logs-shown">
+        {fmt(s.shown)} shown
+      </span>
+      <span className="muted small">{s.renderer === 'webgl' ? 'WebGL' : 'DOM'} renderer</span>
+      {(s.error ?? st?.reason) && (
+        <span className={st?.state === 'stopped' || s.error ? 'bad' : 'muted'} data-testid="logs-reason">
+          {s.error ?? st?.reason}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Toolbar({ c, s, container }: { c: TailController; s: TailSnapshot; container: string }) {
+  const report = useShell((x) => x.report);
+  const [query, setQuery] = useState('');
+  const [text, setText] = useState(s.filter.text);
+  useEffect(() => {
+    // Typing filters after a short pause, not on every key (a redraw touches every kept line).
+    const t = window.setTimeout(() => {
+      if (text !== c.getSnapshot().filter.text) c.setFilter({ text });
+    }, 250);
+    return () => window.clearTimeout(t);
+  }, [text, c]);
+  const save = async () => {
+    try {
+      const buf = await c.bufferText();
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const r = await saveText(`logs-${container}-${stamp}.ndjson`, buf.text, 'application/x-ndjson');
+      if (r !== 'cancelled') report(`Saved ${fmt(buf.lines)} lines${buf.oldestDropped ? ` (the ${fmt(buf.oldestDropped)} oldest were no longer kept)` : ''}.`, 'info');
+    } catch (e) {
+      report(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(c.copyText());
+      report('Copied.', 'info');
+    } catch {
+      report('The clipboard refused the copy.');
+    }
+  };
+  return (
+    <div className="logs-toolbar">
+      {s.following ? (
+        <button onClick={() => c.pause()} data-testid="logs-pause" title="Stop following; lines keep arriving and wait">
+          Pause
+        </button>
+      ) : (
+        <button className="primary" onClick={() => c.follow()} data-testid="logs-follow" title="Write what waited and follow again">
+          ↓ Follow{s.waiting ? ` (${fmt(s.waiting)} waiting)` : ''}
+        </button>
+      )}
+      <label className="logs-field">
+        Level
+        <select value={s.filter.minLevel} onChange={(e) => c.setFilter({ minLevel: Number(e.target.value) })} data-testid="logs-level">
+          <option value={0}>all</option>
+          {LEVELS.map((l) => (
+            <option key={l.value} value={l.value}>
+              ≥ {l.label.trim().toLowerCase()}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input
+        className={`logs-filter ${s.filterError ? 'invalid' : ''}`}
+        placeholder={s.filter.regex ? 'filter (regex)' : 'filter text'}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        data-testid="logs-filter"
+        title={s.filterError}
+        aria-invalid={!!s.filterError}
+      />
+      <label className="logs-check">
+        <input type="checkbox" checked={s.filter.regex} onChange={(e) => c.setFilter({ regex: e.target.checked })} data-testid="logs-regex" />
+        regex
+      </label>
+      <label className="logs-check" title="Only what the extension's own code printed (sandbox)">
+        <input type="checkbox" checked={s.filter.sandboxOnly} onChange={(e) => c.setFilter({ sandboxOnly: e.target.checked })} data-testid="logs-sandbox" />
+        extension output only
+      </label>
+      <span className="logs-sep" />
+      <label className="logs-check">
+        <input type="checkbox" checked={s.view.wrap} onChange={(e) => c.setView({ wrap: e.target.checked })} data-testid="logs-wrap" />
+        wrap
+      </label>
+      <label className="logs-check" title="Show each record's JSON, pretty-printed">
+        <input type="checkbox" checked={s.view.pretty} onChange={(e) => c.setView({ pretty: e.target.checked })} data-testid="logs-pretty" />
+        JSON
+      </label>
+      <label className="logs-check">
+        <input type="checkbox" checked={s.view.utc} onChange={(e) => c.setView({ utc: e.target.checked })} data-testid="logs-utc" />
+        UTC
+      </label>
+      <span className="logs-sep" />
+      <input
+        className="logs-search"
+        placeholder="search"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') c.find(query, e.shiftKey);
+        }}
+        data-testid="logs-search"
+      />
+      <button onClick={() => c.find(query, true)} aria-label="Previous match">
+        ↑
+      </button>
+      <button onClick={() => c.find(query)} aria-label="Next match" data-testid="logs-search-next">
+        ↓
+      </button>
+      {s.searchResults && (
+        <span className="muted small" data-testid="logs-search-results">
+          {s.searchResults.count ? `${s.searchResults.index + 1}/${s.searchResults.count}` : 'no match'}
+        </span>
+      )}
+      <span className="logs-sep" />
+      <button onClick={() => void copy()} title="Copy the selection, or every shown line">
+        Copy
+      </button>
+      <button onClick={() => void save()} data-testid="logs-save" title="Save the kept lines, whole, as NDJSON">
+        Save
+      </button>
+      <button onClick={() => c.clear()} data-testid="logs-clear">
+        Clear
+      </button>
+      {(s.status?.state === 'stopped' || s.status?.state === 'reconnecting') && (
+        <button onClick={() => c.retry()} data-testid="logs-retry">
+          Retry now
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function LogTab({ tab }: { tab: TabSpec }) {
+  const params = (tab.params ?? {}) as unknown as LogTabParams;
+  // The tab's params never change for a given id.
+  const [controller] = useState(() => acquireController(tab.id, () => new TailController(params.container, params.profileId, params.filter)));
+  const paneRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    holdController(tab.id);
+    return () => releaseController(tab.id);
+  }, [tab.id]);
+
+  useEffect(() => {
+    const el = paneRef.current;
+    if (!el) return;
+    controller.attach(el);
+    const ro = new ResizeObserver(() => controller.refit());
+    ro.observe(el);
+    const onWheel = (e: WheelEvent) => {
+      if (e.deltaY < 0) controller.pause();
+    };
+    el.addEventListener('wheel', onWheel, { passive: true });
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('wheel', onWheel);
+    };
+  }, [controller]);
+
+  const snap = useSyncExternalStore(
+    (fn) => controller.subscribe(fn),
+    () => controller.getSnapshot(),
+  );
+
+  return (
+    <div className="logs-tab" data-testid={`logs-tab-${params.container}`} data-stream={snap.streamId ?? ''}>
+      <Toolbar c={controller} s={snap} container={params.container} />
+      <div className="logs-pane-wrap">
+        <div className="logs-pane" ref={paneRef} data-testid="logs-pane" />
+        {!snap.following && (
+          <button className="logs-jump primary" onClick={() => controller.follow()} data-testid="logs-jump">
+            ↓ Jump to bottom{snap.waiting ? ` · ${fmt(snap.waiting)} new` : ''}
+          </button>
+        )}
+      </div>
+      <StatusLine s={snap} />
+    </div>
+  );
+}

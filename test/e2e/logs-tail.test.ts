@@ -1,0 +1,114 @@
+// The live tail in Chromium against the browser host and the emulator: two tails, an extension's
+// lines in the right tab, pause / follow, filter, search, save; screenshots kept in test-artifacts/.
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, recordProblems, screenshot } from '../helpers/browser';
+import { useEmulator } from '../helpers/emulator';
+import { webHostOnEmulator } from '../helpers/logs';
+
+const emu = useEmulator({ seed: 'demo', logPingMs: 1000 });
+
+/** The text xterm holds for a tab (its whole buffer), through the pane's test-only debug hook. */
+async function paneText(page: Page, container: string): Promise<string> {
+  return page.evaluate((c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '', container);
+}
+
+describe('live tail in the browser', () => {
+  let web: Awaited<ReturnType<typeof webHostOnEmulator>>;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    web = await webHostOnEmulator(emu());
+    browser = await launchBrowser();
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+    page = await ctx.newPage();
+    await page.addInitScript(() => ((globalThis as unknown as { __escLogDebug: boolean }).__escLogDebug = true));
+    problems = recordProblems(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+
+  it('opens two tails, shows an extension run in the right tab, pauses, filters, searches and saves', async () => {
+    await page.goto(web.web.launchUrl);
+    await page.getByTestId('logs-sidebar').waitFor();
+
+    // Two tails, by container name.
+    for (const c of ['acme-prod', 'acme-staging']) {
+      await page.getByTestId('logs-container-input').fill(c);
+      await page.getByTestId('logs-open').click();
+      await expect.poll(() => page.getByTestId(`logs-tab-${c}`).getByTestId('logs-state').textContent(), { timeout: 10_000 }).toBe('connected');
+    }
+
+    // Run an extension of acme-prod: its console output arrives in that tab, not the other.
+    const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=e2e-${Date.now()}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    expect(run.status).toBe(200);
+    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-prod"] button.link').click();
+    const prod = page.getByTestId('logs-tab-acme-prod');
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('audit: audit called with query');
+    expect(await paneText(page, 'acme-prod')).toContain('audit: client ip');
+    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-staging"] button.link').click();
+    await page.waitForTimeout(300);
+    expect(await paneText(page, 'acme-staging')).not.toContain('audit: audit called');
+    await screenshot(page, 'logs-two-tabs-staging');
+    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-prod"] button.link').click();
+    await screenshot(page, 'logs-extension-run');
+
+    // Pause: lines keep arriving and wait, counted; follow writes them.
+    await prod.getByTestId('logs-pause').click();
+    for (let i = 1; i <= 25; i++) emu().emitLog('acme-prod', { msg: `while paused ${i}`, level: 30, sandbox: true });
+    await expect.poll(() => prod.getByTestId('logs-follow').textContent(), { timeout: 10_000 }).toContain('25 waiting');
+    expect(await paneText(page, 'acme-prod')).not.toContain('while paused 25');
+    await expect(prod.getByTestId('logs-jump').textContent()).resolves.toContain('25 new');
+    await screenshot(page, 'logs-paused');
+    await prod.getByTestId('logs-jump').click();
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('while paused 25');
+
+    // Filter: minimum level, text, regex, extension output only.
+    emu().emitLog('acme-prod', { msg: 'platform says hello', level: 30 });
+    emu().emitLog('acme-prod', { msg: 'ext error: payment failed', level: 50, sandbox: true });
+    emu().emitLog('acme-prod', { msg: 'ext debug: cache miss', level: 20, sandbox: true });
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('cache miss');
+    await prod.getByTestId('logs-level').selectOption('50');
+    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('cache miss');
+    expect(await paneText(page, 'acme-prod')).toContain('payment failed');
+    await screenshot(page, 'logs-filter-error-level');
+    await prod.getByTestId('logs-level').selectOption('0');
+    await prod.getByTestId('logs-sandbox').check();
+    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('platform says hello');
+    expect(await paneText(page, 'acme-prod')).toContain('cache miss');
+    await prod.getByTestId('logs-sandbox').uncheck();
+    await prod.getByTestId('logs-regex').check();
+    await prod.getByTestId('logs-filter').fill('^(platform|ext debug)');
+    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('payment failed');
+    expect(await paneText(page, 'acme-prod')).toContain('platform says hello');
+    expect(await paneText(page, 'acme-prod')).toContain('cache miss');
+    await prod.getByTestId('logs-filter').fill('(');
+    await expect.poll(() => prod.getByTestId('logs-filter').getAttribute('aria-invalid')).toBe('true');
+    await prod.getByTestId('logs-filter').fill('');
+    await prod.getByTestId('logs-regex').uncheck();
+    await expect.poll(() => paneText(page, 'acme-prod')).toContain('payment failed');
+
+    // Search: the addon finds and highlights.
+    await prod.getByTestId('logs-search').fill('payment');
+    await prod.getByTestId('logs-search').press('Enter');
+    await expect.poll(() => prod.getByTestId('logs-search-results').textContent()).toMatch(/^1\/1$/);
+    await screenshot(page, 'logs-search');
+
+    // Save: the whole kept buffer as NDJSON (a download in the browser host).
+    const [download] = await Promise.all([page.waitForEvent('download'), prod.getByTestId('logs-save').click()]);
+    expect(download.suggestedFilename()).toMatch(/^logs-acme-prod-.*\.ndjson$/);
+    const saved = readFileSync((await download.path())!, 'utf8');
+    expect(saved).toContain('payment failed');
+    expect(saved).toContain('while paused 25');
+    expect(saved).not.toContain(emu().masterToken);
+    for (const line of saved.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+
+    expect(problems).toEqual([]);
+  });
+});
