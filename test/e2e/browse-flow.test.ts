@@ -138,7 +138,7 @@ describe('browse, inspect, invoke in the browser host', () => {
 
     // The master token never reached the page.
     const dom = await page.content();
-    const storage = await page.evaluate(() => JSON.stringify({ ...window.localStorage }) + JSON.stringify({ ...window.sessionStorage }));
+    const storage = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })');
     expect(dom).not.toContain(emu.masterToken);
     expect(storage).not.toContain(emu.masterToken);
     expect(frames.length).toBeGreaterThan(10);
