@@ -420,6 +420,7 @@ export class LogStream {
 
   private onEvent(ev: EventSourceMessage): void {
     if (ev.event === 'ping') return; // keep-alive: it already refreshed the silence timer
+    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars });
     if (ev.id !== undefined && ev.id !== '') {
       this.resume = true;
       const prev = this.lastId;
@@ -427,12 +428,14 @@ export class LogStream {
         const a = Number(prev);
         const b = Number(ev.id);
         if (b <= a) {
-          // Replayed twice (resume overlap): drop. Unless this is the first event after a reconnect, in
-          // which case the server's ids restarted (it was restarted) and anything may be lost.
-          if (!this.checkResume) return;
+          // Seen already (a server replaying one too many), unless the server restarted and its ids
+          // began again: then the record is newer than the last we saw, and anything may be lost.
+          const t = parsed?.line.t;
+          const replay = t !== undefined && this.lastTime !== undefined ? t <= this.lastTime : a - b < 1000;
+          if (replay || !this.checkResume) return;
           this.pushGap(this.lastTime ?? this.disconnectedAt ?? Date.now(), Date.now(), null);
         } else if (b > a + 1) {
-          this.pushGap(this.lastTime ?? Date.now(), Date.now(), b - a - 1);
+          this.pushGap(this.lastTime ?? Date.now(), parsed?.line.t ?? Date.now(), b - a - 1);
         }
       }
       this.checkResume = false;
@@ -440,11 +443,9 @@ export class LogStream {
     } else if (this.resume === null) {
       this.resume = false;
     }
-    if (ev.data === '') return;
-    const parsed = parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars });
+    if (!parsed) return;
     if (parsed.line.kind === 'raw') this.stats.raw++;
-    if (parsed.line.t !== undefined) this.lastTime = parsed.line.t;
-    else this.lastTime = Date.now();
+    this.lastTime = parsed.line.t ?? Date.now();
     this.stats.lines++;
     this.enqueue({ line: { ...parsed.line, n: ++this.n }, full: parsed.full, bytes: parsed.bytes });
   }
