@@ -31,6 +31,7 @@ const HOSTILE: Array<[name: string, text: string, mustShow: string]> = [
   ['vertical tab, form feed, SO/SI', '\x0b\x0c\x0e\x0f', '␋␌␎␏'],
 ];
 
+// eslint-disable-next-line no-control-regex
 const CONSOLE_SGR = /\x1b\[[0-9;]*m/g; // the only escape sequences the pane writes itself
 // eslint-disable-next-line no-control-regex
 const ANY_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
