@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Store } from './store';
+import { NAME_RX, Store } from './store';
 import { TokenService } from './tokens';
 import { LogHub } from './logs';
 import { WorkerPool } from './runtime/pool';
@@ -192,7 +192,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     masterToken,
     tenants: () => [...store.containers.keys()].sort(),
     issueToken: (claims, kind = 'v2') => {
-      store.ensure(claims.ten);
+      // A token for a plain name makes the (implicit) container exist, empty; a /regex/ or list does not.
+      if (typeof claims.ten === 'string' && NAME_RX.test(claims.ten)) store.ensure(claims.ten);
       return tokens.issue(claims, kind);
     },
     storage,

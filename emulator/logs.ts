@@ -145,9 +145,7 @@ export class LogHub {
     res.write(hello);
     ch.subs.add(sub);
     this.open.add(res);
-    const ping = setInterval(() => {
-      if (!res.destroyed) res.write(`event: ping\ndata: {"time":"${new Date().toISOString()}"}\n\n`);
-    }, this.opts.pingMs);
+    const ping = setInterval(() => this.write(sub, `event: ping\ndata: {"time":"${new Date().toISOString()}"}\n\n`), this.opts.pingMs);
     ping.unref();
     const end = setTimeout(() => res.end(), this.opts.maxStreamMs);
     end.unref();
