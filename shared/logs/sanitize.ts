@@ -1,6 +1,6 @@
 /**
  * Terminal safety: customers' log text is shown, never executed. Every C0/C1 control, DEL and every
- * escape sequence becomes visible, inert text (ESC -> "␛", BEL -> "␇", CSI 0x9b -> "\x9b") wrapped in
+ * escape sequence becomes visible, inert text (ESC -> "\x1b", BEL -> "\x07", CSI 0x9b -> "\x9b") wrapped in
  * two private-use markers that the pane turns into its own dim colour. What leaves here holds no
  * control character except "\n" (a structural line break the pane indents), so whatever xterm
  * does with it, it cannot move the cursor, set a title, write the clipboard or clear the screen.
@@ -20,11 +20,11 @@ const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\uE000\uE001\u202a-\u202e\u2066-\u20
 // eslint-disable-next-line no-control-regex
 const ANY_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\uE000\uE001\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 
+// ASCII escapes rather than Unicode control pictures (␛): common monospace fonts (DejaVu, Consolas)
+// have no glyph for those, and a box tells the reader nothing.
 function visible(ch: string): string {
   const c = ch.charCodeAt(0);
-  if (c < 0x20) return String.fromCharCode(0x2400 + c); // ␀ .. ␟ (Unicode control pictures)
-  if (c === 0x7f) return '\u2421'; // ␡
-  if (c <= 0x9f) return `\\x${c.toString(16)}`; // C1 has no pictures: show its byte
+  if (c <= 0x9f) return `\\x${c.toString(16).padStart(2, '0')}`;
   return `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 

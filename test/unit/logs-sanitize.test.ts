@@ -7,28 +7,28 @@ import { compileFilter, emptyFilter, formatLine, guard } from '../../renderer/sr
 import type { LogLine } from '../../shared/contract';
 
 const HOSTILE: Array<[name: string, text: string, mustShow: string]> = [
-  ['OSC 52 clipboard write (BEL)', 'x\x1b]52;c;cm0gLXJmIH4=\x07y', '␛]52;c;cm0gLXJmIH4=␇'],
-  ['OSC 52 clipboard write (ST)', '\x1b]52;p;ZXZpbA==\x1b\\', '␛]52;p;ZXZpbA==␛\\'],
-  ['OSC 8 hyperlink', '\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\', '␛]8;;https://evil.example/'],
-  ['OSC 0 title', '\x1b]0;PWNED\x07', '␛]0;PWNED␇'],
-  ['OSC 2 title (ST)', '\x1b]2;title\x1b\\', '␛]2;title'],
-  ['clear screen + home', '\x1b[2J\x1b[H', '␛[2J␛[H'],
-  ['full reset (RIS)', '\x1bc', '␛c'],
-  ['cursor up / save / restore', '\x1b[10A\x1b7\x1b8\x1b[s\x1b[u', '␛[10A'],
-  ['alternate screen', '\x1b[?1049h', '␛[?1049h'],
-  ['bell', 'ding\x07\x07', '␇␇'],
-  ['customer SGR colours', '\x1b[31mred\x1b[0m', '␛[31mred␛[0m'],
-  ['device attributes query (reply injection)', '\x1b[c\x1b[>c\x1b[6n', '␛[c'],
-  ['DCS request (XTGETTCAP)', '\x1bP+q544e\x1b\\', '␛P+q544e'],
+  ['OSC 52 clipboard write (BEL)', 'x\x1b]52;c;cm0gLXJmIH4=\x07y', '\\x1b]52;c;cm0gLXJmIH4=\\x07'],
+  ['OSC 52 clipboard write (ST)', '\x1b]52;p;ZXZpbA==\x1b\\', '\\x1b]52;p;ZXZpbA==\\x1b\\'],
+  ['OSC 8 hyperlink', '\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\', '\\x1b]8;;https://evil.example/'],
+  ['OSC 0 title', '\x1b]0;PWNED\x07', '\\x1b]0;PWNED\\x07'],
+  ['OSC 2 title (ST)', '\x1b]2;title\x1b\\', '\\x1b]2;title'],
+  ['clear screen + home', '\x1b[2J\x1b[H', '\\x1b[2J\\x1b[H'],
+  ['full reset (RIS)', '\x1bc', '\\x1bc'],
+  ['cursor up / save / restore', '\x1b[10A\x1b7\x1b8\x1b[s\x1b[u', '\\x1b[10A'],
+  ['alternate screen', '\x1b[?1049h', '\\x1b[?1049h'],
+  ['bell', 'ding\x07\x07', '\\x07\\x07'],
+  ['customer SGR colours', '\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
+  ['device attributes query (reply injection)', '\x1b[c\x1b[>c\x1b[6n', '\\x1b[c'],
+  ['DCS request (XTGETTCAP)', '\x1bP+q544e\x1b\\', '\\x1bP+q544e'],
   ['C1 CSI clear', 'a\x9b2Jb', '\\x9b2J'],
   ['C1 OSC title with C1 ST', '\x9d0;title\x9c', '\\x9d0;title\\x9c'],
   ['C1 DCS', '\x90+q\x9c', '\\x90+q\\x9c'],
-  ['carriage return overwrite', 'all good\rHACKED  ', 'all good␍HACKED'],
-  ['backspaces', 'rm -rf /\x08\x08\x08\x08\x08\x08\x08\x08ls', '␈␈␈'],
-  ['NUL and DEL', 'a\x00b\x7fc', 'a␀b␡c'],
+  ['carriage return overwrite', 'all good\rHACKED  ', 'all good\\x0dHACKED'],
+  ['backspaces', 'rm -rf /\x08\x08\x08\x08\x08\x08\x08\x08ls', '\\x08\\x08\\x08'],
+  ['NUL and DEL', 'a\x00b\x7fc', 'a\\x00b\\x7fc'],
   ['bidi override (Trojan Source)', 'user\u202Egnp.exe', '<U+202E>'],
   ['private-use marker spoof', 'x\uE000\x1b[2Jy\uE001', '<U+E000>'],
-  ['vertical tab, form feed, SO/SI', '\x0b\x0c\x0e\x0f', '␋␌␎␏'],
+  ['vertical tab, form feed, SO/SI', '\x0b\x0c\x0e\x0f', '\\x0b\\x0c\\x0e\\x0f'],
 ];
 
 // eslint-disable-next-line no-control-regex
@@ -64,21 +64,21 @@ describe('hostile log lines are shown, never executed', () => {
 
   it('dims the inert spans with the console own SGR, nothing else', () => {
     const out = formatLine(lineFromRecord('\x1b]0;t\x07'), { ...view, pretty: false });
-    expect(out).toContain('\x1b[2;3m␛\x1b[22;23m]0;t\x1b[2;3m␇\x1b[22;23m');
+    expect(out).toContain('\x1b[2;3m\\x1b\x1b[22;23m]0;t\x1b[2;3m\\x07\x1b[22;23m');
   });
 
   it('the pane guard catches controls even if the core missed them', () => {
     const forged: LogLine = { n: 1, kind: 'rec', msg: 'evil\x1b]52;c;eA==\x07\x9b2J', level: 30 };
     const out = formatLine(forged, view).replace(CONSOLE_SGR, '').replace(/\r\n/g, '');
     expect(out).not.toMatch(ANY_CONTROL);
-    expect(plain(out)).toContain('␛]52;c;eA==␇\\x9b2J');
+    expect(plain(out)).toContain('\\x1b]52;c;eA==\\x07\\x9b2J');
     expect(guard('a\tb')).toBe('a  b');
   });
 
   it('keeps multi-line messages (stack traces) as indented lines, CR LF included', () => {
     const out = formatLine(lineFromRecord('Error: boom\r\n    at f (x.js:1:1)\n    at g (y.js:2:2)'), { ...view, pretty: false });
     expect(out.split('\r\n').length).toBe(4);
-    expect(out).not.toContain('␍');
+    expect(out).not.toContain('\\x0d');
   });
 
   it('tolerates non-JSON data lines: shown raw, marked raw', () => {

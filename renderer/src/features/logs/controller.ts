@@ -411,7 +411,7 @@ export class TailController {
     const line = this.term.buffer.active.getLine(y - 1)?.translateToString(true);
     if (!line) return [];
     const links: ILink[] = [];
-    for (const m of line.matchAll(/https?:\/\/[^\s"'<>`␛]+/g)) {
+    for (const m of line.matchAll(/https?:\/\/[^\s"'<>`\\]+/g)) {
       const url = m[0].replace(/[).,;:\]]+$/, '');
       const start = (m.index ?? 0) + 1;
       links.push({ range: { start: { x: start, y }, end: { x: start + url.length - 1, y } }, text: url, activate: () => void openLink(url) });

@@ -36,9 +36,7 @@ export function guard(s: string): string {
   return s.replace(CONTROLS, (ch) => {
     const c = ch.charCodeAt(0);
     if (c === 9) return '  ';
-    if (c < 0x20) return `\uE000${String.fromCharCode(0x2400 + c)}\uE001`;
-    if (c === 0x7f) return '\uE000\u2421\uE001';
-    return `\uE000\\x${c.toString(16)}\uE001`;
+    return `\uE000\\x${c.toString(16).padStart(2, '0')}\uE001`;
   });
 }
 
