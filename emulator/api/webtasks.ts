@@ -200,7 +200,11 @@ export function inspectToken(cluster: Cluster, req: IncomingMessage, res: Server
     if (w.host) claims.host = w.host;
     if (w.url) claims.url = w.url;
     if (w.params) claims.pctx = w.params;
-    if (truthy(url.searchParams.get('decrypt'))) claims.ectx = { ...w.secrets };
+    // The cluster answers the decrypted secrets as `ectx`; `secrets` carries the same for clients that read that name.
+    if (truthy(url.searchParams.get('decrypt'))) {
+      claims.ectx = { ...w.secrets };
+      claims.secrets = { ...w.secrets };
+    }
     else if (Object.keys(w.secrets).length) claims.ectx = '<encrypted; use decrypt=true>';
     if (truthy(url.searchParams.get('fetch_code')) && w.code !== undefined) claims.code = w.code;
     if (truthy(url.searchParams.get('meta')) && w.meta) claims.meta = w.meta;

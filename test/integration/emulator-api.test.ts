@@ -86,7 +86,11 @@ describe('get, inspect, upsert, delete, issue', () => {
     const w = await api<Item>(emu(), '/api/webtask/initech/client-credentials-exchange', { token });
     const r = await api<Record<string, unknown>>(emu(), `/api/tokens/inspect?token=${encodeURIComponent(w.body.token)}&decrypt=true&fetch_code=true&meta=1`, { token });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ ten: 'initech', jtn: 'client-credentials-exchange', ectx: { TIER: 'pro' } });
+    expect(r.body).toMatchObject({ ten: 'initech', jtn: 'client-credentials-exchange', ectx: { TIER: 'pro' }, secrets: { TIER: 'pro' } });
+    const sealed = await api<Record<string, unknown>>(emu(), `/api/tokens/inspect?token=${encodeURIComponent(w.body.token)}`, { token });
+    expect(sealed.body.secrets).toBeUndefined();
+    expect(sealed.body.code).toBeUndefined();
+    expect(sealed.body.meta).toBeUndefined();
     expect(r.body.code).toContain('client-credentials-exchange');
     expect((r.body.meta as Record<string, string>)['wt-compiler']).toContain('client-credentials-exchange');
     const bad = await api<{ message: string }>(emu(), '/api/tokens/inspect?token=garbage', { token });
