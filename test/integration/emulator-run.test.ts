@@ -123,6 +123,14 @@ describe('failures give the runtime error body', () => {
     expect((await api(emu(), '/api/run/runs/one', { token: null })).status).toBe(200);
   });
 
+  it('an extension that calls process.exit ends only its own sandbox', async () => {
+    await deploy(emu(), 'runs', 'exits', 'module.exports = function (cb) { process.exit(3); }');
+    const r = await api<Record<string, unknown>>(emu(), '/api/run/runs/exits', { token: null });
+    expect(r.status).toBe(500);
+    expect(String(r.body.details)).toMatch(/sandbox exited/);
+    expect((await api(emu(), '/api/run/runs/one', { token: null })).status).toBe(200);
+  });
+
   it('does not hand the emulator environment to extensions', async () => {
     process.env.EMULATOR_TEST_SECRET = 'must-not-leak';
     await deploy(emu(), 'runs-env', 'env', 'module.exports = function (cb) { cb(null, { v: process.env.EMULATOR_TEST_SECRET || null }); }');
