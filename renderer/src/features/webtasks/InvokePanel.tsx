@@ -224,7 +224,7 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
         {method !== 'GET' && method !== 'HEAD' && <textarea className="mono" rows={5} placeholder="Body" value={body} onChange={(e) => setBody(e.target.value)} aria-label="Body" data-testid="inv-body-input" />}
         <label className="check">
           <input type="checkbox" checked={withToken} onChange={(e) => setWithToken(e.target.checked)} />
-          Send the profile&apos;s token (for extensions that require webtask authentication)
+          Send the profile&apos;s token (for extensions that require webtask authentication; the extension&apos;s code can read it, so only for extensions you trust)
         </label>
       </form>
       {error && (

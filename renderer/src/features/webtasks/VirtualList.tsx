@@ -40,7 +40,8 @@ export function VirtualList<T>({
   const last = Math.min(items.length, Math.floor(scrollTop / rowHeight) + visible + overscan);
 
   useEffect(() => {
-    if (onNearEnd && last + visible >= items.length) onNearEnd();
+    // An empty list is the owner's first load to make, not a "near the end" signal.
+    if (onNearEnd && items.length > 0 && last + visible >= items.length) onNearEnd();
   }, [last, visible, items.length, onNearEnd]);
 
   const rows: ReactNode[] = [];
