@@ -25,7 +25,9 @@ beforeAll(async () => {
     } else if (path === '/api/tokens/inspect') {
       // Latin-1 bytes (0xE9 = "é") inside the code string: not valid UTF-8.
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(Buffer.concat([Buffer.from('{"ten":"latin1","jtn":"legacy","code":"// caf'), Buffer.from([0xe9]), Buffer.from('\\nmodule.exports = 1;"}')]));
+      // Also: decrypted secrets under ectx and secrets, and one quoted under an unrelated claim.
+      const secrets = '"ectx":{"API_KEY":"sk-very-secret-1"},"secrets":{"API_KEY":"sk-very-secret-1"},"note":["sk-very-secret-1"]';
+      res.end(Buffer.concat([Buffer.from(`{"ten":"latin1","jtn":"legacy",${secrets},"code":"// caf`), Buffer.from([0xe9]), Buffer.from('\\nmodule.exports = 1;"}')]));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 404, message: 'nothing here' }));
@@ -59,6 +61,10 @@ describe('a misbehaving cluster', () => {
       expect(ins.code?.notUtf8).toBe(true);
       expect(ins.code?.replacements).toBe(1);
       expect(ins.code?.text).toContain('caf\uFFFD');
+      // Secret values come only through reveal, whatever claim a cluster puts them under.
+      expect(ins.secretKeys).toEqual(['API_KEY']);
+      expect(JSON.stringify(ins)).not.toContain('sk-very-secret-1');
+      expect(ins.claims.note).toEqual(['(secret API_KEY)']);
     } finally {
       await h.close();
     }

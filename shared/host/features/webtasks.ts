@@ -178,16 +178,28 @@ async function fetchWebtask(deps: HostDeps, client: WebtaskClient, profile: Prof
   const ins = await inspectToken(client, token, { decrypt: true, fetchCode: opts.code });
   const claims = ins.record;
   const code = typeof claims.code === 'string' ? claims.code : undefined;
-  return { tokenKind: 'v1', record: got.record, claims, secrets: stringRecord(claims.ectx) ?? {}, code, notUtf8: ins.notUtf8 };
+  // Clusters answer decrypted secrets as `ectx`, some also as `secrets`.
+  const secrets = { ...(stringRecord(claims.ectx) ?? {}), ...(stringRecord(claims.secrets) ?? {}) };
+  return { tokenKind: 'v1', record: got.record, claims, secrets, code, notUtf8: ins.notUtf8 };
 }
 
-/** Claims for display: code and encrypted secrets summarised, never copied. */
-function displayClaims(claims: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Claims for display: code and secrets summarised, never copied; and, in case a cluster puts a secret's
+ * value under some other claim, any string equal to one is masked too (values come only through reveal).
+ */
+function displayClaims(claims: Record<string, unknown>, secrets: Record<string, string>): Record<string, unknown> {
+  const values = new Map(Object.entries(secrets).map(([k, v]) => [v, k]));
+  const mask = (v: unknown): unknown => {
+    if (typeof v === 'string') return values.has(v) ? `(secret ${values.get(v)})` : v;
+    if (Array.isArray(v)) return v.map(mask);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
+    return v;
+  };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(claims)) {
     if (k === 'code') out[k] = typeof v === 'string' ? `(${Buffer.byteLength(v)} bytes of code: see Code)` : v;
-    else if (k === 'ectx') out[k] = v && typeof v === 'object' ? `(${Object.keys(v).length} secrets: see Secrets)` : '(encrypted secrets)';
-    else out[k] = v;
+    else if (k === 'ectx' || k === 'secrets') out[k] = v && typeof v === 'object' ? `(${Object.keys(v).length} secrets: see Secrets)` : '(encrypted secrets)';
+    else out[k] = mask(v);
   }
   return out;
 }
@@ -387,7 +399,7 @@ export const webtasksHandlers = defineHandlers({
       ...(typeof f.record.webtask_url === 'string' ? { webtaskUrl: f.record.webtask_url } : {}),
       meta,
       tokenKind: f.tokenKind,
-      claims: displayClaims(f.claims),
+      claims: displayClaims(f.claims, f.secrets),
       secretKeys: Object.keys(f.secrets).sort(),
       ...(code ? { code } : {}),
       ...(codeUrl ? { codeUrl } : {}),
