@@ -52,9 +52,11 @@ export function AuditTab() {
     [filters],
   );
 
+  // The tab stays mounted while hidden: refresh whenever it is shown again.
+  const shown_ = useShell((s) => s.activeTab === 'audit');
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (shown_) void load();
+  }, [load, shown_]);
 
   const shown = useMemo(() => (outcome ? entries.filter((e) => e.outcome === outcome) : entries), [entries, outcome]);
   const profiles = useMemo(() => [...new Set(entries.map((e) => e.profile).filter(Boolean))] as string[], [entries]);
