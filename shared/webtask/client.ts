@@ -96,7 +96,8 @@ export class WebtaskClient {
         size += buf.length;
         if (size > this.maxBodyBytes) {
           res.body.destroy();
-          throw new HostError('too_large', `The cluster sent more than ${Math.round(this.maxBodyBytes / 1048576)} MB for ${method} ${target.pathname}; refused.`);
+          const limit = this.maxBodyBytes >= 1048576 ? `${Math.round(this.maxBodyBytes / 1048576)} MB` : `${Math.round(this.maxBodyBytes / 1024)} KB`;
+          throw new HostError('too_large', `The cluster sent more than ${limit} for ${method} ${target.pathname}; refused.`);
         }
         chunks.push(buf);
       }

@@ -70,3 +70,24 @@ describe('a misbehaving cluster', () => {
     }
   });
 });
+
+describe('a list answer larger than the client accepts', () => {
+  it('is refused with a clear too_large message, not buffered without bound', async () => {
+    const { startEmulator } = await import('../../emulator/index');
+    const { WebtaskClient } = await import('../../shared/webtask/client');
+    const { listPage } = await import('../../shared/webtask/api');
+    const emu = await startEmulator({ port: 0, seed: 'demo', quiet: true });
+    try {
+      const client = new WebtaskClient({ url: emu.url, token: emu.masterToken, maxBodyBytes: 64 * 1024 });
+      const err = await listPage(client, 'bulk-10k', { offset: 0, limit: 1000 }).then(
+        () => null,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(err?.code).toBe('too_large');
+      expect(err?.message).toBe('The cluster sent more than 64 KB for GET /api/webtask/bulk-10k; refused.');
+      expect(err?.message).not.toContain(emu.masterToken);
+    } finally {
+      await emu.close();
+    }
+  });
+});
