@@ -32,6 +32,9 @@ export interface RunExportOptions {
   destination?: Destination;
 }
 
+/** How long a partial batch waits for the next page before it is sent anyway. */
+const LINGER_MS = 20;
+
 /** A bounded hand-off between the fetcher and the sender: fetch-ahead stops when it is full. */
 class PageQueue {
   private pages: Auth0Log[][] = [];
@@ -44,10 +47,7 @@ class PageQueue {
   async push(page: Auth0Log[], signal: AbortSignal): Promise<void> {
     while (this.pages.length >= this.capacity) {
       if (signal.aborted) throw new CancelledError();
-      await new Promise<void>((r) => {
-        this.space = r;
-        signal.addEventListener('abort', () => r(), { once: true });
-      });
+      await waitFor((r) => (this.space = r), signal);
     }
     this.pages.push(page);
     this.notify();
@@ -82,12 +82,33 @@ class PageQueue {
         return null;
       }
       if (signal.aborted) throw new CancelledError();
-      await new Promise<void>((r) => {
-        this.wake = r;
-        signal.addEventListener('abort', () => r(), { once: true });
-      });
+      await waitFor((r) => (this.wake = r), signal);
     }
   }
+
+  /** Waits up to `ms` for a page to be ready (or the end); true when one is. */
+  async ready(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (this.pages.length || this.ended) return true;
+    let timer: NodeJS.Timeout | undefined;
+    await waitFor((r) => {
+      this.wake = r;
+      timer = setTimeout(r, ms);
+    }, signal);
+    clearTimeout(timer);
+    return this.pages.length > 0 || this.ended;
+  }
+}
+
+/** Resolves when `arm`'s callback is called or `signal` aborts; leaves no listener behind. */
+function waitFor(arm: (wake: () => void) => void, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    arm(done);
+  });
 }
 
 /**
@@ -233,6 +254,8 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
     };
     for (;;) {
       let page = queue.poll();
+      // A page is on its way: hold a partial batch a moment so batches span pages (fewer, larger requests).
+      if (!page && batcher.size > 0 && (await queue.ready(LINGER_MS, signal))) page = queue.poll();
       if (!page) {
         // Nothing fetched yet: send what is held rather than wait for a full batch.
         await flush();

@@ -64,3 +64,23 @@ export function networkError(what: string, e: unknown): DeliveryError {
   const msg = cause?.cause?.message ?? cause?.message ?? String(e);
   return new DeliveryError(`${what}: ${code} ${msg}`.trim(), { retryable: true, cause: e });
 }
+
+/**
+ * A signal that fires on `parent` abort or after `ms`, with a dispose that removes every listener
+ * and timer. Hand-rolled on purpose: AbortSignal.any keeps a listener on the long-lived parent per
+ * request until GC, which at hundreds of requests per second slows the whole run down.
+ */
+export function requestSignal(parent: AbortSignal, ms: number): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onAbort = () => ac.abort(parent.reason);
+  if (parent.aborted) ac.abort(parent.reason);
+  else parent.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => ac.abort(new DOMException(`request timed out after ${ms} ms`, 'TimeoutError')), ms);
+  return {
+    signal: ac.signal,
+    dispose() {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { ExportConfig } from './config';
-import { CancelledError, DeliveryError, backoffMs, networkError, sleep } from './retry';
+import { CancelledError, DeliveryError, backoffMs, networkError, requestSignal, sleep } from './retry';
 
 export type Auth0Log = Record<string, unknown> & { log_id: string; date?: string; type?: string };
 export type FetchLike = typeof fetch;
@@ -32,26 +32,26 @@ export class Auth0LogSource {
     private readonly random: () => number = Math.random,
   ) {}
 
-  private timeoutSignal(signal: AbortSignal): AbortSignal {
-    return AbortSignal.any([signal, AbortSignal.timeout(this.cfg.requestTimeoutMs)]);
-  }
-
   private async getToken(signal: AbortSignal): Promise<string> {
     if (this.token && Date.now() < this.token.renewAtMs) return this.token.value;
     const { baseUrl, audience, clientId, clientSecret } = this.cfg.auth0;
     let res: Response;
+    let text: string;
+    const rs = requestSignal(signal, this.cfg.requestTimeoutMs);
     try {
       res = await this.fetchImpl(`${baseUrl}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience }),
-        signal: this.timeoutSignal(signal),
+        signal: rs.signal,
       });
+      text = await res.text();
     } catch (e) {
       if (signal.aborted) throw new CancelledError();
       throw networkError(`Auth0 token request to ${baseUrl} failed`, e);
+    } finally {
+      rs.dispose();
     }
-    const text = await res.text().catch(() => '');
     if (!res.ok) {
       const why = errorText(text);
       if (res.status === 401 || res.status === 403) {
@@ -133,15 +133,18 @@ export class Auth0LogSource {
     const url = `${this.cfg.auth0.baseUrl}/api/v2/logs?${q}`;
     let res: Response;
     let text: string;
+    const rs = requestSignal(signal, this.cfg.requestTimeoutMs);
     try {
       res = await this.fetchImpl(url, {
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        signal: this.timeoutSignal(signal),
+        signal: rs.signal,
       });
       text = await res.text();
     } catch (e) {
       if (signal.aborted) throw new CancelledError();
       throw networkError('Auth0 logs request failed', e);
+    } finally {
+      rs.dispose();
     }
     this.noteRate(res.headers);
     if (res.status === 200) {

@@ -1,5 +1,5 @@
 import type { Auth0Log, FetchLike } from '../source';
-import { CancelledError, DeliveryError, isRetryableStatus, networkError, retryAfterMs } from '../retry';
+import { CancelledError, DeliveryError, isRetryableStatus, networkError, requestSignal, retryAfterMs } from '../retry';
 
 /** One log ready for a destination, with what the batcher needs to size it. */
 export interface Encoded {
@@ -63,17 +63,15 @@ export async function post(
 ): Promise<string> {
   let res: Response;
   let text: string;
+  const rs = requestSignal(signal, deps.requestTimeoutMs);
   try {
-    res = await deps.fetchImpl(url, {
-      method: 'POST',
-      headers: init.headers,
-      body: init.body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(deps.requestTimeoutMs)]),
-    });
+    res = await deps.fetchImpl(url, { method: 'POST', headers: init.headers, body: init.body, signal: rs.signal });
     text = await res.text();
   } catch (e) {
     if (signal.aborted) throw new CancelledError();
     throw networkError(`${what} request failed`, e);
+  } finally {
+    rs.dispose();
   }
   if (res.status >= 200 && res.status < 300) return text;
   const snippet = text.slice(0, 300).replace(/\s+/g, ' ').trim();

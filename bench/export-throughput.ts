@@ -1,0 +1,184 @@
+// Export throughput: 100,000 logs from the emulator to each destination through the shared engine,
+// unthrottled (logs/s) and with the source limited to R requests/s (fraction of the R x 100 logs/s
+// ceiling), each beside a baseline measured in the same run: the old extensions' way (a bare
+// sequential loop: fetch a page, send it, next; Logstash also one POST per event; a 429 retried at once).
+//   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--dest logstash,cloudwatch,...]
+import { fork, type ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { DEMO_DESTINATIONS } from '../emulator/destinations/index';
+import { MemoryCheckpointStore } from '../shared/export/checkpoint';
+import { parseExportConfig } from '../shared/export/config';
+import { createDestination } from '../shared/export/destinations/index';
+import { runExport } from '../shared/export/engine';
+import type { Auth0Log } from '../shared/export/source';
+
+const { values } = parseArgs({
+  options: {
+    logs: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '8' },
+    dest: { type: 'string', default: 'logstash,cloudwatch,elasticsearch,azure-legacy,azure' },
+    'baseline-logs': { type: 'string', default: '20000' },
+  },
+});
+const LOGS = Number(values.logs);
+const R = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const BASE_LOGS = Number(values['baseline-logs']);
+const KINDS = values.dest.split(',') as Array<'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure'>;
+
+const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+let nextId = 1;
+const waiting = new Map<number, (d: unknown) => void>();
+const ready = new Promise<{ url: string }>((resolve) => waiting.set(0, resolve as (d: unknown) => void));
+child.on('message', (m: { id: number; data: unknown }) => {
+  waiting.get(m.id)?.(m.data);
+  waiting.delete(m.id);
+});
+function call<T>(msg: Record<string, unknown>): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve) => {
+    waiting.set(id, resolve as (d: unknown) => void);
+    child.send({ id, ...msg });
+  });
+}
+
+const { url } = await ready;
+const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-secret-5c1e' };
+
+function settings(kind: string, tenant: string): Record<string, unknown> {
+  const base = { AUTH0_DOMAIN: `${url}/auth0/${tenant}`, AUTH0_CLIENT_ID: CLIENT.clientId, AUTH0_CLIENT_SECRET: CLIENT.clientSecret, MAX_RETRIES: 5, RETRY_BASE_MS: 100 };
+  const d = DEMO_DESTINATIONS;
+  switch (kind) {
+    case 'logstash':
+      return { ...base, LOGSTASH_URL: `${url}/dest/logstash/${tenant}` };
+    case 'cloudwatch':
+      return { ...base, CLOUDWATCH_LOG_GROUP_NAME: `/bench/${tenant}`, CLOUDWATCH_LOG_STREAM_NAME: 'export', AWS_ACCESS_KEY_ID: d.aws.accessKeyId, AWS_SECRET_KEY: d.aws.secretAccessKey, AWS_REGION: d.aws.region, CLOUDWATCH_ENDPOINT: `${url}/dest/cloudwatch` };
+    case 'elasticsearch':
+      return { ...base, ELASTICSEARCH_URL: `${url}/dest/elasticsearch`, ELASTICSEARCH_INDEX: tenant };
+    case 'azure-legacy':
+      return { ...base, LOGANALYTICS_WORKSPACEID: d.azureLegacy.workspaceId, LOGANALYTICS_WORKSPACEKEY: d.azureLegacy.workspaceKey, LOGANALYTICS_NAMESPACE: tenant.replace(/-/g, '_'), LOGANALYTICS_ENDPOINT: `${url}/dest/azure-legacy/${d.azureLegacy.workspaceId}` };
+    default:
+      return { ...base, AZURE_TENANT_ID: d.azure.tenantId, AZURE_CLIENT_ID: d.azure.clientId, AZURE_CLIENT_SECRET: d.azure.clientSecret, AZURE_AUTHORITY_HOST: `${url}/dest/azure/entra`, LOGS_INGESTION_ENDPOINT: `${url}/dest/azure/dce`, LOGS_INGESTION_RULE_ID: d.azure.ruleId, LOGS_INGESTION_STREAM_NAME: d.azure.streamName };
+  }
+}
+const receivedKey = (kind: string, tenant: string) =>
+  kind === 'cloudwatch' ? `/bench/${tenant}` : kind === 'azure-legacy' ? tenant.replace(/-/g, '_') : kind === 'azure' ? DEMO_DESTINATIONS.azure.streamName : tenant;
+
+async function tenant(name: string, count: number, rateLimit?: number) {
+  const t = await call<{ first: string; last: string; count: number }>({ op: 'tenant', name, count, rateLimit });
+  await call({ op: 'pipeline', name });
+  return t;
+}
+
+/** The old way: fetch a page, send it, then the next; a 429 waits a fixed second; Logstash optionally one POST per event. */
+async function bareLoop(kind: string, name: string, limit: number, perEvent = false): Promise<number> {
+  const cfg = parseExportConfig(settings(kind, name));
+  const dest = createDestination(cfg, { fetchImpl: fetch, requestTimeoutMs: 30_000 });
+  await dest.prepare(new AbortController().signal);
+  const tok = (await (await fetch(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).json()) as { access_token: string };
+  let from = '';
+  let n = 0;
+  const sig = new AbortController().signal;
+  const t0 = performance.now();
+  while (n < limit) {
+    const res = await fetch(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    if (res.status === 429) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    const page = (await res.json()) as Auth0Log[];
+    if (!page.length) break;
+    const enc = page.map((l) => dest.encode(l));
+    if (perEvent) for (const e of enc) await dest.send([e], sig);
+    else await dest.send(enc, sig);
+    n += page.length;
+    from = page[page.length - 1]!.log_id;
+  }
+  await dest.close();
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Sustained delivery rate between two window boundaries well inside the run, and the 429s it caused. */
+async function throttled(kind: string, name: string, useEngine: boolean): Promise<{ fraction: number; limited: number; requests: number }> {
+  await tenant(name, R * 100 * (SECONDS + 2), R);
+  // Start at the beginning of a rate-limit window, so windows are whole.
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+  const samples: Array<[number, number]> = [];
+  const t0 = Date.now();
+  if (useEngine) {
+    await runExport({ config: { ...settings(kind, name), MAX_LOGS: R * 100 * SECONDS }, checkpointStore: new MemoryCheckpointStore(), progressIntervalMs: 0, onProgress: (p) => samples.push([Date.now(), p.delivered]) });
+  } else {
+    // The old extensions' loop: a 429 is retried at once (x-ratelimit-reset ignored).
+    const stop = t0 + SECONDS * 1000;
+    const cfg = parseExportConfig(settings(kind, name));
+    const dest = createDestination(cfg, { fetchImpl: fetch, requestTimeoutMs: 30_000 });
+    await dest.prepare(new AbortController().signal);
+    const tok = (await (await fetch(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).json()) as { access_token: string };
+    let from = '';
+    let n = 0;
+    while (Date.now() < stop) {
+      const res = await fetch(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      if (res.status === 429) {
+        await res.arrayBuffer();
+        continue;
+      }
+      const page = (await res.json()) as Auth0Log[];
+      if (!page.length) break;
+      await dest.send(page.map((l) => dest.encode(l)), new AbortController().signal);
+      n += page.length;
+      from = page[page.length - 1]!.log_id;
+      samples.push([Date.now(), n]);
+    }
+    await dest.close();
+  }
+  const first = Math.ceil(t0 / 1000) * 1000 + 1000;
+  const last = first + (SECONDS - 3) * 1000;
+  const at = (t: number) => {
+    let v = 0;
+    for (const [ts, d] of samples) if (ts <= t) v = d;
+    return v;
+  };
+  const st = await call<{ requests: number; rateLimited: number }>({ op: 'stats', name });
+  return { fraction: (at(last) - at(first)) / ((last - first) / 1000) / (R * 100), limited: st.rateLimited, requests: st.requests };
+}
+
+const rows: string[] = [];
+const print = (s: string) => {
+  console.log(s);
+  rows.push(s);
+};
+print(`export throughput, ${LOGS} logs per destination, emulator in a child process (${url})`);
+for (const kind of KINDS) {
+  const name = `${kind}-fast`;
+  await tenant(name, LOGS);
+  // Warm the JIT and the connections on a small run first, as both measured paths get the same process.
+  await tenant(`${kind}-warm`, 5000);
+  await runExport({ config: settings(kind, `${kind}-warm`), checkpointStore: new MemoryCheckpointStore() });
+  const t0 = performance.now();
+  const report = await runExport({ config: settings(kind, name), checkpointStore: new MemoryCheckpointStore() });
+  const secs = (performance.now() - t0) / 1000;
+  const rx = await call<{ received: number; unique: number }>({ op: 'received', kind, key: receivedKey(kind, name), tenant: name });
+  const engineRate = report.delivered / secs;
+  await tenant(`${kind}-base`, BASE_LOGS);
+  const baseRate = await bareLoop(kind, `${kind}-base`, BASE_LOGS);
+  let perEvent = '';
+  if (kind === 'logstash') {
+    await tenant(`${kind}-evt`, 3000);
+    const r = await bareLoop(kind, `${kind}-evt`, 3000, true);
+    perEvent = `; one POST per event ${Math.round(r)} logs/s (x${(engineRate / r).toFixed(1)})`;
+  }
+  print(
+    `${kind.padEnd(13)} unthrottled: ${Math.round(engineRate)} logs/s (${report.status}, ${report.batches} batches, ${rx.unique}/${LOGS} at the destination, ${(secs).toFixed(2)} s); ` +
+      `bare fetch-then-send loop ${Math.round(baseRate)} logs/s (x${(engineRate / baseRate).toFixed(2)})${perEvent}`,
+  );
+  const eng = await throttled(kind, `${kind}-thr`, true);
+  const old = await throttled(kind, `${kind}-thrb`, false);
+  print(
+    `${kind.padEnd(13)} source limited to ${R} req/s: ${(eng.fraction * 100).toFixed(1)}% of the ${R * 100} logs/s ceiling with ${eng.limited} 429s in ${eng.requests} requests; ` +
+      `old loop retrying 429 at once: ${(old.fraction * 100).toFixed(1)}% with ${old.limited} 429s in ${old.requests} requests (x${(eng.fraction / old.fraction).toFixed(2)})`,
+  );
+}
+await call({ op: 'close' }).catch(() => undefined);
+child.kill();
