@@ -15,7 +15,15 @@ export function demoAuth0Credentials(tenant: string): { clientId: string; client
   return { clientId: `demo-${tenant}-export`, clientSecret: `demo-secret-${tenant}-0f3c9a` };
 }
 
-export function demoTenantOptions(tenant: string, rate = 2): Auth0TenantOptions {
+let demoRate = 2;
+
+/** Events/s the demo tenants generate (the emulator's logRate option); applies to existing tenants too. */
+export function setDemoLogRate(emulator: object, rate: number): void {
+  demoRate = rate;
+  for (const t of auth0Of(emulator)?.tenants.values() ?? []) t.setRate(rate);
+}
+
+export function demoTenantOptions(tenant: string, rate = demoRate): Auth0TenantOptions {
   return {
     clients: [{ ...demoAuth0Credentials(tenant), scopes: ['read:logs'] }],
     seedCount: 2000,

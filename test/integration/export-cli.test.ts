@@ -75,7 +75,7 @@ describe('export CLI: bad input', () => {
 
 describe('export CLI: crash and resume', () => {
   it('killed with SIGKILL at random points 12 times, then resumed: nothing lost, duplicates at most one batch per crash', async () => {
-    const t = addTenant(s, 'crashy', { seedCount: 12_000 });
+    const t = addTenant(s, 'crashy', { seedCount: 20_000 });
     const pipeline = s.dest.logstash.create('crashy', {});
     // Slow the destination down so a run lasts long enough to be killed part-way.
     const slow = s.faults.add({ path: '/dest/logstash/crashy', latencyMs: 25 });
@@ -92,7 +92,7 @@ describe('export CLI: crash and resume', () => {
       const run = start(args);
       const t0 = Date.now();
       // Two kills at a random instant (maybe before the first request), the rest after some progress.
-      const wantEvents = i < 2 ? Infinity : before + 1 + Math.floor(Math.random() * 1500);
+      const wantEvents = i < 2 ? Infinity : before + 1 + Math.floor(Math.random() * 1000);
       const killAfterMs = i < 2 ? 200 + Math.random() * 1000 : 15_000;
       let exited = false;
       void run.done.then(() => (exited = true));
