@@ -194,6 +194,62 @@ describe('export engine: faults', () => {
   });
 });
 
+describe('export engine: destination-specific failures', () => {
+  it('CloudWatch through 5xx and dropped connections: the SDK path retries and every event lands once or more, none lost', async () => {
+    const t = addTenant(s, 'cwfault', { seedCount: 3000 });
+    const rules = [
+      s.faults.add({ path: '/dest/cloudwatch', status: 500, rate: 0.2 }),
+      s.faults.add({ path: '/dest/cloudwatch', drop: 'before-response', rate: 0.1 }),
+    ];
+    const report = await runExport({ config: exportSettings(s, 'cwfault', 'cloudwatch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 500 }), checkpointStore: new MemoryCheckpointStore() });
+    for (const r of rules) s.faults.remove(r.id);
+    expect(report.status).toBe('ok');
+    expect(report.retries).toBeGreaterThan(0);
+    const got = s.dest.cloudwatch.events('/auth0/cwfault', 'export').map((e) => (JSON.parse(e.message) as { log_id: string }).log_id);
+    expect(checkDelivery(t.allIds(), got).missing).toEqual([]);
+  });
+
+  it('CloudWatch without CLOUDWATCH_CREATE refuses to create a missing group and says how to fix it', async () => {
+    addTenant(s, 'cwnocreate', { seedCount: 10 });
+    const report = await runExport({ config: exportSettings(s, 'cwnocreate', 'cloudwatch', { CLOUDWATCH_CREATE: 'false' }), checkpointStore: new MemoryCheckpointStore() });
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/does not exist: create them, or set CLOUDWATCH_CREATE to true/);
+    expect(s.dest.cloudwatch.groups.has('/auth0/cwnocreate')).toBe(false);
+  });
+
+  it('Logstash answering 429 with a full queue: the engine backs off and delivers everything', async () => {
+    const t = addTenant(s, 'lsfull', { seedCount: 3000 });
+    const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 3000 });
+    const report = await runExport({
+      config: exportSettings(s, 'lsfull', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/lsfull`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 500, MAX_RETRIES: 40 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
+    expect(report.status).toBe('ok');
+    expect(p.stats.refusedQueueFull).toBeGreaterThan(0);
+    expect(checkDelivery(t.allIds(), idsOf(p.events))).toMatchObject({ missing: [], duplicates: 0 });
+  });
+
+  it('Elasticsearch re-sends after dropped answers overwrite by log_id: no duplicate documents', async () => {
+    const t = addTenant(s, 'esdrop', { seedCount: 2000 });
+    const rule = s.faults.add({ path: '/dest/elasticsearch', drop: 'mid-response', rate: 0.3 });
+    const report = await runExport({ config: exportSettings(s, 'esdrop', 'elasticsearch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 250 }), checkpointStore: new MemoryCheckpointStore() });
+    s.faults.remove(rule.id);
+    expect(report.status).toBe('ok');
+    expect(s.dest.elasticsearch.stats.updated).toBeGreaterThan(0);
+    const docs = s.dest.elasticsearch.docs('auth0-esdrop');
+    expect(docs.size).toBe(t.allIds().length);
+    expect(t.allIds().every((id) => docs.has(id))).toBe(true);
+  });
+
+  it('Azure Logs Ingestion with a wrong client secret fails with the settings to check, and no secret', async () => {
+    addTenant(s, 'azbad', { seedCount: 10 });
+    const report = await runExport({ config: exportSettings(s, 'azbad', 'azure', { AZURE_CLIENT_SECRET: 'wrong-entra-secret-31', MAX_RETRIES: 1 }), checkpointStore: new MemoryCheckpointStore() });
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/AZURE_CLIENT_SECRET/);
+    expect(JSON.stringify(report)).not.toContain('wrong-entra-secret-31');
+  });
+});
+
 describe('export engine: content and filters', () => {
   it('non-ASCII log text reaches CloudWatch intact (read back with the AWS SDK) with the log\'s own date', async () => {
     const t = addTenant(s, 'utf8cw', { seedCount: 300 });
