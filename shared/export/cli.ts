@@ -33,7 +33,7 @@ function fail(message: string, code = 2): never {
 }
 
 function bar(p: ExportProgress, width = 28): string {
-  const frac = p.total ? Math.min(1, p.processed / p.total) : null;
+  const frac = p.fraction;
   const filled = frac === null ? (p.batches % width) : Math.round(frac * width);
   const barText = frac === null ? ' '.repeat(filled) + '=' + ' '.repeat(Math.max(0, width - filled - 1)) : '='.repeat(filled) + ' '.repeat(width - filled);
   const eta = p.etaSeconds !== null ? ` eta ${Math.ceil(p.etaSeconds)}s` : '';

@@ -141,6 +141,23 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
   let lastEmit = 0;
   const interval = opts.progressIntervalMs ?? 250;
 
+  // For progress: the newest log's date (when asked for) and the dates the run has covered.
+  let head: { id: string; ms: number } | null = null;
+  let firstMs: number | null = null;
+  let lastMs: number | null = null;
+  let sentAt: number | null = null;
+  const estimate = (rate: number): { etaSeconds: number | null; fraction: number | null } => {
+    if (phase === 'done') return { etaSeconds: 0, fraction: 1 };
+    if (cfg.maxLogs !== null) {
+      return { etaSeconds: rate > 0 ? Math.max(0, (cfg.maxLogs - c.processed) / rate) : null, fraction: Math.min(1, c.processed / cfg.maxLogs) };
+    }
+    if (!head || firstMs === null || lastMs === null || sentAt === null || head.ms <= firstMs) return { etaSeconds: null, fraction: null };
+    const fraction = Math.min(1, Math.max(0, (lastMs - firstMs) / (head.ms - firstMs)));
+    const covered = lastMs - firstMs;
+    const secs = (Date.now() - sentAt) / 1000;
+    // Log time covered per second of run: dates are not uniform, so this is an estimate, refined as it goes.
+    return { etaSeconds: covered > 0 && secs > 0 ? Math.max(0, (head.ms - lastMs) / (covered / secs)) : null, fraction };
+  };
   const emit = (force = false, message?: string) => {
     if (!opts.onProgress) return;
     const now = Date.now();
@@ -148,14 +165,14 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
     lastEmit = now;
     const secs = Math.max(0.001, (now - started) / 1000);
     const rate = c.processed / secs;
-    const total = cfg.maxLogs;
     opts.onProgress({
       phase,
       ...pick(c),
       logsPerSecond: Math.round(rate),
       checkpoint,
-      total,
-      etaSeconds: total !== null && rate > 0 ? Math.max(0, (total - c.processed) / rate) : null,
+      total: cfg.maxLogs,
+      head: head?.id ?? null,
+      ...estimate(rate),
       ...(message ? { message } : {}),
     });
   };
@@ -214,6 +231,17 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
     }
   };
 
+  // The head, for an ETA: one search-mode request, only when someone watches progress and MAX_LOGS does not already give the end.
+  if (opts.onProgress && cfg.maxLogs === null) {
+    try {
+      const h = await source.fetchHead(signal);
+      const ms = Date.parse(h?.date ?? '');
+      if (h && Number.isFinite(ms)) head = { id: h.log_id, ms };
+    } catch {
+      // No ETA then; the run itself reports source errors.
+    }
+  }
+
   const queue = new PageQueue(cfg.fetchAheadPages);
   const fetcher = (async () => {
     let cursor = start;
@@ -270,6 +298,16 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
       }
       for (const l of page) {
         c.processed++;
+        if (head) {
+          const ms = Date.parse(l.date ?? '');
+          if (Number.isFinite(ms)) {
+            if (firstMs === null) {
+              firstMs = ms;
+              sentAt = Date.now();
+            }
+            lastMs = ms;
+          }
+        }
         if (!filter.passes(l.type)) {
           c.filtered++;
         } else {

@@ -41,9 +41,16 @@ export const ExportProgress = z.object({
   retries: z.number().int(),
   logsPerSecond: z.number(),
   checkpoint: z.string().nullable(),
-  /** Seconds to go, when the number of logs to export is known (MAX_LOGS). */
+  /**
+   * Seconds to go, when the end is known: from MAX_LOGS, or else from the dates covered so far
+   * against the newest log's date (asked once at the start, in search mode).
+   */
   etaSeconds: z.number().nullable(),
+  /** Share of the run done, 0..1, when the end is known. */
+  fraction: z.number().nullable(),
   total: z.number().int().nullable(),
+  /** The newest log when the run started (the head), when known. */
+  head: z.string().nullable(),
   message: z.string().optional(),
 });
 export type ExportProgress = z.infer<typeof ExportProgress>;

@@ -83,7 +83,20 @@ export class Auth0LogSource {
   }
 
   /** One page after `from` (null: from the oldest log), retried until it succeeds or retries run out. */
-  async fetchPage(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
+  fetchPage(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
+    const q = new URLSearchParams();
+    if (from) q.set('from', from);
+    q.set('take', String(take));
+    return this.getLogs(q, signal);
+  }
+
+  /** The newest log (search mode, one result), for progress estimates; null when the tenant has none. */
+  async fetchHead(signal: AbortSignal): Promise<Auth0Log | null> {
+    const page = await this.getLogs(new URLSearchParams({ page: '0', per_page: '1', sort: 'date:-1' }), signal);
+    return page[0] ?? null;
+  }
+
+  private async getLogs(q: URLSearchParams, signal: AbortSignal): Promise<Auth0Log[]> {
     let failures = 0;
     let rateWaits = 0;
     let unauthorized = 0;
@@ -97,7 +110,7 @@ export class Auth0LogSource {
         this.rate = null;
       }
       try {
-        return await this.fetchOnce(from, take, signal);
+        return await this.fetchOnce(q, signal);
       } catch (e) {
         if (e instanceof CancelledError || signal.aborted) throw new CancelledError();
         if (!(e instanceof DeliveryError) || !e.retryable) throw e;
@@ -125,11 +138,8 @@ export class Auth0LogSource {
     }
   }
 
-  private async fetchOnce(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
+  private async fetchOnce(q: URLSearchParams, signal: AbortSignal): Promise<Auth0Log[]> {
     const token = await this.getToken(signal);
-    const q = new URLSearchParams();
-    if (from) q.set('from', from);
-    q.set('take', String(take));
     const url = `${this.cfg.auth0.baseUrl}/api/v2/logs?${q}`;
     let res: Response;
     let text: string;

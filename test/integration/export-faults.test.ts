@@ -250,6 +250,29 @@ describe('export engine: destination-specific failures', () => {
   });
 });
 
+describe('export engine: progress', () => {
+  it('reports progress with an ETA from the newest log, and a final done event', async () => {
+    addTenant(s, 'progress', { seedCount: 3000, seedSpanMs: 3600_000 });
+    freshPipeline('progress');
+    const rule = s.faults.add({ path: '/dest/logstash/progress', latencyMs: 10 });
+    const events: Array<{ phase: string; fraction: number | null; etaSeconds: number | null; head: string | null; delivered: number }> = [];
+    const report = await runExport({
+      config: exportSettings(s, 'progress', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/progress`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 100 }),
+      checkpointStore: new MemoryCheckpointStore(),
+      progressIntervalMs: 0,
+      onProgress: (p) => events.push(p),
+    });
+    s.faults.remove(rule.id);
+    expect(report.status).toBe('ok');
+    const mid = events.filter((e) => e.phase === 'running' && e.etaSeconds !== null && e.fraction !== null && e.fraction > 0 && e.fraction < 1);
+    expect(mid.length).toBeGreaterThan(5);
+    expect(mid.every((e) => e.head === s.auth0.tenant('progress')!.allIds().at(-1))).toBe(true);
+    const fractions = mid.map((e) => e.fraction!);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    expect(events.at(-1)).toMatchObject({ phase: 'done', fraction: 1, etaSeconds: 0, delivered: 3000 });
+  });
+});
+
 describe('export engine: content and filters', () => {
   it('non-ASCII log text reaches CloudWatch intact (read back with the AWS SDK) with the log\'s own date', async () => {
     const t = addTenant(s, 'utf8cw', { seedCount: 300 });

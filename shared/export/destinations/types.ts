@@ -58,7 +58,7 @@ export async function post(
   deps: DestinationDeps,
   what: string,
   url: string,
-  init: { headers: Record<string, string>; body: string | Uint8Array },
+  init: { headers: Record<string, string>; body: string | Uint8Array<ArrayBuffer> },
   signal: AbortSignal,
 ): Promise<string> {
   let res: Response;
