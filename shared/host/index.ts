@@ -3,7 +3,7 @@
  * Transports (Electron IPC, the browser host's WebSocket, tests) only move bytes; validation,
  * error typing and redaction happen here, once.
  */
-import { channels, isChannel, type ApiError, type Channel, type Result } from '../contract';
+import { channels, isChannel, type ApiError, type Channel, type Input, type Output, type Result } from '../contract';
 import { describeIssues, HostError } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
@@ -29,7 +29,9 @@ export function createHandlers(): Handlers {
 
 export interface Host {
   deps: HostDeps;
-  /** Validates, runs, and returns a Result; never throws. */
+  /** Validates, runs, and returns a Result; never throws. Typed for callers that name a channel. */
+  call<C extends Channel>(channel: C, input: Input<C>, session: Session): Promise<Result<Output<C>>>;
+  /** Transports pass what arrived, unchecked. */
   call(channel: unknown, input: unknown, session: Session): Promise<Result<unknown>>;
 }
 
@@ -38,7 +40,7 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
 
   return {
     deps,
-    async call(channel, rawInput, session) {
+    async call(channel: unknown, rawInput: unknown, session: Session): Promise<Result<never>> {
       if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}.` });
       const def = channels[channel];
       const parsed = def.input.safeParse(rawInput);
@@ -52,7 +54,7 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
         if (!checked.success) {
           return fail({ code: 'internal', message: `The console produced an invalid answer for ${channel}: ${describeIssues(checked.error.issues)}` });
         }
-        return { ok: true, data: deps.redactor.deep(checked.data) };
+        return { ok: true, data: deps.redactor.deep(checked.data) as never };
       } catch (err) {
         if (err instanceof HostError) return fail(err.toApiError());
         const message = err instanceof Error ? err.message : String(err);

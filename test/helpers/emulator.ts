@@ -33,8 +33,8 @@ export async function api<T = unknown>(
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   const token = init.token === undefined ? emu.masterToken : init.token;
   if (token) headers.authorization = `Bearer ${token}`;
-  let body: string | Buffer | undefined;
-  if (init.rawBody !== undefined) body = init.rawBody;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (init.rawBody !== undefined) body = typeof init.rawBody === 'string' ? init.rawBody : new Uint8Array(init.rawBody);
   else if (init.body !== undefined) {
     body = JSON.stringify(init.body);
     headers['content-type'] ??= 'application/json';
