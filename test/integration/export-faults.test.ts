@@ -209,6 +209,20 @@ describe('export engine: destination-specific failures', () => {
     expect(checkDelivery(t.allIds(), got).missing).toEqual([]);
   });
 
+  it('CloudWatch: events older than 14 days are reported as rejected, never as delivered; batches never span 24 h', async () => {
+    const t = addTenant(s, 'cwold', { seedCount: 1600, seedSpanMs: 16 * 86_400_000 });
+    const report = await runExport({ config: exportSettings(s, 'cwold', 'cloudwatch'), checkpointStore: new MemoryCheckpointStore() });
+    const cutoff = Date.now() - 14 * 86_400_000;
+    const old = t.all().filter((l) => Date.parse(l.date) < cutoff).length;
+    expect(old).toBeGreaterThan(100);
+    expect(report.status).toBe('ok');
+    // A few seconds pass between the count and the run: allow one or two at the boundary.
+    expect(Math.abs(report.rejected - old)).toBeLessThanOrEqual(2);
+    expect(report.delivered).toBe(1600 - report.rejected);
+    expect(report.batches).toBeGreaterThanOrEqual(16);
+    expect(s.dest.cloudwatch.events('/auth0/cwold', 'export').length).toBe(report.delivered);
+  });
+
   it('CloudWatch without CLOUDWATCH_CREATE refuses to create a missing group and says how to fix it', async () => {
     addTenant(s, 'cwnocreate', { seedCount: 10 });
     const report = await runExport({ config: exportSettings(s, 'cwnocreate', 'cloudwatch', { CLOUDWATCH_CREATE: 'false' }), checkpointStore: new MemoryCheckpointStore() });

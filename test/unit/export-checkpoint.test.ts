@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCheckpointStore, storageCheckpointStore } from '../../shared/export/checkpoint';
+import { ExportReport, everyLogDelivered } from '../../shared/export/report';
 
 const id = (n: number) => String(n).padStart(56, '9');
 let dir: string;
@@ -38,5 +39,38 @@ describe('webtask storage checkpoint store', () => {
     await s.save(id(5));
     expect(data).toEqual({ other: 1, checkpointId: id(5) });
     expect(await s.load()).toBe(id(5));
+  });
+});
+
+describe('report', () => {
+  const base: ExportReport = {
+    status: 'ok',
+    destination: 'logstash',
+    dryRun: false,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:01.000Z',
+    startCheckpoint: null,
+    processed: 10,
+    filtered: 2,
+    delivered: 8,
+    rejected: 0,
+    unknownTypes: {},
+    batches: 1,
+    retries: 0,
+    nextCheckpoint: id(1),
+    duplicatesPossible: false,
+    durationMs: 1000,
+    logsPerSecond: 10,
+  };
+  it('counts a run as complete only when every fetched log was delivered or filtered', () => {
+    expect(everyLogDelivered(ExportReport.parse(base))).toBe(true);
+    expect(everyLogDelivered({ ...base, delivered: 7 })).toBe(false);
+    expect(everyLogDelivered({ ...base, delivered: 7, rejected: 1 })).toBe(false);
+    expect(everyLogDelivered({ ...base, status: 'failed', error: 'x', failedCheckpoint: id(1) })).toBe(false);
+    expect(everyLogDelivered({ ...base, dryRun: true })).toBe(false);
+  });
+  it('the schema refuses a malformed report', () => {
+    expect(ExportReport.safeParse({ ...base, status: 'maybe' }).success).toBe(false);
+    expect(ExportReport.safeParse({ ...base, processed: 1.5 }).success).toBe(false);
   });
 });
