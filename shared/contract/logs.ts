@@ -29,7 +29,8 @@ export const LogLine = z.object({
   sb: z.literal(1).optional(),
   /** What the record says (or the raw line), cut for display when huge. */
   msg: z.string(),
-  /** The whole record as JSON (controls escaped), for pretty-printing; absent when too large. */
+  /** The whole record as JSON (controls escaped), for pretty-printing: sent only while the pane shows
+   *  JSON (`logs.options`), absent when too large. */
   json: z.string().optional(),
   /** The original size in bytes when `msg` was cut for display. */
   size: z.number().optional(),
@@ -86,6 +87,14 @@ export const logsChannels = {
     z.object({ streamId: StreamId, seq: z.number().int().nonnegative() }),
     z.object({ ok: z.boolean() }),
     'The pane has written every batch up to seq',
+  ),
+  /** What the pane needs in each line: records' JSON only while it pretty-prints them (half the bytes otherwise). */
+  'logs.options': channel(z.object({ streamId: StreamId, json: z.boolean() }), z.object({ ok: z.boolean() }), 'Set what a tail sends per line'),
+  /** The JSON of kept records from line `from` on, for turning pretty-printing on after lines arrived. */
+  'logs.records': channel(
+    z.object({ streamId: StreamId, from: z.number().int().nonnegative().default(0) }),
+    z.object({ records: z.array(z.object({ n: z.number().int(), json: z.string() })) }),
+    'The JSON of the kept records of a tail',
   ),
   'logs.retry': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Reconnect a stopped tail now'),
   /** The kept lines, whole (not cut for display), controls escaped, as NDJSON: what "save" writes. */

@@ -13,6 +13,8 @@ export interface ParsedLine {
 export interface RecordOptions {
   /** Longer messages are cut for display (the saved file keeps them whole). */
   maxDisplayChars: number;
+  /** Put the record's JSON in the line (for pretty-printing); the saved form has it regardless. */
+  withJson?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -63,6 +65,6 @@ export function parseData(data: string, id: string | undefined, opts: RecordOpti
   if (rec.sandbox) line.sb = 1;
   if (cut.truncated) line.size = cut.bytes;
   // The pretty-print view needs the record; a huge one stays in the core (the saved file has it).
-  if (full.length <= opts.maxDisplayChars) line.json = full;
+  if (opts.withJson && full.length <= opts.maxDisplayChars) line.json = full;
   return { line, full, bytes: cut.text.length + (line.json?.length ?? 0) + 48 };
 }

@@ -102,6 +102,8 @@ export class LogStream {
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatusJson = '';
   private running: Promise<void> | undefined;
+  /** Records' JSON goes into lines only while the pane pretty-prints (see `logs.options`). */
+  withJson = false;
 
   constructor(opts: LogStreamOptions) {
     this.opts = {
@@ -167,6 +169,16 @@ export class LogStream {
     for (let i = this.keptHead; i < this.kept.length; i++) parts.push(this.kept[i]!.full);
     const text = parts.length ? `${parts.join('\n')}\n` : '';
     return { text, lines: parts.length, bytes: Buffer.byteLength(text), oldestDropped: this.keptDropped };
+  }
+
+  /** The JSON of kept records from line `from` on (those small enough to pretty-print). */
+  keptRecords(from: number): Array<{ n: number; json: string }> {
+    const out: Array<{ n: number; json: string }> = [];
+    for (let i = this.keptHead; i < this.kept.length; i++) {
+      const q = this.kept[i]!;
+      if (q.line.kind === 'rec' && q.line.n >= from && q.full.length <= this.opts.maxDisplayChars) out.push({ n: q.line.n, json: q.full });
+    }
+    return out;
   }
 
   clearKept(): void {
@@ -420,7 +432,7 @@ export class LogStream {
 
   private onEvent(ev: EventSourceMessage): void {
     if (ev.event === 'ping') return; // keep-alive: it already refreshed the silence timer
-    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars });
+    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson });
     if (ev.id !== undefined && ev.id !== '') {
       this.resume = true;
       const prev = this.lastId;

@@ -39,7 +39,7 @@ const ANY_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 const view = { utc: true, wrap: true, pretty: true, cols: 120 };
 
 function lineFromRecord(msg: string): LogLine {
-  const p = parseData(JSON.stringify({ msg, level: 30, time: '2026-01-01T00:00:00.000Z', sandbox: true, extra: msg }), '1', { maxDisplayChars: 16384 });
+  const p = parseData(JSON.stringify({ msg, level: 30, time: '2026-01-01T00:00:00.000Z', sandbox: true, extra: msg }), '1', { maxDisplayChars: 16384, withJson: true });
   return { ...p.line, n: 1 };
 }
 
@@ -90,7 +90,7 @@ describe('hostile log lines are shown, never executed', () => {
 
   it('cuts a 1 MB line for display with its size, the saved form keeps all of it', () => {
     const big = 'A'.repeat(1024 * 1024) + 'END';
-    const p = parseData(JSON.stringify({ msg: big, level: 30 }), '9', { maxDisplayChars: 16384 });
+    const p = parseData(JSON.stringify({ msg: big, level: 30 }), '9', { maxDisplayChars: 16384, withJson: true });
     expect(p.line.msg.length).toBeLessThan(17_000);
     expect(p.line.size).toBe(1024 * 1024 + 3);
     expect(plain(p.line.msg)).toMatch(/line cut for display: 1\.0 MB/);

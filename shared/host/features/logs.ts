@@ -67,6 +67,13 @@ export const logsHandlers = defineHandlers({
     return { ok: true };
   },
 
+  'logs.options': async ({ streamId, json }, ctx) => {
+    tailOf(streamId, ctx).stream.withJson = json;
+    return { ok: true };
+  },
+
+  'logs.records': async ({ streamId, from }, ctx) => ({ records: tailOf(streamId, ctx).stream.keptRecords(from) }),
+
   'logs.retry': async ({ streamId }, ctx) => {
     tailOf(streamId, ctx).stream.retry();
     return { ok: true };

@@ -162,6 +162,8 @@ export class TailController {
   }
 
   private tryWebgl(): void {
+    // Test harness only: `__escLogRenderer = 'dom'` compares the two renderers in the bench.
+    if ((globalThis as { __escLogRenderer?: string }).__escLogRenderer === 'dom') return;
     try {
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
@@ -343,8 +345,35 @@ export class TailController {
   }
 
   setView(patch: Partial<TailSnapshot['view']>): void {
+    const pretty = patch.pretty !== undefined && patch.pretty !== this.snapshot.view.pretty ? patch.pretty : undefined;
     this.update({ view: { ...this.snapshot.view, ...patch } });
-    this.redraw();
+    if (pretty === undefined || !this.snapshot.streamId) return this.redraw();
+    // Records carry their JSON only while it is shown: ask for it from now on, and for what is kept.
+    const streamId = this.snapshot.streamId;
+    void (async () => {
+      try {
+        await call('logs.options', { streamId, json: pretty });
+        if (pretty) {
+          const first = this.kept[0]?.n ?? 0;
+          const { records } = await call('logs.records', { streamId, from: first });
+          const byN = new Map(records.map((r) => [r.n, r.json]));
+          // One new object per old one: `kept` and `waiting` share lines, and redraw relies on that.
+          const swapped = new Map<LogLine, LogLine>();
+          const withJson = (l: LogLine): LogLine => {
+            const json = l.kind === 'rec' && !l.json ? byN.get(l.n) : undefined;
+            if (json === undefined) return l;
+            let x = swapped.get(l);
+            if (!x) swapped.set(l, (x = { ...l, json }));
+            return x;
+          };
+          this.kept = this.kept.map(withJson);
+          this.waiting = this.waiting.map(withJson);
+        }
+      } catch (e) {
+        this.update({ error: errorOf(e).message });
+      }
+      this.redraw();
+    })();
   }
 
   /** Re-draws the kept lines with the current filter and view (the last SCROLLBACK that match). */

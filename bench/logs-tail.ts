@@ -1,0 +1,289 @@
+/**
+ * Live tail, end to end: the emulator (own process) floods a container's stream; the console's core
+ * reads it, batches it over the browser host's WebSocket into the xterm pane in Chromium, which acks
+ * what it painted. The real `wt logs` (temp HOME) reads the same stream in the same run.
+ *
+ *   npx tsx bench/logs-tail.ts [--quick]
+ *
+ * Figures: highest sustained rate with no loss (all lines, and the pane keeps up: the last line is
+ * painted within 1 s of the last emit), emit-to-painted latency p50/p99 at 1,000 lines/s (for wt:
+ * emit-to-stdout, it has no pane), renderer JS heap across 1,000,000 lines (wt: process RSS).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../test/helpers/browser';
+import { webHostOnEmulator } from '../test/helpers/logs';
+
+const QUICK = process.argv.includes('--quick');
+/** `--renderer=dom` forces xterm's DOM renderer (the default is WebGL where the browser offers it). */
+const RENDERER = process.argv.find((a) => a.startsWith('--renderer='))?.slice('--renderer='.length) ?? 'auto';
+const CONTAINER = 'bench';
+const RATES = QUICK ? [5_000, 10_000, 20_000] : [5_000, 10_000, 20_000, 30_000, 40_000, 60_000];
+const STEP_SECONDS = QUICK ? 3 : 6;
+const LATENCY_SECONDS = QUICK ? 5 : 10;
+const HEAP_LINES = QUICK ? 200_000 : 1_000_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+// ---- the emulator, in its own process -----------------------------------------------------------
+async function startEmulatorProcess(): Promise<{ url: string; masterToken: string; child: ChildProcess }> {
+  const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-emulator.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((res, rej) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', res);
+    child.once('exit', (c) => rej(new Error(`emulator exited (${c})`)));
+  });
+  return { ...(JSON.parse(first) as { url: string; masterToken: string }), child };
+}
+
+async function admin(emu: { url: string; masterToken: string }, method: string, path: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${emu.masterToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+async function flood(emu: { url: string; masterToken: string }, rate: number, count: number): Promise<{ id: string; start: number }> {
+  const start = Date.now();
+  const r = (await admin(emu, 'POST', `/admin/logs/${CONTAINER}/flood`, { rate, count })) as { id: string };
+  return { id: r.id, start };
+}
+
+// ---- the real wt logs ---------------------------------------------------------------------------
+class WtTail {
+  child!: ChildProcess;
+  seen = new Map<string, { bits: Uint8Array; count: number; last: number }>();
+  latencies: number[] | null = null;
+  exited: string | null = null;
+  private home = mkdtempSync(join(tmpdir(), 'esc-bench-wt-'));
+  private env = { PATH: process.env.PATH ?? '', HOME: this.home, NO_COLOR: '1' };
+  private readonly wt = resolve('node_modules/.bin/wt');
+
+  constructor(private readonly emu: { url: string; masterToken: string }) {
+    execFileSync(this.wt, ['init', '--url', emu.url, '--token', emu.masterToken, '--container', CONTAINER, '-p', 'bench'], { env: this.env });
+  }
+
+  async start(): Promise<void> {
+    this.exited = null;
+    this.child = spawn(this.wt, ['logs', '-p', 'bench'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const rl = createInterface({ input: this.child.stdout! });
+    let connected: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (connected = r));
+    rl.on('line', (raw) => {
+      const now = Date.now();
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+      if (line.includes('connected to streaming logs')) return connected();
+      const m = /^\[(\d\d):(\d\d):(\d\d)\.(\d{3})Z\].*flood (\w+) line (\d+)/.exec(line);
+      if (!m) return;
+      const s = this.seen.get(m[5]!);
+      if (!s) return;
+      const seq = Number(m[6]);
+      if (!s.bits[seq]) {
+        s.bits[seq] = 1;
+        s.count++;
+      }
+      s.last = now;
+      if (this.latencies) {
+        const d = new Date(now);
+        const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1]!, +m[2]!, +m[3]!, +m[4]!);
+        this.latencies.push(now - t);
+      }
+    });
+    this.child.once('exit', (code) => (this.exited = `wt logs exited with code ${code}`));
+    await Promise.race([ready, sleep(15_000)]);
+  }
+
+  expect(id: string, count: number): void {
+    this.seen.set(id, { bits: new Uint8Array(count + 1), count: 0, last: 0 });
+  }
+
+  rssMb(): number {
+    try {
+      return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(this.child.pid)]).toString().trim()) / 1024;
+    } catch {
+      return NaN;
+    }
+  }
+
+  stop(): void {
+    this.child?.kill();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+// ---- the console, in Chromium ---------------------------------------------------------------------
+const PAGE_PROBE = () => {
+  type Flood = { bits: Uint8Array; count: number; last: number };
+  const w = globalThis as unknown as {
+    __escLogDebug: boolean;
+    __escLogProbe: (i: { lines: Array<{ msg: string; t?: number }>; paintedAt: number }) => void;
+    __bench: { floods: Record<string, Flood>; latencies: number[] | null; expect(id: string, n: number): void };
+  };
+  w.__escLogDebug = true;
+  const rx = /flood (\w+) line (\d+)/;
+  w.__bench = {
+    floods: {},
+    latencies: null,
+    expect(id, n) {
+      this.floods[id] = { bits: new Uint8Array(n + 1), count: 0, last: 0 };
+    },
+  };
+  w.__escLogProbe = ({ lines, paintedAt }) => {
+    const b = w.__bench;
+    for (const l of lines) {
+      const m = rx.exec(l.msg);
+      if (!m) continue;
+      const f = b.floods[m[1]!];
+      if (!f) continue;
+      const seq = Number(m[2]);
+      if (!f.bits[seq]) {
+        f.bits[seq] = 1;
+        f.count++;
+      }
+      f.last = paintedAt;
+      if (b.latencies && l.t !== undefined) b.latencies.push(paintedAt - l.t);
+    }
+  };
+};
+
+async function consoleCount(page: Page, id: string): Promise<{ count: number; last: number }> {
+  return page.evaluate((fid) => {
+    const f = (globalThis as unknown as { __bench: { floods: Record<string, { count: number; last: number }> } }).__bench.floods[fid];
+    return { count: f?.count ?? 0, last: f?.last ?? 0 };
+  }, id);
+}
+
+async function tailStatus(page: Page): Promise<{ dropped: number; gaps: number; missed: number; connects: number } | null> {
+  return page.evaluate((c) => {
+    const t = (globalThis as unknown as { __escLogTails?: Record<string, { snapshot(): { status: { dropped: number; gaps: number; missed: number; connects: number } | null } }> }).__escLogTails?.[c];
+    return t?.snapshot().status ?? null;
+  }, CONTAINER);
+}
+
+async function main(): Promise<void> {
+  console.log(`logs-tail bench${QUICK ? ' (quick)' : ''}: building the renderer...`);
+  execFileSync(process.execPath, ['scripts/build.mjs', '--renderer-only'], { stdio: 'ignore' });
+  const emu = await startEmulatorProcess();
+  const web = await webHostOnEmulator(emu, CONTAINER);
+  const browser = await launchBrowser();
+  const wt = new WtTail(emu);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.addInitScript(PAGE_PROBE);
+    if (RENDERER === 'dom') await page.addInitScript(() => ((globalThis as unknown as { __escLogRenderer: string }).__escLogRenderer = 'dom'));
+    await page.goto(web.web.launchUrl);
+    await page.getByTestId('logs-container-input').fill(CONTAINER);
+    await page.getByTestId('logs-open').click();
+    await page.getByTestId(`logs-tab-${CONTAINER}`).getByTestId('logs-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+    const renderer = await page.getByTestId(`logs-tab-${CONTAINER}`).getByText(/renderer$/).textContent();
+    await wt.start();
+    const cdp = await page.context().newCDPSession(page);
+    const heapMb = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+      return h.usedSize / 1048576;
+    };
+    console.log(`pane: ${renderer}; wt logs: pid ${wt.child.pid}`);
+
+    // 1. Highest sustained rate with no loss.
+    const rows: Array<{ rate: number; c: string; w: string; cOk: boolean; wOk: boolean }> = [];
+    let bestC = 0;
+    let bestW = 0;
+    for (const rate of RATES) {
+      if (wt.exited) await wt.start();
+      const count = rate * STEP_SECONDS;
+      const before = await tailStatus(page);
+      const f = await flood(emu, rate, count);
+      await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [f.id, count]);
+      wt.expect(f.id, count);
+      const emitEnd = f.start + (count / rate) * 1000;
+      const deadline = emitEnd + 15_000;
+      let c = await consoleCount(page, f.id);
+      while (Date.now() < deadline) {
+        c = await consoleCount(page, f.id);
+        const w = wt.seen.get(f.id)!;
+        if (c.count >= count && (w.count >= count || wt.exited)) break;
+        await sleep(100);
+      }
+      const w = wt.seen.get(f.id)!;
+      const after = await tailStatus(page);
+      const lostC = count - c.count;
+      const lagC = c.last - emitEnd;
+      const lagW = w.last - emitEnd;
+      const cOk = lostC === 0 && lagC <= 1_000;
+      const wOk = w.count === count && lagW <= 1_000 && !wt.exited;
+      if (cOk) bestC = Math.max(bestC, rate);
+      if (wOk) bestW = Math.max(bestW, rate);
+      const reconnects = (after?.connects ?? 0) - (before?.connects ?? 0);
+      rows.push({
+        rate,
+        cOk,
+        wOk,
+        c: `${fmt(c.count)}/${fmt(count)} lag ${fmt(lagC)} ms${reconnects ? `, ${reconnects} resumes` : ''}${after?.dropped ? `, ${after.dropped} dropped` : ''}`,
+        w: `${fmt(w.count)}/${fmt(count)} lag ${fmt(lagW)} ms${wt.exited ? ` (${wt.exited})` : ''}`,
+      });
+      console.log(`  ${fmt(rate).padStart(7)} lines/s  console ${cOk ? 'ok  ' : 'LOSS'} ${rows.at(-1)!.c.padEnd(42)} wt ${wOk ? 'ok  ' : 'LOSS'} ${rows.at(-1)!.w}`);
+      await sleep(500);
+    }
+
+    // 2. Latency at 1,000 lines/s.
+    if (wt.exited) await wt.start();
+    await page.evaluate(() => ((globalThis as unknown as { __bench: { latencies: number[] | null } }).__bench.latencies = []));
+    wt.latencies = [];
+    const lf = await flood(emu, 1_000, 1_000 * LATENCY_SECONDS);
+    await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [lf.id, 1_000 * LATENCY_SECONDS]);
+    wt.expect(lf.id, 1_000 * LATENCY_SECONDS);
+    await sleep(LATENCY_SECONDS * 1000 + 1_500);
+    const latC = await page.evaluate(() => (globalThis as unknown as { __bench: { latencies: number[] } }).__bench.latencies);
+    const latW = wt.latencies;
+    wt.latencies = null;
+    await page.evaluate(() => ((globalThis as unknown as { __bench: { latencies: number[] | null } }).__bench.latencies = null));
+
+    // 3. Heap across 1,000,000 lines, at a rate both keep up with.
+    if (wt.exited) await wt.start();
+    const heapRate = Math.min(bestC || 10_000, 40_000);
+    const heapRows: Array<{ lines: number; heap: number; rss: number }> = [{ lines: 0, heap: await heapMb(), rss: wt.rssMb() }];
+    const hf = await flood(emu, heapRate, HEAP_LINES);
+    await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [hf.id, HEAP_LINES]);
+    wt.expect(hf.id, HEAP_LINES);
+    const marks = [0.25, 0.5, 0.75, 1].map((x) => Math.round(x * HEAP_LINES));
+    const heapDeadline = Date.now() + (HEAP_LINES / heapRate) * 1000 + 60_000;
+    for (const mark of marks) {
+      while (Date.now() < heapDeadline && (await consoleCount(page, hf.id)).count < mark) await sleep(250);
+      heapRows.push({ lines: (await consoleCount(page, hf.id)).count, heap: await heapMb(), rss: wt.rssMb() });
+    }
+    const hw = wt.seen.get(hf.id)!;
+
+    // ---- report ----
+    const cLat = `p50 ${fmt(pct(latC, 50))} ms, p99 ${fmt(pct(latC, 99))} ms (${fmt(latC.length)} samples)`;
+    const wLat = `p50 ${fmt(pct(latW, 50))} ms, p99 ${fmt(pct(latW, 99))} ms (${fmt(latW.length)} samples)`;
+    console.log('\n                                 console (xterm pane, Chromium)            wt logs (wt-cli 11, stdout)');
+    console.log(`max sustained, no loss           ${`${fmt(bestC)} lines/s`.padEnd(42)}${fmt(bestW)} lines/s`);
+    console.log(`latency @1,000 lines/s           ${cLat.padEnd(42)}${wLat}`);
+    for (const h of heapRows) console.log(`after ${fmt(h.lines).padStart(9)} lines           ${`JS heap ${h.heap.toFixed(1)} MB`.padEnd(42)}RSS ${h.rss.toFixed(1)} MB`);
+    console.log(`wt received ${fmt(hw.count)}/${fmt(HEAP_LINES)} of the heap run at ${fmt(heapRate)} lines/s${wt.exited ? ` (${wt.exited})` : ''}`);
+    console.log(`\ntargets: >= 20,000 lines/s ${bestC >= 20_000 ? 'MET' : 'MISSED'}; p99 <= 250 ms ${pct(latC, 99) <= 250 ? 'MET' : 'MISSED'}; heap flat ${heapRows.at(-1)!.heap <= heapRows[1]!.heap * 1.5 + 10 ? 'MET' : 'CHECK'}`);
+  } finally {
+    wt.stop();
+    await browser.close();
+    await web.close();
+    emu.child.stdin?.end();
+    emu.child.kill('SIGTERM');
+  }
+}
+
+await main();
+process.exit(0);
