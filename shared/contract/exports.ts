@@ -59,6 +59,8 @@ export const RunProgress = z.object({
   checkpoint: z.string().nullable(),
   etaSeconds: z.number().nullable(),
   total: z.number().int().nullable(),
+  /** The total is estimated from log dates against the head (the newest log), not counted. */
+  totalEstimated: z.boolean().optional(),
   message: z.string().optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;

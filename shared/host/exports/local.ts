@@ -8,6 +8,7 @@ import { audit } from '../audit';
 import type { HostDeps, Session } from '../deps';
 import type { CallContext } from '../types';
 import { reportItem } from './history';
+import { HeadEstimator } from './head';
 import { localCheckpointStore, recordConsoleRun } from './jobs';
 
 interface Entry {
@@ -90,7 +91,9 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
     report: null,
   };
   const store = localCheckpointStore(deps, s.profileId, s.container, s.name);
-  const onProgress = (p: RunProgress) => {
+  const head = new HeadEstimator(ctl.signal);
+  const onProgress = (raw: RunProgress) => {
+    const p = head.adjust(raw);
     view.progress = p;
     session.emit('exports.progress', { runId, container: s.container, name: s.name, progress: p });
   };
@@ -102,6 +105,7 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
         from: s.from,
         signal: ctl.signal,
         onProgress,
+        fetchImpl: head.wrap(fetch),
         notify: s.notify,
         jobName: `${s.name} on ${s.container} (local replay)`,
         progressIntervalMs: 200,

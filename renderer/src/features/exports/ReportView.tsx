@@ -89,7 +89,7 @@ export function ProgressView({ p, running }: { p: RunProgress | null; running: b
       <div className="row small">
         <span>
           Logs <strong data-testid="progress-processed">{n(p?.processed ?? 0)}</strong>
-          {p?.total ? ` of ${n(p.total)}` : ''}
+          {p?.total ? ` of ${p.totalEstimated ? '~' : ''}${n(p.total)}` : ''}
         </span>
         <span>delivered {n(p?.delivered ?? 0)}</span>
         <span>batches {n(p?.batches ?? 0)}</span>
