@@ -200,6 +200,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
   const deliver = async (items: Encoded[]) => {
     if (dryRun) return;
     for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw new CancelledError();
       try {
         const r = await dest.send(items, signal);
         if (r.rejected) {

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../../shared/export/checkpoint';
 import { ExportReport } from '../../shared/export/report';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { type ExportServer, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
@@ -135,6 +136,32 @@ describe('export CLI: crash and resume', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ startCheckpoint: from, processed: 100, delivered: 100 });
     expect(idsOf(pipeline.events)).toEqual(t.allIds().slice(400));
+  });
+
+  it('SIGINT stops the run with a consistent checkpoint (exit 130), and the next run resumes from it', async () => {
+    const t = addTenant(s, 'sigint', { seedCount: 6000 });
+    const pipeline = s.dest.logstash.create('sigint', {});
+    const slow = s.faults.add({ path: '/dest/logstash/sigint', latencyMs: 30 });
+    const config = await writeConfig('sigint', exportSettings(s, 'sigint', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/sigint`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 200 }));
+    const state = join(dir, 'sigint-state');
+    const run = start(['--config', config, '--state', state]);
+    const t0 = Date.now();
+    while (pipeline.events.length < 1000 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    s.faults.remove(slow.id);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/stopping after the current request/);
+    const report = JSON.parse(r.stdout) as ExportReport;
+    expect(report.status).toBe('cancelled');
+    expect(await new FileCheckpointStore(state).load()).toBe(report.nextCheckpoint);
+    const ids = t.allIds();
+    const got = new Set(idsOf(pipeline.events));
+    expect(ids.slice(0, ids.indexOf(report.nextCheckpoint!) + 1).every((id) => got.has(id))).toBe(true);
+    const resumed = await start(['--config', config, '--state', state]).done;
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok', startCheckpoint: report.nextCheckpoint });
+    expect(checkDelivery(ids, idsOf(pipeline.events)).missing).toEqual([]);
   });
 
   it('exits 1 with the failed checkpoint when the destination keeps failing', async () => {
