@@ -344,6 +344,24 @@ describe('export engine: content and filters', () => {
     expect(store.value).toBe(all.at(-1)!.log_id);
   });
 
+  it('posts a green Slack notice on success only when SLACK_SEND_SUCCESS is on, and adds LOGSTASH_INDEX to each event', async () => {
+    addTenant(s, 'slackok', { seedCount: 120 });
+    const p = freshPipeline('slackok');
+    const hook = `${s.url}/dest/slack/T9/B9/ok`;
+    const base = exportSettings(s, 'slackok', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/slackok`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', LOGSTASH_INDEX: 'auth0-idx', SLACK_INCOMING_WEBHOOK: hook });
+    const before = s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok').length;
+    await runExport({ config: base, checkpointStore: new MemoryCheckpointStore() });
+    expect(s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok').length).toBe(before);
+    const report = await runExport({ config: { ...base, SLACK_SEND_SUCCESS: 'true' }, checkpointStore: new MemoryCheckpointStore(), jobName: 'logs-to-logstash' });
+    const msgs = s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok');
+    expect(msgs.length).toBe(before + 1);
+    const att = msgs.at(-1)!.message.attachments![0]!;
+    expect(att.color).toBe('#36a64f');
+    const fields = Object.fromEntries(att.fields!.map((f) => [f.title, f.value]));
+    expect(fields).toMatchObject({ 'Logs processed': '120', 'Next checkpoint': report.nextCheckpoint, 'Start time': report.startedAt, 'End time': report.endedAt });
+    expect((p.events[0] as { index: string }).index).toBe('auth0-idx');
+  });
+
   it('keeps secrets out of errors and log lines', async () => {
     addTenant(s, 'secretive', { seedCount: 50 });
     freshPipeline('secretive');
