@@ -163,6 +163,10 @@ describe('browse, inspect, invoke in the browser host', () => {
     for (let i = 0; i < 5; i++) await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await expect.poll(async () => Number(await list.getAttribute('data-count')), { timeout: 10_000 }).toBeGreaterThanOrEqual(300);
     await screenshot(page, 'browse-08-bulk-scrolled');
+    // Name search scans the container's pages in the core (the protocol has no name filter).
+    await view.getByTestId('ext-name-filter').fill('ext-0999');
+    await expect.poll(() => list.getAttribute('data-count'), { timeout: 10_000 }).toBe('10');
+    expect(await view.getByTestId('ext-status').textContent()).toMatch(/10 loaded/);
   }, 30_000);
 
   it('bad input stays usable: an unknown extension shows the server message with a Retry', async () => {

@@ -244,6 +244,35 @@ describe('import ~/.webtask', () => {
   });
 });
 
+describe('import with a weak keyring', () => {
+  it('asks before storing (needs_confirmation), leaves no half profile, then honours "session only"', async () => {
+    const { SessionVault } = await import('../../shared/host/stores');
+    const { createHost } = await import('../../shared/host');
+    const { createNodeDeps } = await import('../../shared/host/node-deps');
+    class WeakVault extends SessionVault {
+      override status() {
+        return { backend: 'weak' as const, persistent: true, warning: 'This system offers no keyring.' };
+      }
+    }
+    const dir = tempDir('wt-weak-');
+    try {
+      const host = createHost(createNodeDeps({ dataDir: dir, host: 'test', vault: new WeakVault() }));
+      const file = join(dir, '.webtask');
+      writeFileSync(file, JSON.stringify({ prod: { url: emu().url, token: emu().masterToken, container: 'acme-prod' } }));
+      const err = await callErr(host, 'profiles.import', { path: file, names: ['prod'] });
+      expect(err.code).toBe('needs_confirmation');
+      expect((await callOk<{ profiles: unknown[] }>(host, 'profiles.list', {})).profiles).toEqual([]);
+      const r = await callOk<{ imported: Array<{ tokenStorage: string }> }>(host, 'profiles.import', { path: file, names: ['prod'], tokenStorage: 'session' });
+      expect(r.imported[0]?.tokenStorage).toBe('session');
+      // Importing again updates the same profile rather than adding a second one.
+      await callOk(host, 'profiles.import', { path: file, names: ['prod'], tokenStorage: 'session' });
+      expect((await callOk<{ profiles: unknown[] }>(host, 'profiles.list', {})).profiles).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('bad input from the cluster', () => {
   it('wrong token: the server\'s 403 message as is; expired token too', async () => {
     const h = await hostOnEmulator({ url: emu().url, masterToken: 'wrong-token-abcdefgh' });

@@ -104,6 +104,14 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
     if (more && !busy.current && !error) loadMore();
   }, [more, error, loadMore]);
 
+  // Name search follows typing after a short pause (each change restarts a scan of the container).
+  useEffect(() => {
+    const wanted = nameInput.trim();
+    if (wanted === filters.name) return;
+    const t = setTimeout(() => changeFilters((f) => ({ ...f, name: wanted })), 350);
+    return () => clearTimeout(t);
+  }, [nameInput, filters.name]);
+
   function addMeta() {
     const pair = parsePair(metaInput);
     if (!pair || !pair.key) {
