@@ -140,3 +140,51 @@ describe('checkpoints and formatting', () => {
     expect(shortCp(null)).toBe('—');
   });
 });
+
+describe('ETA from the head', () => {
+  const progress = (processed: number) => ({ phase: 'running' as const, processed, delivered: processed, filtered: 0, batches: 1, retries: 0, logsPerSecond: 100, checkpoint: null, etaSeconds: null, total: null });
+  const t0 = Date.parse('2026-11-23T00:00:00Z');
+  const page = (startMin: number, count: number) => Array.from({ length: count }, (_, i) => ({ log_id: String(i), date: new Date(t0 + (startMin + i / count) * 60_000).toISOString() }));
+
+  async function run(pages: Array<ReturnType<typeof page>>, headMin: number) {
+    const { HeadEstimator } = await import('../../shared/host/exports/head');
+    const est = new HeadEstimator(new AbortController().signal);
+    const seen: string[] = [];
+    const fake = async (input: string | URL | Request) => {
+      const url = new URL(String(input));
+      seen.push(url.search);
+      if (url.searchParams.get('sort') === 'date:-1') return new Response(JSON.stringify([{ log_id: 'h', date: new Date(t0 + headMin * 60_000).toISOString() }]));
+      return new Response(JSON.stringify(pages.shift() ?? []));
+    };
+    const f = est.wrap(fake as typeof fetch);
+    return { est, f, seen };
+  }
+
+  it('estimates the total from dates, then knows it exactly at the head', async () => {
+    const { est, f, seen } = await run([page(0, 100), page(1, 100), page(2, 50)], 10);
+    const auth = { headers: { authorization: 'Bearer t' } };
+    await f('http://a/api/v2/logs?from=1&take=100', auth);
+    await f('http://a/api/v2/logs?from=2&take=100', auth);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen.some((q) => q.includes('sort=date'))).toBe(true);
+    // 200 logs covering 2 of 10 minutes: about 1000 in all.
+    const mid = est.adjust(progress(150));
+    expect(mid.totalEstimated).toBe(true);
+    expect(mid.total).toBeGreaterThan(900);
+    expect(mid.total).toBeLessThan(1100);
+    expect(mid.etaSeconds).toBeGreaterThan(5);
+    await f('http://a/api/v2/logs?from=3&take=100', auth);
+    await new Promise((r) => setTimeout(r, 20));
+    const end = est.adjust(progress(240));
+    expect(end).toMatchObject({ total: 250, totalEstimated: false });
+    expect(end.etaSeconds).toBeCloseTo(0.1, 5);
+  });
+
+  it('gives no estimate from a burst the dates cannot tell apart, and keeps an engine total', async () => {
+    const { est, f } = await run([page(0, 100)], 0.5);
+    await f('http://a/api/v2/logs?take=100', { headers: { authorization: 'Bearer t' } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(est.adjust(progress(10)).total).toBeNull();
+    expect(est.adjust({ ...progress(10), total: 500 }).total).toBe(500);
+  });
+});

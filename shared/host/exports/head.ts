@@ -6,6 +6,10 @@ import type { FetchLike } from '../../export/source';
 
 type Dated = { log_id?: unknown; date?: unknown };
 
+/** Below these, a date-based estimate is noise. */
+const MIN_SPAN_MS = 60_000;
+const MIN_FRACTION = 0.02;
+
 const dateOf = (l: Dated | undefined) => (l && typeof l.date === 'string' ? Date.parse(l.date) : NaN);
 
 export class HeadEstimator {
@@ -69,9 +73,10 @@ export class HeadEstimator {
     if (p.total !== null) return p;
     let total: number | null = null;
     if (this.reachedHead) total = this.fetched;
-    else if (Number.isFinite(this.headMs) && Number.isFinite(this.startMs) && Number.isFinite(this.lastMs) && this.headMs > this.startMs) {
-      const fraction = Math.min(1, Math.max(0.001, (this.lastMs - this.startMs) / (this.headMs - this.startMs)));
-      total = Math.max(this.fetched, Math.round(this.fetched / fraction));
+    else if (Number.isFinite(this.headMs) && Number.isFinite(this.startMs) && Number.isFinite(this.lastMs) && this.headMs - this.startMs >= MIN_SPAN_MS) {
+      const fraction = (this.lastMs - this.startMs) / (this.headMs - this.startMs);
+      // Too early, or logs in bursts the dates cannot tell apart: no estimate rather than a wild one.
+      if (fraction >= MIN_FRACTION && fraction <= 1) total = Math.max(this.fetched, Math.round(this.fetched / fraction));
     }
     if (total === null) return p;
     const eta = p.logsPerSecond > 0 ? Math.max(0, (total - p.processed) / p.logsPerSecond) : null;
