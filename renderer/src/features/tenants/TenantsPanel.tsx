@@ -61,7 +61,7 @@ export function TenantsPanel() {
         {shown.map((t) => (
           <li key={t.name} data-testid="tenant-item" data-tenant={t.name}>
             <button className="link grow" onClick={() => openTenant(profile.id, t.name)} title={t.sources.join(', ')}>
-              <span className="name">{t.pinned ? '★ ' : ''}{t.name}</span>
+              <span className="name">{t.name}</span>
               <span className="muted small">
                 {' '}
                 {t.seen !== undefined ? `${t.seen} ext.` : ''}
@@ -69,8 +69,8 @@ export function TenantsPanel() {
               </span>
             </button>
             <span className="tenant-actions">
-              <button className="icon" title={t.pinned ? 'Unpin' : 'Pin'} aria-label={`${t.pinned ? 'Unpin' : 'Pin'} ${t.name}`} onClick={() => void pin(profile.id, t.name, !t.pinned)}>
-                {t.pinned ? '☆' : '★'}
+              <button className={`icon${t.pinned ? ' pinned' : ''}`} title={t.pinned ? 'Unpin' : 'Pin'} aria-label={`${t.pinned ? 'Unpin' : 'Pin'} ${t.name}`} onClick={() => void pin(profile.id, t.name, !t.pinned)}>
+                {t.pinned ? '★' : '☆'}
               </button>
               {!t.sources.includes('profile') && (
                 <button className="icon" title="Forget" aria-label={`Forget ${t.name}`} onClick={() => void remove(profile.id, t.name)}>
