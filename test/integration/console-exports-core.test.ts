@@ -46,6 +46,15 @@ describe('exports core', () => {
       const bad = await h.call('exports.jobs', { container: 'no such/tenant' });
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.error.code).toBe('invalid_input');
+      // A configured name counts as a log export too (here the demo's hooks, so with no destination).
+      await callOk(h.host, 'exports.saveSettings', { extraNames: ['hooks'] });
+      const withHooks = await callOk<{ jobs: ExportJob[]; names: string[] }>(h.host, 'exports.jobs', { container: 'acme-prod' });
+      expect(withHooks.names).toContain('hooks');
+      const hook = withHooks.jobs.find((j) => j.name === 'post-user-registration');
+      expect(hook).toMatchObject({ extension: 'hooks', cron: null, destination: { kind: 'unknown', label: 'no destination configured' } });
+      await callOk(h.host, 'exports.saveSettings', { extraNames: [] });
+      const badName = await h.call('exports.saveSettings', { extraNames: ['no spaces allowed'] });
+      expect(badName.ok).toBe(false);
       // Not an export extension: refused with the reason.
       const notExport = await h.call('exports.runNow', { container: 'acme-prod', name: 'counter' });
       expect(notExport.ok).toBe(false);
@@ -270,6 +279,54 @@ describe('exports core', () => {
       const bad = await h.call('exports.replayLocal', { ...job, from: '123', notify: false, confirm });
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.error.message).toContain('56 digits');
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('gives clear errors for a foreign tenant, an unknown job, and stops a replay whose renderer went away', async () => {
+    const h = await setup();
+    try {
+      // A container token of globex used on acme-prod: the server's own 403 message.
+      const token = emu().issueToken({ ten: 'globex' }, 'v2');
+      const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'globex only', url: emu().url, container: 'globex', token, tokenStorage: 'session' });
+      const foreign = await h.call('exports.jobs', { profileId: p.id, container: 'acme-prod' });
+      expect(foreign.ok).toBe(false);
+      if (!foreign.ok) {
+        expect(foreign.error.code).toBe('forbidden');
+        expect(foreign.error.message).toContain('not authorized');
+        expect(JSON.stringify(foreign.error)).not.toContain(token);
+      }
+      const own = await callOk<{ jobs: ExportJob[] }>(h.host, 'exports.jobs', { profileId: p.id, container: 'globex' });
+      expect(own.jobs.map((j) => j.name)).toEqual(['logs-to-logstash']);
+      const missing = await h.call('exports.job', { container: 'acme-prod', name: 'logs-to-nowhere' });
+      expect(missing.ok).toBe(false);
+      if (!missing.ok) expect(missing.error.code).toBe('not_found');
+      const noCancel = await h.call('exports.cancel', { runId: 'lr-000000' });
+      expect(noCancel.ok).toBe(false);
+      if (!noCancel.ok) expect(noCancel.error.code).toBe('not_found');
+      const badId = await h.call('exports.cancel', { runId: '../etc' });
+      expect(badId.ok).toBe(false);
+      if (!badId.ok) expect(badId.error.code).toBe('invalid_input');
+
+      // The session that started a local replay closes: the replay is cancelled, its checkpoint consistent.
+      const job = { container: 'initech', name: 'logs-to-cloudwatch' };
+      const view = await callOk<ExportJob>(h.host, 'exports.job', job);
+      const slow = emu().faults.add({ path: '/dest/cloudwatch', latencyMs: 300 });
+      try {
+        const from = auth0Of(emu())!.tenant('initech')!.allIds()[0]!;
+        const r = await h.call('exports.replayLocal', { ...job, from, notify: false, confirm: { tenant: 'initech', destination: view.destination.label } });
+        expect(r.ok).toBe(true);
+        const run = (r as { data: LocalRun }).data;
+        await new Promise((res) => setTimeout(res, 400));
+        h.session.close();
+        const done = await localRunDone(h.host.deps, run.runId);
+        expect(done.state).toBe('cancelled');
+        const after = await callOk<ExportJob>(h.host, 'exports.job', job);
+        expect(after.localCheckpoint ?? from).toBe(done.report!.nextCheckpoint ?? from);
+      } finally {
+        emu().faults.remove(slow.id);
+      }
     } finally {
       await h.close();
     }
