@@ -30,6 +30,19 @@ describe('tenants', () => {
     expect(list.tenants.find((t) => t.name === 'bulk-10k')?.seen).toBe(10_000);
   });
 
+  it('without a token, the embedded profile still lists its default tenant and says why discovery did not run', async () => {
+    const bare = await hostOnEmulator(emu());
+    try {
+      await bare.host.deps.vault.delete('local-emulator');
+      const list = await callOk<TenantList>(bare.host, 'tenants.list', {});
+      expect(list.tenants.map((t) => t.name)).toEqual(['acme-prod']);
+      expect(list.discovery).toMatchObject({ state: 'failed' });
+      expect(list.discovery.message).toMatch(/Discovery did not run: No token is available/);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('adds, pins, records recent tenants, and keeps them per profile in settings', async () => {
     await callOk(h.host, 'tenants.add', { name: 'customer-x' });
     await callOk(h.host, 'tenants.pin', { name: 'globex', pinned: true });
@@ -323,6 +336,9 @@ describe('bad input from the cluster', () => {
       expect(rec.body.truncated).toBe(true);
       expect(rec.body.size).toBeGreaterThan(600_000);
       expect(rec.body.text.length).toBeLessThanOrEqual(256 * 1024);
+      const hist = await callOk<{ entries: InvocationRecord[] }>(h.host, 'webtasks.history', { container: 'globex', name: 'huge' });
+      expect(hist.entries[0]?.body).toMatchObject({ truncated: true, size: rec.body.size });
+      expect(hist.entries[0]?.body.text.length).toBeLessThanOrEqual(64 * 1024);
     } finally {
       await h.close();
     }

@@ -207,6 +207,7 @@ function displayClaims(claims: Record<string, unknown>, secrets: Record<string, 
 // ---------- invocations ----------
 
 const HISTORY_MAX = 25;
+const HISTORY_BODY_CHARS = 64 * 1024;
 const BODY_VIEW_BYTES = 256 * 1024;
 const PRETTY_MAX_BYTES = 4 * 1024 * 1024;
 const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-wt-token)$/i;
@@ -319,7 +320,18 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   }
   const safe = scrub(deps, record, secrets);
   const file = historyFile(deps, profile.id, input.container, input.name);
-  const history = [safe, ...(await readHistory(deps, file))].slice(0, HISTORY_MAX);
+  // The history keeps a shorter body than the live answer, so the file stays small (25 x 64 KB at most).
+  const kept: InvocationRecord = {
+    ...safe,
+    body: {
+      ...safe.body,
+      text: safe.body.text.slice(0, HISTORY_BODY_CHARS),
+      truncated: safe.body.truncated || safe.body.text.length > HISTORY_BODY_CHARS,
+      pretty: safe.body.pretty && safe.body.pretty.length <= HISTORY_BODY_CHARS ? safe.body.pretty : undefined,
+    },
+  };
+  if (kept.body.pretty === undefined) delete kept.body.pretty;
+  const history = [kept, ...(await readHistory(deps, file))].slice(0, HISTORY_MAX);
   writeFileAtomic(file, JSON.stringify(history));
   await audit(ctx, {
     action: 'webtask.invoke',
@@ -340,8 +352,14 @@ export const webtasksHandlers = defineHandlers({
     const s = readTenants(ctx.deps, profile.id);
     // The embedded emulator's demo tenants appear on first run with no typing.
     if (profile.source === 'embedded' && s.discovery.state === 'never') {
-      const { found: _f, pagesRead: _p, ...list } = await discover(ctx, profile.id, 50, true);
-      return list;
+      try {
+        const { found: _f, pagesRead: _p, ...list } = await discover(ctx, profile.id, 50, true);
+        return list;
+      } catch (e) {
+        // No token yet, or the console is locked: show what is known; discovery runs on a later call.
+        if (!(e instanceof HostError)) throw e;
+        return { ...tenantList(profile, s), discovery: { state: 'failed' as const, message: `Discovery did not run: ${e.message}` } };
+      }
     }
     return tenantList(profile, s);
   },
