@@ -56,6 +56,12 @@ describe('tenants', () => {
     expect(Object.keys(settings)).toContain('tenants:local-emulator');
     const removed = await callOk<TenantList>(h.host, 'tenants.remove', { name: 'customer-x' });
     expect(removed.tenants.map((t) => t.name)).not.toContain('customer-x');
+    // A removed profile takes its tenants with it.
+    const other = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Temp', url: emu().url, container: 'globex', token: emu().masterToken });
+    await callOk(h.host, 'tenants.add', { profileId: other.id, name: 'temp-tenant' });
+    await callOk(h.host, 'profiles.remove', { id: other.id });
+    const after = JSON.parse(readFileSync(join(h.dataDir, 'settings.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(after)).not.toContain(`tenants:${other.id}`);
   });
 
   it('says discovery is not allowed for a container token (403)', async () => {

@@ -108,6 +108,8 @@ export const profileHandlers = defineHandlers({
     // Keep redacting a removed token: it may still sit in a scrollback or an error on screen.
     if (token) deps.redactor.add(token);
     writeProfiles(deps, list.filter((p) => p.id !== id));
+    // Its tenants (added, pinned, recent) go with it.
+    deps.settings.set(`tenants:${id}`, undefined);
     await audit(ctx, { action: 'profile.remove', profile: found.name, target: found.url, outcome: 'ok' });
     return { removed: true };
   },
