@@ -115,7 +115,11 @@ export function exportHostModule(): HostModule {
         `${report.batches} batches, ${report.retries} retries, next checkpoint ${report.nextCheckpoint ?? '(start)'}${report.error ? `, error: ${report.error}` : ''}`,
       report.status === 'ok' ? 30 : 50,
     );
-    if (report.status !== 'ok') throw Object.assign(new Error(report.error ?? `export ${report.status}`), { report });
+    if (report.status !== 'ok') {
+      // The run's error body is what cron history keeps: it names the checkpoint to replay from.
+      const replayFrom = report.failedCheckpoint ?? report.nextCheckpoint;
+      throw Object.assign(new Error(`${report.error ?? `export ${report.status}`} (failed checkpoint: ${replayFrom ?? 'start'})`), { report });
+    }
     return report;
   };
 }

@@ -80,6 +80,19 @@ describe('demo tenants in the emulator', () => {
     await expect(host({ ...call, secrets: { ...secrets, BATCH_SIZE: '500' } })).rejects.toThrow(/BATCH_SIZE must be at most 100/);
   });
 
+  it('a failing destination makes the run fail with the checkpoint to replay from, and no log is skipped', async () => {
+    const rule = e.faults.add({ path: '/dest/logstash/acme-prod', status: 503 });
+    const failed = await run('acme-prod', 'logs-to-logstash');
+    e.faults.remove(rule.id);
+    expect(failed.status).toBeGreaterThanOrEqual(400);
+    expect(String(failed.body.message)).toMatch(/^Logstash answered 503 .*\(gave up after 3 retries\) \(failed checkpoint: start\)$/);
+    expect(await e.storage.get('acme-prod', 'logs-to-logstash')).toBeUndefined();
+    const ok = await run('acme-prod', 'logs-to-logstash');
+    expect(ok.body).toMatchObject({ status: 'ok', startCheckpoint: null });
+    const slack = destinationsOf(e)!.slack.messages.filter((m) => m.hook.includes('acme-prod'));
+    expect(slack.length).toBe(1);
+  });
+
   it('GET /dest/_received shows what the destinations hold', async () => {
     const res = await fetch(`${e.url}/dest/_received`);
     const body = (await res.json()) as { logstash: Record<string, { events: number }> };
