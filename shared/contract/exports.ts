@@ -57,10 +57,13 @@ export const RunProgress = z.object({
   retries: z.number().int(),
   logsPerSecond: z.number(),
   checkpoint: z.string().nullable(),
+  /** Seconds to go, when the end is known (MAX_LOGS, or the head: the newest log when the run started). */
   etaSeconds: z.number().nullable(),
+  /** Share done, 0..1, when the end is known. */
+  fraction: z.number().nullable().optional(),
   total: z.number().int().nullable(),
-  /** The total is estimated from log dates against the head (the newest log), not counted. */
-  totalEstimated: z.boolean().optional(),
+  /** The newest log when the run started, when known. */
+  head: z.string().nullable().optional(),
   message: z.string().optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;

@@ -8,7 +8,6 @@ import { audit } from '../audit';
 import type { HostDeps, Session } from '../deps';
 import type { CallContext } from '../types';
 import { reportItem } from './history';
-import { HeadEstimator } from './head';
 import { localCheckpointStore, recordConsoleRun } from './jobs';
 
 interface Entry {
@@ -91,9 +90,7 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
     report: null,
   };
   const store = localCheckpointStore(deps, s.profileId, s.container, s.name);
-  const head = new HeadEstimator(ctl.signal);
-  const onProgress = (raw: RunProgress) => {
-    const p = head.adjust(raw);
+  const onProgress = (p: RunProgress) => {
     view.progress = p;
     session.emit('exports.progress', { runId, container: s.container, name: s.name, progress: p });
   };
@@ -105,7 +102,6 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
         from: s.from,
         signal: ctl.signal,
         onProgress,
-        fetchImpl: head.wrap(fetch),
         notify: s.notify,
         jobName: `${s.name} on ${s.container} (local replay)`,
         progressIntervalMs: 200,

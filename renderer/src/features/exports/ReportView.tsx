@@ -80,7 +80,7 @@ export function RemoteRunView({ run, title }: { run: RemoteRun; title: string })
 
 /** Progress of a local replay; the bar is exact when the head is known, else it shows the work done. */
 export function ProgressView({ p, running }: { p: RunProgress | null; running: boolean }) {
-  const pct = p && p.total ? Math.min(100, Math.round((p.processed / Math.max(1, p.total)) * 100)) : null;
+  const pct = p && typeof p.fraction === 'number' ? Math.round(p.fraction * 100) : p && p.total ? Math.min(100, Math.round((p.processed / Math.max(1, p.total)) * 100)) : null;
   return (
     <div className="export-progress" data-testid="export-progress">
       <div className={`export-bar ${pct === null && running ? 'indeterminate' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct ?? undefined}>
@@ -89,7 +89,8 @@ export function ProgressView({ p, running }: { p: RunProgress | null; running: b
       <div className="row small">
         <span>
           Logs <strong data-testid="progress-processed">{n(p?.processed ?? 0)}</strong>
-          {p?.total ? ` of ${p.totalEstimated ? '~' : ''}${n(p.total)}` : ''}
+          {p?.total ? ` of ${n(p.total)}` : ''}
+          {pct !== null && running ? ` (${pct}%)` : ''}
         </span>
         <span>delivered {n(p?.delivered ?? 0)}</span>
         <span>batches {n(p?.batches ?? 0)}</span>
