@@ -38,6 +38,8 @@ describe('exports in the browser', () => {
     browser = await launchBrowser();
     const ctx = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
     page = await ctx.newPage();
+    // The tail's test-only hook exposes each pane's text (see the logs feature).
+    await page.addInitScript(() => ((globalThis as unknown as { __escLogDebug: boolean }).__escLogDebug = true));
     problems = recordProblems(page);
   });
 
@@ -181,6 +183,27 @@ describe('exports in the browser', () => {
     );
     expect(await job().getByTestId('export-job-next').textContent()).toContain(expected);
     await screenshot(page, 'exports-rescheduled');
+
+    // "Open live logs": a tail of the tenant filtered to this job's lines.
+    await detail().getByTestId('open-job-logs').click();
+    const tail = page.getByTestId(`logs-tab-${TENANT}`);
+    await expect.poll(() => tail.getByTestId('logs-state').textContent(), { timeout: 10_000 }).toBe('connected');
+    expect(await tail.getByTestId('logs-filter').inputValue()).toBe('logs-to-logstash|export to logstash\\b');
+    expect(await tail.getByTestId('logs-regex').isChecked()).toBe(true);
+    const run = await fetch(`${emu().url}/api/run/${TENANT}/${JOB}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(30_000) });
+    expect(run.status).toBe(200);
+    const paneText = () => page.evaluate((c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '', TENANT);
+    await expect.poll(paneText, { timeout: 15_000 }).toContain('export to logstash ok');
+    // Other jobs' lines reach the tail but are filtered out.
+    const lines = async () => Number((await tail.getByTestId('logs-lines').textContent())!.replace(/\D/g, ''));
+    const seen = await lines();
+    emu().emitLog(TENANT, { msg: 'export to cloudwatch ok: 5 processed', level: 30, sandbox: true, webtask: 'logs-to-cloudwatch' });
+    emu().emitLog(TENANT, { msg: 'audit: someone called', level: 30, sandbox: true, webtask: 'audit-logger' });
+    await expect.poll(lines, { timeout: 10_000 }).toBeGreaterThanOrEqual(seen + 2);
+    await page.waitForTimeout(300);
+    expect(await paneText()).not.toContain('export to cloudwatch');
+    expect(await paneText()).not.toContain('someone called');
+    await screenshot(page, 'exports-job-live-logs');
 
     // Every step left an audit entry.
     const entries = (await web.host.call('audit.list', { tenant: TENANT }, { id: 't', emit() {}, onClose() {} })) as { ok: true; data: { entries: Array<{ action: string }> } };

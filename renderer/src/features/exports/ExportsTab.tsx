@@ -3,7 +3,7 @@ import { Checkpoint, type ExportJob, type LocalRun, type RemoteRun, type RunItem
 import { call, errorOf } from '../../api';
 import { useShell, type TabSpec } from '../../shell/store';
 import { openLogTab } from '../logs';
-import { fmtDuration, fmtRelative, fmtTime, n, shortCp } from './format';
+import { fmtDuration, fmtRelative, fmtShort, fmtTime, n, shortCp } from './format';
 import { ProgressView, RemoteRunView, ReportView } from './ReportView';
 import { jobKey, tenantKey, useExports } from './store';
 
@@ -113,8 +113,8 @@ function JobRow({ profileId, job, selected, onSelect }: { profileId: string; job
             <div className="mono muted">
               {cron.schedule.schedule} {cron.schedule.tz}
             </div>
-            <div className="muted" title={cron.schedule.next.join('\n')}>
-              next: {cron.schedule.next.map((t) => fmtTime(t)).join(', ')}
+            <div className="muted" title={cron.schedule.next.map((t) => fmtTime(t)).join('\n')}>
+              next: {cron.schedule.next.map((t) => fmtShort(t)).join(' · ')}
             </div>
           </>
         ) : (
@@ -251,6 +251,19 @@ function Reschedule({ profileId, job }: { profileId: string; job: ExportJob }) {
 
 type Mode = 'local' | 'remote';
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The tail's text filter matches a line's message: the platform's cron lines name the job, the
+ * export's own lines say "export to <destination>" (records carry the job in `webtask`, which the
+ * tail's filter does not look at).
+ */
+export function jobLogFilter(job: ExportJob) {
+  const parts = [escapeRe(job.name)];
+  if (job.destination.kind !== 'unknown') parts.push(`export to ${escapeRe(job.destination.kind)}\\b`);
+  return { text: parts.join('|'), regex: true };
+}
+
 function JobDetail({ profileId, job }: { profileId: string; job: ExportJob }) {
   const report = useShell((s) => s.report);
   const k = jobKey(profileId, job.container, job.name);
@@ -338,7 +351,7 @@ function JobDetail({ profileId, job }: { profileId: string; job: ExportJob }) {
         <button onClick={() => void runNow()} disabled={busy !== null} data-testid="run-now">
           {busy === 'run' ? 'Running…' : 'Run now'}
         </button>
-        <button onClick={() => openLogTab(job.container, { profileId, filter: { text: job.name } })} data-testid="open-job-logs">
+        <button onClick={() => openLogTab(job.container, { profileId, filter: jobLogFilter(job) })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
           Open live logs
         </button>
       </div>

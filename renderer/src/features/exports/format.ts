@@ -7,6 +7,13 @@ export function fmtTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** "Nov 23, 14:05" for lists of run times. */
+export function fmtShort(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
 export function fmtRelative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '';
   const ms = Date.parse(iso) - now;
