@@ -10,6 +10,7 @@ import { MemoryCheckpointStore } from '../shared/export/checkpoint';
 import { parseExportConfig } from '../shared/export/config';
 import { createDestination } from '../shared/export/destinations/index';
 import { runExport } from '../shared/export/engine';
+import { createHttp } from '../shared/export/http';
 import type { Auth0Log } from '../shared/export/source';
 
 const { values } = parseArgs({
@@ -74,21 +75,18 @@ async function tenant(name: string, count: number, rateLimit?: number) {
 /** The old way: fetch a page, send it, then the next; a 429 waits a fixed second; Logstash optionally one POST per event. */
 async function bareLoop(kind: string, name: string, limit: number, perEvent = false): Promise<number> {
   const cfg = parseExportConfig(settings(kind, name));
-  const dest = createDestination(cfg, { fetchImpl: fetch, requestTimeoutMs: 30_000 });
+  // The same HTTP client as the engine, so the ratio measures the pipeline and batching alone.
+  const { http, close } = createHttp();
+  const dest = createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
   await dest.prepare(new AbortController().signal);
-  const tok = (await (await fetch(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).json()) as { access_token: string };
+  const tok = JSON.parse(await (await http(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).text()) as { access_token: string };
   let from = '';
   let n = 0;
   const sig = new AbortController().signal;
   const t0 = performance.now();
   while (n < limit) {
-    const res = await fetch(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
-    if (res.status === 429) {
-      await res.arrayBuffer();
-      await new Promise((r) => setTimeout(r, 1000));
-      continue;
-    }
-    const page = (await res.json()) as Auth0Log[];
+    const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    const page = JSON.parse(await res.text()) as Auth0Log[];
     if (!page.length) break;
     const enc = page.map((l) => dest.encode(l));
     if (perEvent) for (const e of enc) await dest.send([e], sig);
@@ -97,6 +95,7 @@ async function bareLoop(kind: string, name: string, limit: number, perEvent = fa
     from = page[page.length - 1]!.log_id;
   }
   await dest.close();
+  await close();
   return n / ((performance.now() - t0) / 1000);
 }
 
@@ -113,18 +112,17 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
     // The old extensions' loop: a 429 is retried at once (x-ratelimit-reset ignored).
     const stop = t0 + SECONDS * 1000;
     const cfg = parseExportConfig(settings(kind, name));
-    const dest = createDestination(cfg, { fetchImpl: fetch, requestTimeoutMs: 30_000 });
+    const { http, close } = createHttp();
+    const dest = createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
     await dest.prepare(new AbortController().signal);
-    const tok = (await (await fetch(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).json()) as { access_token: string };
+    const tok = JSON.parse(await (await http(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).text()) as { access_token: string };
     let from = '';
     let n = 0;
     while (Date.now() < stop) {
-      const res = await fetch(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
-      if (res.status === 429) {
-        await res.arrayBuffer();
-        continue;
-      }
-      const page = (await res.json()) as Auth0Log[];
+      const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      const text = await res.text();
+      if (res.status === 429) continue;
+      const page = JSON.parse(text) as Auth0Log[];
       if (!page.length) break;
       await dest.send(page.map((l) => dest.encode(l)), new AbortController().signal);
       n += page.length;
@@ -132,6 +130,7 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
       samples.push([Date.now(), n]);
     }
     await dest.close();
+    await close();
   }
   const first = Math.ceil(t0 / 1000) * 1000 + 1000;
   const last = first + (SECONDS - 3) * 1000;

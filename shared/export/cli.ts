@@ -121,10 +121,9 @@ async function main(): Promise<void> {
   let out = JSON.stringify(report);
   // The engine already redacts; this is the last line of defence before stdout.
   for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]');
-  process.stdout.write(`${out}\n`);
-  if (report.status === 'cancelled') process.exitCode = 130;
-  else if (report.dryRun) process.exitCode = report.status === 'ok' ? 0 : 1;
-  else process.exitCode = everyLogDelivered(report) ? 0 : 1;
+  const code = report.status === 'cancelled' ? 130 : report.dryRun ? (report.status === 'ok' ? 0 : 1) : everyLogDelivered(report) ? 0 : 1;
+  // Exit once the report is flushed: an SDK's idle keep-alive socket must not hold the process open.
+  process.stdout.write(`${out}\n`, () => process.exit(code));
 }
 
 main().catch((e: unknown) => fail(`unexpected error: ${(e as Error)?.message ?? String(e)}`, 1));

@@ -7,6 +7,7 @@ import type { Encoded } from './destinations/types';
 import { LogFilter } from './filter';
 import type { ExportProgress, ExportReport } from './report';
 import { CancelledError, DeliveryError, backoffMs, sleep } from './retry';
+import { createHttp } from './http';
 import { notifySlack } from './slack';
 import { type Auth0Log, Auth0LogSource, type FetchLike } from './source';
 
@@ -120,7 +121,9 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
   const redactor = new Redactor();
   for (const s of isParsed(opts.config) ? parsedSecrets(cfg) : secretValues(opts.config)) redactor.add(s);
   const log = (line: string) => opts.log?.(redactor.strict(line));
-  const fetchImpl = opts.fetchImpl ?? fetch;
+  // A run owns its connections: closed at the end so a command line exits at once.
+  const own = opts.fetchImpl ? null : createHttp();
+  const fetchImpl = opts.fetchImpl ?? own!.http;
   const dryRun = opts.dryRun ?? false;
   const started = Date.now();
   const ctl = new AbortController();
@@ -340,6 +343,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
     opts.signal?.removeEventListener('abort', onOuterAbort);
     await fetcher;
     await dest.close().catch(() => undefined);
+    await own?.close().catch(() => undefined);
   }
 
   const ended = Date.now();

@@ -1,8 +1,10 @@
 import type { ExportConfig } from './config';
+import type { HttpFn, HttpResponse } from './http';
 import { CancelledError, DeliveryError, backoffMs, networkError, requestSignal, sleep } from './retry';
 
 export type Auth0Log = Record<string, unknown> & { log_id: string; date?: string; type?: string };
-export type FetchLike = typeof fetch;
+/** Anything shaped like fetch for the engine's needs (fetch itself, or the undici-based default). */
+export type FetchLike = HttpFn;
 
 export interface SourceHooks {
   /** Called before each wait, with what is being waited for. */
@@ -35,7 +37,7 @@ export class Auth0LogSource {
   private async getToken(signal: AbortSignal): Promise<string> {
     if (this.token && Date.now() < this.token.renewAtMs) return this.token.value;
     const { baseUrl, audience, clientId, clientSecret } = this.cfg.auth0;
-    let res: Response;
+    let res: HttpResponse;
     let text: string;
     const rs = requestSignal(signal, this.cfg.requestTimeoutMs);
     try {
@@ -141,11 +143,12 @@ export class Auth0LogSource {
   private async fetchOnce(q: URLSearchParams, signal: AbortSignal): Promise<Auth0Log[]> {
     const token = await this.getToken(signal);
     const url = `${this.cfg.auth0.baseUrl}/api/v2/logs?${q}`;
-    let res: Response;
+    let res: HttpResponse;
     let text: string;
     const rs = requestSignal(signal, this.cfg.requestTimeoutMs);
     try {
       res = await this.fetchImpl(url, {
+        method: 'GET',
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
         signal: rs.signal,
       });
@@ -188,7 +191,7 @@ export class Auth0LogSource {
     });
   }
 
-  private noteRate(h: Headers): void {
+  private noteRate(h: HttpResponse['headers']): void {
     const remaining = Number(h.get('x-ratelimit-remaining'));
     const reset = Number(h.get('x-ratelimit-reset'));
     if (h.has('x-ratelimit-remaining') && Number.isFinite(remaining) && Number.isFinite(reset)) {
@@ -198,7 +201,7 @@ export class Auth0LogSource {
 }
 
 /** x-ratelimit-reset is epoch seconds; Retry-After (if any) seconds. */
-function resetWait(h: Headers): number | undefined {
+function resetWait(h: HttpResponse['headers']): number | undefined {
   const reset = Number(h.get('x-ratelimit-reset'));
   if (h.has('x-ratelimit-reset') && Number.isFinite(reset)) return Math.max(0, reset * 1000 - Date.now());
   const ra = Number(h.get('retry-after'));

@@ -1,3 +1,4 @@
+import type { HttpResponse } from '../http';
 import type { Auth0Log, FetchLike } from '../source';
 import { CancelledError, DeliveryError, isRetryableStatus, networkError, requestSignal, retryAfterMs } from '../retry';
 
@@ -61,7 +62,7 @@ export async function post(
   init: { headers: Record<string, string>; body: string | Uint8Array<ArrayBuffer> },
   signal: AbortSignal,
 ): Promise<string> {
-  let res: Response;
+  let res: HttpResponse;
   let text: string;
   const rs = requestSignal(signal, deps.requestTimeoutMs);
   try {
