@@ -7,3 +7,4 @@ export { LOG_TYPES, describeLogType } from './log-types';
 export { slackMessage, notifySlack } from './slack';
 export { dataCollectorSignature } from './destinations/azure-legacy';
 export type { Auth0Log } from './source';
+export { createHttp, type HttpFn, type HttpResponse } from './http';
