@@ -131,7 +131,7 @@ export class Auth0LogSource {
         else failures++;
         // 429 is the API working as designed: it gets a larger budget than real failures.
         if (failures > this.cfg.maxRetries || rateWaits > Math.max(50, this.cfg.maxRetries * 10)) {
-          throw new DeliveryError(`${e.message} (gave up after ${failures + rateWaits} retries)`, { retryable: false, status: e.status, cause: e });
+          throw new DeliveryError(`${e.message} (gave up after ${failures + rateWaits - 1} retries)`, { retryable: false, status: e.status, cause: e });
         }
         const waitMs = backoffMs(isRate ? 0 : failures - 1, isRate ? 100 : this.cfg.retryBaseMs, this.cfg.retryMaxMs, e.retryAfterMs ?? 0, this.random);
         this.hooks.onRetry?.({ reason: e.message, waitMs, counted: true });
