@@ -29,6 +29,8 @@ export function demoTenantOptions(tenant: string, rate = demoRate): Auth0TenantO
     seedCount: 2000,
     seedSpanMs: 6 * 3600_000,
     rate,
+    // A long-running demo keeps memory bounded: the oldest events age out as a tenant's retention does.
+    maxLogs: 100_000,
     // About what a paid tenant allows; the free plan is near 2/s.
     rateLimit: { limit: 10, windowSec: 1 },
   };
