@@ -46,7 +46,9 @@ function StatusLine({ s }: { s: TailSnapshot }) {
       <span className="muted" data-testid="logs-shown">
         {fmt(s.shown)} shown
       </span>
-      <span className="muted small">{s.renderer === 'webgl' ? 'WebGL' : 'DOM'} renderer</span>
+      <span className="muted small" title={s.rendererNote} data-testid="logs-renderer">
+        {s.renderer === 'webgl' ? 'WebGL' : 'DOM'} renderer
+      </span>
       {(s.error ?? st?.reason) && (
         <span className={st?.state === 'stopped' || s.error ? 'bad' : 'muted'} data-testid="logs-reason">
           {s.error ?? st?.reason}

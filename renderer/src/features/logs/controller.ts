@@ -34,6 +34,8 @@ export interface TailSnapshot {
   filterError?: string;
   view: Omit<ViewOptions, 'cols'>;
   renderer: 'webgl' | 'dom';
+  /** Why the DOM renderer is used, when it is. */
+  rendererNote?: string;
   searchResults?: { index: number; count: number };
 }
 
@@ -162,22 +164,29 @@ export class TailController {
   }
 
   private tryWebgl(): void {
-    // Test harness only: `__escLogRenderer = 'dom'` compares the two renderers in the bench.
-    if ((globalThis as { __escLogRenderer?: string }).__escLogRenderer === 'dom') return;
+    // Test harness only: `__escLogRenderer = 'dom' | 'webgl'` forces one (the bench compares them).
+    const forced = (globalThis as { __escLogRenderer?: string }).__escLogRenderer;
+    if (forced === 'dom') return;
+    // A software rasteriser (SwiftShader, llvmpipe: no GPU, or GPU blocked) makes WebGL slower than the
+    // DOM renderer: measured by bench/logs-tail.ts, 2-3x the latency. Use WebGL only on a real GPU.
+    if (forced !== 'webgl' && softwareWebgl()) {
+      this.update({ renderer: 'dom', rendererNote: 'no GPU: WebGL would be software' });
+      return;
+    }
     try {
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
         // The GPU went away: drop to the DOM renderer instead of a blank pane.
         webgl.dispose();
         this.webgl = undefined;
-        this.update({ renderer: 'dom' });
+        this.update({ renderer: 'dom', rendererNote: 'WebGL context lost' });
       });
       this.term.loadAddon(webgl);
       this.webgl = webgl;
       this.update({ renderer: 'webgl' });
     } catch {
       this.webgl = undefined;
-      this.update({ renderer: 'dom' });
+      this.update({ renderer: 'dom', rendererNote: 'WebGL unavailable' });
     }
   }
 
@@ -460,6 +469,23 @@ export async function openLink(url: string): Promise<void> {
   } catch {
     /* refused by the contract (not http(s)): nothing to open */
   }
+}
+
+let software: boolean | undefined;
+/** True when WebGL is there but drawn by the CPU (the answer does not change during a session). */
+function softwareWebgl(): boolean {
+  if (software !== undefined) return software;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return (software = false);
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    software = /SwiftShader|llvmpipe|softpipe|Software|Basic Render/i.test(name);
+  } catch {
+    software = false;
+  }
+  return software;
 }
 
 /** One controller per tab, surviving React re-mounts (StrictMode mounts twice). */
