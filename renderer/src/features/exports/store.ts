@@ -28,8 +28,11 @@ export const useExports = create<ExportsState>((set, get) => ({
     const k = tenantKey(profileId, container);
     set({ loading: { ...get().loading, [k]: true } });
     try {
-      const r = await call('exports.jobs', { profileId, container });
-      set({ jobs: { ...get().jobs, [k]: r.jobs }, errors: { ...get().errors, [k]: undefined } });
+      const [r, local] = await Promise.all([call('exports.jobs', { profileId, container }), call('exports.localRuns', { container })]);
+      // Replays of this session the store missed (a tab opened after they started) come back with their state.
+      const runs = { ...get().runs };
+      for (const run of local.runs) if (!runs[run.runId] || runs[run.runId]!.state === 'running') runs[run.runId] = run;
+      set({ jobs: { ...get().jobs, [k]: r.jobs }, errors: { ...get().errors, [k]: undefined }, runs });
     } catch (e) {
       set({ errors: { ...get().errors, [k]: errorOf(e) } });
     } finally {
