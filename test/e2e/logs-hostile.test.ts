@@ -95,4 +95,44 @@ describe('hostile lines in the pane', () => {
     expect(await tab.getByTestId('logs-pause').isVisible()).toBe(true);
     expect(problems).toEqual([]);
   });
+
+  it('falls back to the DOM renderer when the WebGL context is lost, keeping the lines', async () => {
+    const p2 = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    const problems2 = recordProblems(p2);
+    await p2.addInitScript(() => {
+      const w = globalThis as unknown as { __escLogDebug: boolean; __escLogRenderer: string };
+      w.__escLogDebug = true;
+      w.__escLogRenderer = 'webgl'; // forced: this machine has no GPU, the pane would pick DOM itself
+    });
+    await p2.goto(web.web.launchUrl);
+    await p2.getByTestId('logs-container-input').fill('gl');
+    await p2.getByTestId('logs-open').click();
+    const tab = p2.getByTestId('logs-tab-gl');
+    await expect.poll(() => tab.getByTestId('logs-state').textContent(), { timeout: 10_000 }).toBe('connected');
+    expect(await tab.getByTestId('logs-renderer').textContent()).toBe('WebGL renderer');
+    emu().emitLog('gl', { msg: 'drawn by WebGL', level: 30 });
+    await expect.poll(() => paneText(p2, 'gl'), { timeout: 10_000 }).toContain('drawn by WebGL');
+    // Lose the context the way a GPU reset does.
+    const lost = await p2.evaluate(() => {
+      for (const c of document.querySelectorAll('[data-testid="logs-tab-gl"] canvas')) {
+        const gl = (c as HTMLCanvasElement).getContext('webgl2');
+        const ext = gl?.getExtension('WEBGL_lose_context');
+        if (ext) {
+          ext.loseContext();
+          return true;
+        }
+      }
+      return false;
+    });
+    expect(lost).toBe(true);
+    await expect.poll(() => tab.getByTestId('logs-renderer').textContent(), { timeout: 15_000 }).toBe('DOM renderer');
+    expect(await tab.getByTestId('logs-renderer').getAttribute('title')).toBe('WebGL context lost');
+    emu().emitLog('gl', { msg: 'drawn by the DOM renderer', level: 30 });
+    await expect.poll(() => paneText(p2, 'gl'), { timeout: 10_000 }).toContain('drawn by the DOM renderer');
+    expect(await paneText(p2, 'gl')).toContain('drawn by WebGL');
+    await expect.poll(() => tab.locator('.xterm-rows').innerText(), { timeout: 5_000 }).toContain('drawn by the DOM renderer');
+    await screenshot(p2, 'logs-webgl-lost-dom');
+    expect(problems2).toEqual([]);
+    await p2.close();
+  });
 });
