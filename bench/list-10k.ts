@@ -1,7 +1,7 @@
 // Listing the 10,000-extension container: through the console's handler table, beside the real
 // `wt ls --offset` loop over the same emulator in the same run; then the renderer's virtual list
 // scrolled in Chromium, frames per second against 60.
-//   npx tsx bench/list-10k.ts [--limit 100] [--no-browser]
+//   npx tsx bench/list-10k.ts [--limit 100] [--no-browser] [--no-wt]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { startWebHost } from '../shared/webhost/server';
 import { launchBrowser } from '../test/helpers/browser';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { limit: { type: 'string', default: '100' }, 'no-browser': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { limit: { type: 'string', default: '100' }, 'no-browser': { type: 'boolean', default: false }, 'no-wt': { type: 'boolean', default: false } } });
 const LIMIT = Number(values.limit);
 const CONTAINER = 'bulk-10k';
 const MAX_PAGES = 200; // bound: 10,000 / LIMIT + 1 pages are expected
@@ -54,7 +54,7 @@ try {
   let wtFirstMs = 0;
   let wtItems = 0;
   let wtPages = 0;
-  for (let off = 0; wtPages < MAX_PAGES; off += LIMIT) {
+  for (let off = 0; !values['no-wt'] && wtPages < MAX_PAGES; off += LIMIT) {
     const args = ['ls', '-p', 'bench', '--limit', String(LIMIT), '--output', 'json', ...(off > 0 ? ['--offset', String(off)] : [])];
     const { stdout } = await run(wt, args, { env, maxBuffer: 64 * 1024 * 1024 });
     const list = JSON.parse(stdout) as unknown[];
@@ -68,9 +68,9 @@ try {
   const f = (n: number) => n.toFixed(1);
   console.log(`list ${CONTAINER} (limit ${LIMIT})`);
   console.log(`  handler table: first page ${f(firstMs)} ms, all ${pages} pages (${items} items) ${f(allMs)} ms`);
-  console.log(`  wt ls --offset: first page ${f(wtFirstMs)} ms, all ${wtPages} pages (${wtItems} items) ${f(wtAllMs)} ms`);
-  console.log(`  ratio console/wt: first page ${(firstMs / wtFirstMs).toFixed(3)}, all pages ${(allMs / wtAllMs).toFixed(3)}`);
-  if (items !== wtItems) console.log(`  WARNING: item counts differ (${items} vs ${wtItems})`);
+  if (!values['no-wt']) console.log(`  wt ls --offset: first page ${f(wtFirstMs)} ms, all ${wtPages} pages (${wtItems} items) ${f(wtAllMs)} ms`);
+  if (!values['no-wt']) console.log(`  ratio console/wt: first page ${(firstMs / wtFirstMs).toFixed(3)}, all pages ${(allMs / wtAllMs).toFixed(3)}`);
+  if (!values['no-wt'] && items !== wtItems) console.log(`  WARNING: item counts differ (${items} vs ${wtItems})`);
 
   // 3. The renderer: scroll the virtual list of all 10,000 rows, counting animation frames.
   if (!values['no-browser']) {
@@ -90,22 +90,46 @@ try {
       }
       const loaded = Number(await list.getAttribute('data-count'));
       // A string, not a function: tsx's name-keeping helper does not exist inside the page.
-      const m = (await page.evaluate(`new Promise((resolve) => {
-        const el = document.querySelector('[data-testid=tenant-view][data-container=${CONTAINER}] [data-testid=ext-list]');
+      const measure = (selector: string) =>
+        page.evaluate(`new Promise((resolve) => {
+        const el = document.querySelector('${selector}');
         el.scrollTop = 0;
-        let frames = 0, worst = 0, last = 0, start = 0;
+        let frames = 0, worst = 0, last = 0, start = 0, long = 0;
         const step = (t) => {
           if (!start) start = last = t;
-          else { frames++; worst = Math.max(worst, t - last); last = t; }
+          else { frames++; worst = Math.max(worst, t - last); if (t - last > 25) long++; last = t; }
           el.scrollTop += 90; // three rows per frame: a brisk wheel scroll
           if (t - start < 4000 && el.scrollTop + el.clientHeight < el.scrollHeight) requestAnimationFrame(step);
-          else resolve({ frames, ms: t - start, worst, distance: el.scrollTop });
+          else resolve({ frames, ms: t - start, worst, long, distance: el.scrollTop });
         };
         requestAnimationFrame(step);
-      })`)) as { frames: number; ms: number; worst: number; distance: number };
+      })`) as Promise<{ frames: number; ms: number; worst: number; long: number; distance: number }>;
+      // Main-thread cost per frame from Chromium's own counters: robust to a busy machine, unlike fps.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+      const before = await metrics();
+      const m = await measure(`[data-testid=tenant-view][data-container=${CONTAINER}] [data-testid=ext-list]`);
+      const after = await metrics();
+      const perFrame = (k: string) => (((after[k] ?? 0) - (before[k] ?? 0)) * 1000) / Math.max(1, m.frames);
+      // Baseline in the same page and run: an empty scroller of the same height, no React, no rows.
+      // It shows what this machine's Chromium manages right now (others' load included).
+      await page.evaluate(`(() => {
+        const d = document.createElement('div');
+        d.id = 'bench-baseline';
+        d.style.cssText = 'position:fixed;inset:0;overflow-y:auto;z-index:99;background:#000';
+        const inner = document.createElement('div');
+        inner.style.height = '300000px';
+        d.append(inner);
+        document.body.append(d);
+      })()`);
+      const b = await measure('#bench-baseline');
       const fps = (m.frames / m.ms) * 1000;
       console.log(`renderer scroll (${loaded} rows loaded, ${Math.round(m.distance / 30)} rows scrolled in ${f(m.ms)} ms)`);
-      console.log(`  ${f(fps)} fps, worst frame ${f(m.worst)} ms; ratio to 60 fps ${(fps / 60).toFixed(3)}`);
+      console.log(`  ${f(fps)} fps, ${m.long} frames over 25 ms, worst ${f(m.worst)} ms; ratio to 60 fps ${(fps / 60).toFixed(3)}`);
+      console.log(`  main thread per frame: script ${f(perFrame('ScriptDuration'))} ms, style ${f(perFrame('RecalcStyleDuration'))} ms, layout ${f(perFrame('LayoutDuration'))} ms (budget 16.7 ms)`);
+      const bfps = (b.frames / b.ms) * 1000;
+      console.log(`  baseline (empty scroller, same page): ${f(bfps)} fps, ${b.long} frames over 25 ms; list/baseline ${(fps / bfps).toFixed(3)}`);
     } finally {
       await browser.close();
       await web.close();

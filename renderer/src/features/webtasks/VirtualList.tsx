@@ -1,4 +1,13 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useRef, useState, type ReactNode } from 'react';
+
+// Rows are memoized by (item, index): scrolling renders only the rows that come into view.
+const Row = memo(function Row<T>({ item, index, rowHeight, renderRow }: { item: T; index: number; rowHeight: number; renderRow: (item: T, index: number) => ReactNode }) {
+  return (
+    <div className="vrow" style={{ top: index * rowHeight, height: rowHeight }}>
+      {renderRow(item, index)}
+    </div>
+  );
+}) as <T>(p: { item: T; index: number; rowHeight: number; renderRow: (item: T, index: number) => ReactNode }) => ReactNode;
 
 /**
  * A fixed-row-height virtual list. Hand-rolled rather than a library: with one known row height the
@@ -46,11 +55,7 @@ export function VirtualList<T>({
 
   const rows: ReactNode[] = [];
   for (let i = first; i < last; i++) {
-    rows.push(
-      <div key={i} className="vrow" style={{ top: i * rowHeight, height: rowHeight }}>
-        {renderRow(items[i]!, i)}
-      </div>,
-    );
+    rows.push(<Row key={i} item={items[i]!} index={i} rowHeight={rowHeight} renderRow={renderRow} />);
   }
   return (
     <div ref={ref} className={`vlist ${className}`} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid={testId} data-count={items.length}>
