@@ -144,6 +144,9 @@ describe('exports core', () => {
       expect(failed.ok).toBe(false);
       expect(failed.item.error).toContain('503');
       expect(failed.item.failedCheckpoint).toMatch(/^\d{56}$/);
+      // The checkpoint named by the failure is where the job stopped: what it stored.
+      const stored = await api<{ data?: string }>(emu(), '/api/webtask/umbrella-corp/logs-to-loganalytics/data');
+      expect(JSON.parse(stored.body.data ?? '{}').checkpointId).toBe(failed.item.failedCheckpoint);
 
       const hist = await callOk<{ runs: RunItem[] }>(h.host, 'exports.history', { ...job, failuresOnly: true });
       expect(hist.runs).toHaveLength(1);

@@ -50,6 +50,9 @@ describe('reading run answers', () => {
     expect(r.report).toBeUndefined();
     expect(r.error).toContain('CloudWatch refused');
     expect(r.failedCheckpoint).toBe(CP);
+    const other = '1'.repeat(56);
+    const named = parseRunBody(JSON.stringify({ code: 400, error: 'Script returned an error.', message: `batch after ${other} refused (failed checkpoint: ${CP})` }), false);
+    expect(named.failedCheckpoint).toBe(CP);
     const plain = parseRunBody(JSON.stringify({ code: 500, error: 'Server error', details: 'the emulator is shutting down' }), false);
     expect(plain.error).toBe('the emulator is shutting down');
     expect(plain.failedCheckpoint).toBeNull();

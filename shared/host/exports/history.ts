@@ -4,6 +4,7 @@ import { RunReport, type RunItem } from '../../contract';
 import type { WireHistoryItem } from '../../webtask/cron';
 
 const LOG_ID = /\b\d{56}\b/;
+const NAMED = /(?:failed checkpoint|replay from)[:\s]+(\d{56})\b/i;
 const MAX_ERROR = 2000;
 
 export interface ParsedRun {
@@ -50,8 +51,9 @@ export function parseRunBody(body: string | null | undefined, ok: boolean, trans
     const pick = (k: string) => (typeof obj?.[k] === 'string' && obj[k] ? (obj[k] as string) : undefined);
     error = transportError || pick('message') || pick('details') || pick('error') || (body ? body.slice(0, 300) : 'the run failed with no message');
   }
-  // The runtime's error body keeps only the message: take a checkpoint from it when it names one.
-  const named = error ? LOG_ID.exec(error)?.[0] : undefined;
+  // The runtime's error body keeps only the message: take a checkpoint from it when it names one
+  // ("failed checkpoint: X" as the emulator's export says, else any log id it quotes).
+  const named = error ? (NAMED.exec(error)?.[1] ?? LOG_ID.exec(error)?.[0]) : undefined;
   return { ...(error ? { error: cut(error) } : {}), checkpoint: null, failedCheckpoint: named ?? null, processed: null, delivered: null };
 }
 
