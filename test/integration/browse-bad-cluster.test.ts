@@ -91,3 +91,25 @@ describe('a list answer larger than the client accepts', () => {
     }
   });
 });
+
+describe('the wire, as the protocol pages', () => {
+  it('never sends offset=0, sends repeated meta= (AND) plus the discovery filter, and the Bearer header', async () => {
+    const { fixedServer } = await import('../helpers/host');
+    const fixed = await fixedServer(200, []);
+    const h = await hostOnEmulator({ url: fixed.url, masterToken: TOKEN }, { container: 'acme' });
+    try {
+      await callOk(h.host, 'webtasks.list', { container: 'acme', meta: [{ key: 'team', value: 'payments' }, { key: 'tier', value: 'gold' }], auth0Only: true });
+      await callOk(h.host, 'webtasks.list', { container: 'acme', offset: 200, limit: 100 });
+      const [first, second] = fixed.requests.map((r) => new URL(r.url, fixed.url));
+      expect(first!.pathname).toBe('/api/webtask/acme');
+      expect(first!.searchParams.has('offset')).toBe(false);
+      expect(first!.searchParams.get('limit')).toBe('100');
+      expect(first!.searchParams.getAll('meta')).toEqual(['team:payments', 'tier:gold', 'auth0-extension:runtime']);
+      expect(second!.searchParams.get('offset')).toBe('200');
+      expect(fixed.requests[0]!.auth).toBe(`Bearer ${TOKEN}`);
+    } finally {
+      await h.close();
+      await fixed.close();
+    }
+  });
+});
