@@ -14,6 +14,16 @@ async function paneText(page: Page, container: string): Promise<string> {
   return page.evaluate((c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '', container);
 }
 
+/** Polls until the pane shows every `yes` and no `no` (filters apply after a short debounce and a redraw). */
+async function shows(page: Page, container: string, yes: string[], no: string[]): Promise<void> {
+  await expect
+    .poll(async () => {
+      const t = await paneText(page, container);
+      return yes.every((x) => t.includes(x)) && no.every((x) => !t.includes(x));
+    }, { timeout: 10_000 })
+    .toBe(true);
+}
+
 describe('live tail in the browser', () => {
   let web: Awaited<ReturnType<typeof webHostOnEmulator>>;
   let browser: Browser;
@@ -75,19 +85,15 @@ describe('live tail in the browser', () => {
     emu().emitLog('acme-prod', { msg: 'ext debug: cache miss', level: 20, sandbox: true });
     await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('cache miss');
     await prod.getByTestId('logs-level').selectOption('50');
-    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('cache miss');
-    expect(await paneText(page, 'acme-prod')).toContain('payment failed');
+    await shows(page, 'acme-prod', ['payment failed'], ['cache miss', 'platform says hello']);
     await screenshot(page, 'logs-filter-error-level');
     await prod.getByTestId('logs-level').selectOption('0');
     await prod.getByTestId('logs-sandbox').check();
-    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('platform says hello');
-    expect(await paneText(page, 'acme-prod')).toContain('cache miss');
+    await shows(page, 'acme-prod', ['cache miss', 'payment failed'], ['platform says hello']);
     await prod.getByTestId('logs-sandbox').uncheck();
     await prod.getByTestId('logs-regex').check();
     await prod.getByTestId('logs-filter').fill('^(platform|ext debug)');
-    await expect.poll(() => paneText(page, 'acme-prod')).not.toContain('payment failed');
-    expect(await paneText(page, 'acme-prod')).toContain('platform says hello');
-    expect(await paneText(page, 'acme-prod')).toContain('cache miss');
+    await shows(page, 'acme-prod', ['platform says hello', 'cache miss'], ['payment failed']);
     await prod.getByTestId('logs-filter').fill('(');
     await expect.poll(() => prod.getByTestId('logs-filter').getAttribute('aria-invalid')).toBe('true');
     await prod.getByTestId('logs-filter').fill('');
@@ -97,7 +103,7 @@ describe('live tail in the browser', () => {
     // Search: the addon finds and highlights.
     await prod.getByTestId('logs-search').fill('payment');
     await prod.getByTestId('logs-search').press('Enter');
-    await expect.poll(() => prod.getByTestId('logs-search-results').textContent()).toMatch(/^1\/1$/);
+    await expect.poll(() => prod.getByTestId('logs-search-results').textContent()).toMatch(/^(1\/1|1 match)$/);
     await screenshot(page, 'logs-search');
 
     // Save: the whole kept buffer as NDJSON (a download in the browser host).
@@ -109,6 +115,43 @@ describe('live tail in the browser', () => {
     expect(saved).not.toContain(emu().masterToken);
     for (const line of saved.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
 
+    expect(problems).toEqual([]);
+  });
+
+  it('opens http(s) links only after the user confirms, and never other schemes', async () => {
+    const prod = page.getByTestId('logs-tab-acme-prod');
+    await prod.getByTestId('logs-filter').fill('');
+    await prod.getByTestId('logs-clear').click();
+    emu().emitLog('acme-prod', { msg: 'docs at https://docs.example.test/errors/42 for details', level: 30 });
+    emu().emitLog('acme-prod', { msg: 'evil javascript:alert(1) and file:///etc/passwd here', level: 30 });
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('file:///etc/passwd');
+    const dialogs: string[] = [];
+    const popups: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss(); // the user says no
+    });
+    page.context().on('page', (p) => popups.push(p.url()));
+    const clickText = async (needle: string) => {
+      const cell = await page.evaluate((n) => (globalThis as unknown as { __escLogTails: Record<string, { cellOf(x: string): { col: number; row: number; cols: number; rows: number } | null }> }).__escLogTails['acme-prod']!.cellOf(n), needle);
+      expect(cell).not.toBeNull();
+      const box = (await prod.locator('.xterm-screen').boundingBox())!;
+      const x = box.x + ((cell!.col + 3) * box.width) / cell!.cols;
+      const y = box.y + ((cell!.row + 0.5) * box.height) / cell!.rows;
+      await page.mouse.move(x, y);
+      await page.waitForTimeout(150);
+      await page.mouse.move(x + 2, y);
+      await page.waitForTimeout(150);
+      await page.mouse.click(x + 2, y);
+    };
+    await clickText('https://docs.example.test');
+    await expect.poll(() => dialogs.length, { timeout: 5_000 }).toBe(1);
+    expect(dialogs[0]).toContain('https://docs.example.test/errors/42');
+    await clickText('javascript:alert');
+    await clickText('file:///etc/passwd');
+    await page.waitForTimeout(500);
+    expect(dialogs.length).toBe(1);
+    expect(popups).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

@@ -158,7 +158,11 @@ function Toolbar({ c, s, container }: { c: TailController; s: TailSnapshot; cont
       </button>
       {s.searchResults && (
         <span className="muted small" data-testid="logs-search-results">
-          {s.searchResults.count ? `${s.searchResults.index + 1}/${s.searchResults.count}` : 'no match'}
+          {!s.searchResults.count
+            ? 'no match'
+            : s.searchResults.index >= 0
+              ? `${s.searchResults.index + 1}/${s.searchResults.count}`
+              : `${fmt(s.searchResults.count)} ${s.searchResults.count === 1 ? 'match' : 'matches'}`}
         </span>
       )}
       <span className="logs-sep" />

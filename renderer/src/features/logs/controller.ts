@@ -43,7 +43,7 @@ export interface TailSnapshot {
 type Probe = (info: { streamId: string; lines: LogLine[]; paintedAt: number }) => void;
 const probe = (): Probe | undefined => (globalThis as { __escLogProbe?: Probe }).__escLogProbe;
 /** Test harness only: with `__escLogDebug` set before load, each tail exposes its xterm buffer as text. */
-type DebugTails = Record<string, { text(): string; snapshot(): TailSnapshot }>;
+type DebugTails = Record<string, { text(): string; snapshot(): TailSnapshot; cellOf(needle: string): { col: number; row: number; cols: number; rows: number } | null }>;
 const debugTails = (): DebugTails | undefined => {
   const g = globalThis as { __escLogDebug?: boolean; __escLogTails?: DebugTails };
   if (!g.__escLogDebug) return undefined;
@@ -124,6 +124,15 @@ export class TailController {
           return rows.join('\n');
         },
         snapshot: () => this.snapshot,
+        /** Viewport cell of the first occurrence of `needle` (0-based col, row), for tests that click. */
+        cellOf: (needle: string) => {
+          const b = this.term.buffer.active;
+          for (let row = 0; row < this.term.rows; row++) {
+            const col = b.getLine(b.viewportY + row)?.translateToString(true).indexOf(needle) ?? -1;
+            if (col >= 0) return { col, row, cols: this.term.cols, rows: this.term.rows };
+          }
+          return null;
+        },
       };
     }
     this.disposables.push(
@@ -419,6 +428,7 @@ export class TailController {
   find(term: string, backwards = false): boolean {
     if (!term) {
       this.search.clearDecorations();
+      this.update({ searchResults: undefined });
       return false;
     }
     const opts = {
