@@ -9,6 +9,8 @@ import { tempDir } from './host';
 export interface TailRecorder {
   lines: LogLine[];
   statuses: LogStatus[];
+  /** When each status arrived (ms since the epoch), same order as `statuses`. */
+  statusTimes: number[];
   batches: number;
   /** Every event payload, serialized, to prove what never reaches a renderer. */
   wire: string[];
@@ -20,11 +22,14 @@ export async function hostOnEmulator(emu: { url: string; masterToken: string }, 
   const deps = createNodeDeps({ dataDir, host: 'test', requestTimeoutMs: 5_000 });
   await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: opts.container ?? 'demo' });
   const host: Host = createHost(deps);
-  const rec: TailRecorder = { lines: [], statuses: [], batches: 0, wire: [] };
+  const rec: TailRecorder = { lines: [], statuses: [], statusTimes: [], batches: 0, wire: [] };
   const autoAck = opts.autoAck ?? true;
   const session = createSession(deps, 'logs-test', (topic, payload) => {
     rec.wire.push(JSON.stringify(payload));
-    if (topic === 'logs.status') rec.statuses.push(payload as LogStatus);
+    if (topic === 'logs.status') {
+      rec.statuses.push(payload as LogStatus);
+      rec.statusTimes.push(Date.now());
+    }
     if (topic === 'logs.batch') {
       const b = payload as { streamId: string; seq: number; lines: LogLine[] };
       rec.batches++;

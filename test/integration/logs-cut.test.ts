@@ -1,0 +1,50 @@
+// The server ends every stream after a while (the real cluster: 30 minutes; here: 1 s). With resume
+// the cut is invisible: no gap, no notice, no lost or repeated line, the pane keeps following.
+// Also: batches respect the ~16 ms cadence (far fewer events than lines).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logsTuning } from '../../shared/host/features/logs';
+import { useEmulator } from '../helpers/emulator';
+import { hostOnEmulator, sleep, until } from '../helpers/logs';
+
+const emu = useEmulator({ seed: 'empty', logPingMs: 200, logMaxStreamMs: 1_000, logBufferSize: 5_000 });
+
+beforeAll(() => {
+  // healthyAfterMs below the cut: a clean end of a stream that lived that long reconnects at once.
+  logsTuning.stream = { backoff: { initialMs: 100, maxMs: 2_000 }, healthyAfterMs: 800, statusIntervalMs: 200 };
+});
+afterAll(() => {
+  logsTuning.stream = {};
+});
+
+describe("the server's periodic cut", () => {
+  it('is invisible with resume: every line once, no gap, no notice, reconnected at once', async () => {
+    const t = await hostOnEmulator(emu());
+    try {
+      await t.open('cut');
+      await until(() => t.lastStatus()?.state === 'connected', 5_000, 'connected');
+      const started = Date.now();
+      let sent = 0;
+      while (Date.now() - started < 4_500) {
+        for (let i = 0; i < 5; i++) emu().emitLog('cut', { msg: `line #${++sent}`, level: 30 });
+        await sleep(10);
+      }
+      await until(() => t.rec.lines.filter((l) => l.kind === 'rec').length >= sent, 10_000, `all ${sent} lines`);
+      const elapsed = Date.now() - started;
+      const seqs = t.rec.lines.filter((l) => l.kind === 'rec').map((l) => Number(/#(\d+)$/.exec(l.msg)![1]));
+      expect(seqs).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+      expect(t.rec.lines.filter((l) => l.kind !== 'rec')).toEqual([]);
+      const st = t.lastStatus()!;
+      expect(st.connects).toBeGreaterThanOrEqual(4);
+      expect(st.gaps).toBe(0);
+      // Reconnects after a clean cut wait no backoff: the user never sees "reconnecting" for long.
+      const waits = t.rec.statuses.flatMap((s, i) => (s.state === 'reconnecting' ? [(s.nextTryAt ?? Infinity) - t.rec.statusTimes[i]!] : []));
+      expect(waits.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...waits)).toBeLessThan(50);
+      // At most one batch per ~16 ms (plus the full-batch exception, not reached at this rate).
+      expect(t.rec.batches).toBeLessThanOrEqual(Math.ceil(elapsed / 16) + 10);
+      expect(t.rec.batches).toBeLessThan(sent / 3);
+    } finally {
+      t.close();
+    }
+  });
+});
