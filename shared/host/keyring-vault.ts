@@ -40,6 +40,8 @@ function run(bin: string, args: string[], input: string | undefined, env: NodeJS
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', () => resolve({ code: -1, stdout, stderr: stderr || 'not found' }));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // secret-tool may exit before reading stdin (e.g. no bus): that is an answer, not a crash.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -4,7 +4,7 @@
  * (No Electron binary runs here; these checks read what would run.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,14 +132,15 @@ describe('Electron security checklist', () => {
   });
 
   it('passes electronegativity, with every remaining finding reviewed', async () => {
-    // A fresh file outside the scanned tree: electronegativity does not truncate an existing one.
-    const out = join(mkdtempSync(join(tmpdir(), 'esc-en-')), 'findings.csv');
+    // SARIF, not CSV: electronegativity writes the CSV header and rows in two racing async writes.
+    const out = join(mkdtempSync(join(tmpdir(), 'esc-en-')), 'findings.sarif');
     await run(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000 });
-    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1);
-    const findings = rows.map((r) => {
-      const [id, , , file] = r.split(',');
-      return `${id}|${(file ?? '').replace(/"/g, '')}`;
-    });
+    // The SARIF file is written asynchronously after the process printed its table: wait for it, bounded.
+    for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+    const sarif = JSON.parse(readFileSync(out, 'utf8')) as {
+      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+    };
+    const findings = sarif.runs.flatMap((r) => r.results).map((f) => `${f.ruleId}|${f.locations[0]?.physicalLocation.artifactLocation.uri ?? ''}`);
     const reviewed = (JSON.parse(read('electronegativity.reviewed.json')) as { reviewed: Array<{ id: string; file: string; why: string }> }).reviewed;
     for (const r of reviewed) expect(r.why.length).toBeGreaterThan(40);
     const allowed = new Set(reviewed.map((r) => `${r.id}|${r.file}`));

@@ -3,6 +3,8 @@
  * gnome-keyring unlocked by a throwaway password (CI installs libsecret-tools, gnome-keyring, dbus).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretToolVault } from '../../shared/host/keyring-vault';
 import { tempDir } from '../helpers/host';
@@ -16,7 +18,16 @@ describe.skipIf(!available)('SecretToolVault on a real Secret Service', () => {
 
   beforeAll(async () => {
     const home = tempDir('esc-keyring-');
-    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A private bus with no service directories: nothing is auto-activated, so the only keyring
+    // daemon on it is the one started below with a known password.
+    const config = join(home, 'bus.conf');
+    writeFileSync(
+      config,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=${home}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+    );
+    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
     procs.push(bus);
     const address = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('dbus-daemon gave no address')), 10_000);
@@ -26,11 +37,24 @@ describe.skipIf(!available)('SecretToolVault on a real Secret Service', () => {
       });
     });
     env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: home, DBUS_SESSION_BUS_ADDRESS: address };
-    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
-    procs.push(keyring);
+    // --daemonize returns once the daemon is up and has unlocked (created) the login keyring. A
+    // --foreground daemon would race with a second one the bus activates on the first request.
+    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
     keyring.stdin!.end('throwaway-password');
-    // Bounded wait for the daemon to own its bus name.
-    for (let i = 0; i < 50 && !(await SecretToolVault.probe({ env })); i++) await new Promise((r) => setTimeout(r, 100));
+    const code = await new Promise<number | null>((resolve) => keyring.on('exit', resolve));
+    expect(code).toBe(0);
+    // Bounded wait until the daemon owns its bus name and has made the login collection from the
+    // password (both take longer on a loaded machine): a store then succeeds.
+    const probe = new SecretToolVault({ scope: 'readiness', env });
+    for (let i = 0; i < 100; i++) {
+      const ready = await probe.set('probe', 'ready', 'persistent').then(
+        () => true,
+        () => false,
+      );
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await probe.delete('probe');
   }, 30_000);
 
   afterAll(() => {
