@@ -57,6 +57,10 @@ describe('exports in the browser', () => {
 
   it('finds the failed run, replays it locally then remotely, toggles and reschedules', async () => {
     const tenant = auth0Of(emu())!.tenant(TENANT)!;
+    // Destination batches of at most 200 logs, so a replay of thousands is many requests (a moving bar).
+    const ext = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), `/api/webtask/${TENANT}/${JOB}?decrypt=true&fetch_code=true`);
+    const put = await api(emu(), `/api/webtask/${TENANT}/${JOB}`, { method: 'PUT', body: { code: ext.body.code, meta: ext.body.meta, secrets: { ...ext.body.secrets, MAX_BATCH_EVENTS: '200' } } });
+    expect(put.status).toBeLessThan(300);
     await page.goto(web.web!.launchUrl);
     await page.getByTestId('exports-panel').waitFor();
     await page.getByTestId('exports-tenant-input').fill(TENANT);
@@ -106,7 +110,7 @@ describe('exports in the browser', () => {
 
     // Local replay: the fault lifted, a slow destination so the bar is seen moving.
     emu().faults.remove(fault.id);
-    const slow = emu().faults.add({ path: `/dest/logstash/${TENANT}`, latencyMs: 250 });
+    const slow = emu().faults.add({ path: `/dest/logstash/${TENANT}`, latencyMs: 120 });
     await detail().getByTestId('mode-local').check();
     await detail().getByTestId('replay-start').click();
     const box = detail().getByTestId('replay-confirm-box');
