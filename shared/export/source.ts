@@ -92,9 +92,10 @@ export class Auth0LogSource {
     return this.getLogs(q, signal);
   }
 
-  /** The newest log (search mode, one result), for progress estimates; null when the tenant has none. */
+  /** The newest log (search mode, one result), for progress estimates; null when the tenant has none. One attempt: it is only a nicety. */
   async fetchHead(signal: AbortSignal): Promise<Auth0Log | null> {
-    const page = await this.getLogs(new URLSearchParams({ page: '0', per_page: '1', sort: 'date:-1' }), signal);
+    if (this.rate && this.rate.remaining <= 0 && this.rate.resetAtMs > Date.now()) return null;
+    const page = await this.fetchOnce(new URLSearchParams({ page: '0', per_page: '1', sort: 'date:-1' }), signal);
     return page[0] ?? null;
   }
 
