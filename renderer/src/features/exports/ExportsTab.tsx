@@ -21,7 +21,14 @@ export function ExportsTab({ tab }: { tab: TabSpec }) {
   const loading = useExports((s) => s.loading[k]);
   const error = useExports((s) => s.errors[k]);
   const load = useExports((s) => s.load);
-  const [selected, setSelected] = useState<string | null>(typeof tab.params?.name === 'string' ? tab.params.name : null);
+  const paramName = typeof tab.params?.name === 'string' ? tab.params.name : null;
+  const [selected, setSelected] = useState<string | null>(paramName);
+  // Opened again for another job (e.g. from the Home widget): follow it.
+  const [seenParam, setSeenParam] = useState(paramName);
+  if (paramName !== seenParam) {
+    setSeenParam(paramName);
+    setSelected(paramName);
+  }
 
   useEffect(() => {
     void load(profileId, container);
