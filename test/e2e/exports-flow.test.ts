@@ -6,7 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth0Of } from '../../emulator/auth0/index';
 import { destinationsOf } from '../../emulator/destinations/index';
-import { launchBrowser, recordProblems, screenshot } from '../helpers/browser';
+import { launchBrowser, recordFrames, recordProblems, screenshot } from '../helpers/browser';
 import { api, useEmulator } from '../helpers/emulator';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { hostOnEmulator } from '../helpers/host';
@@ -32,6 +32,7 @@ describe('exports in the browser', () => {
   let browser: Browser;
   let page: Page;
   let problems: string[];
+  let frames: string[];
 
   beforeAll(async () => {
     web = await hostOnEmulator(emu(), { web: true, container: TENANT });
@@ -41,6 +42,7 @@ describe('exports in the browser', () => {
     // The tail's test-only hook exposes each pane's text (see the logs feature).
     await page.addInitScript(() => ((globalThis as unknown as { __escLogDebug: boolean }).__escLogDebug = true));
     problems = recordProblems(page);
+    frames = recordFrames(page);
   });
 
   afterAll(async () => {
@@ -209,10 +211,23 @@ describe('exports in the browser', () => {
     expect(await paneText()).not.toContain('someone called');
     await screenshot(page, 'exports-job-live-logs');
 
+    // Home lists this session's local replays.
+    await page.locator('[data-testid="tab"][data-tab="home"] button.link').click();
+    expect(await page.getByTestId('replays-widget').textContent()).toMatch(new RegExp(`${TENANT} / ${JOB}\\s*ok\\s*[\\d,]+ logs`));
+
     // Every step left an audit entry.
     const entries = (await web.host.call('audit.list', { tenant: TENANT }, { id: 't', emit() {}, onClose() {} })) as { ok: true; data: { entries: Array<{ action: string }> } };
     const actions = entries.data.entries.map((e) => e.action);
     for (const a of ['exports.runNow', 'exports.setState', 'exports.replayLocal', 'exports.replayLocal.end', 'exports.replayRemote', 'exports.reschedule']) expect(actions).toContain(a);
     expect(problems).toEqual([]);
+
+    // The job's credentials and the master token never reached the page.
+    expect(frames.length).toBeGreaterThan(10);
+    const all = frames.join('\n');
+    for (const secret of [emu().masterToken, 'demo-logstash-password', 'demo-secret-acme-prod-0f3c9a', ext.body.secrets.AUTH0_CLIENT_SECRET!, ext.body.secrets.SLACK_INCOMING_WEBHOOK!]) {
+      expect(all).not.toContain(secret);
+    }
+    const dom = await page.content();
+    expect(dom).not.toContain('demo-logstash-password');
   }, 180_000);
 });
