@@ -17,5 +17,7 @@ export default defineConfig({
     // No inline <script> or <style>: the CSP forbids them.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // Loaded from disk or loopback, never over a network: one bundle (xterm, Prism, React) is fine.
+    chunkSizeWarningLimit: 2000,
   },
 });

@@ -4,7 +4,7 @@ import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell } from '../../shell/store';
 
-const ACTIONS = ['', 'profile.', 'tenant.', 'webtask.inspect', 'webtask.invoke', 'secret.reveal', 'export.', 'logs.'];
+const ACTIONS = ['', 'profile.', 'tenant.', 'webtask.inspect', 'webtask.invoke', 'secret.reveal', 'exports.', 'logs.'];
 const SINCE: Record<string, number | null> = { any: null, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
 
 function detailText(d: AuditEntry['detail']): string {

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError, ExtensionSummary, MetaPair } from '../../../../shared/contract';
 import { call, errorOf } from '../../api';
 import { useShell, type TabSpec } from '../../shell/store';
+import { openExports } from '../exports';
+import { openLogTab } from '../logs';
 import { VirtualList } from './VirtualList';
 
 const PAGE = 100; // the protocol's default page size
@@ -127,6 +129,12 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
     <div className="page ext-page" data-testid="tenant-view" data-container={container}>
       <div className="toolbar">
         <h1 className="mono">{container}</h1>
+        <button onClick={() => openLogTab(container, { profileId })} data-testid="tenant-open-logs" title="Live-tail this container's logs">
+          Live logs
+        </button>
+        <button onClick={() => openExports(profileId, container)} data-testid="tenant-open-exports" title="This tenant's log-export jobs">
+          Exports
+        </button>
         <form
           onSubmit={(e) => {
             e.preventDefault();
