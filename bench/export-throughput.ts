@@ -2,7 +2,7 @@
 // unthrottled (logs/s) and with the source limited to R requests/s (fraction of the R x 100 logs/s
 // ceiling), each beside a baseline measured in the same run: the old extensions' way (a bare
 // sequential loop: fetch a page, send it, next; Logstash also one POST per event; a 429 retried at once).
-//   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--dest logstash,cloudwatch,...]
+//   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--rounds 2] [--dest logstash,cloudwatch,...]
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DEMO_DESTINATIONS } from '../emulator/destinations/index';
@@ -20,12 +20,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     dest: { type: 'string', default: 'logstash,cloudwatch,elasticsearch,azure-legacy,azure' },
     'baseline-logs': { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const LOGS = Number(values.logs);
 const R = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const BASE_LOGS = Number(values['baseline-logs']);
+const ROUNDS = Math.max(1, Number(values.rounds));
 const KINDS = values.dest.split(',') as Array<'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure'>;
 
 const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -132,7 +134,9 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
     await dest.close();
     await close();
   }
-  const first = Math.ceil(t0 / 1000) * 1000 + 1000;
+  // Mid-window instants: by then a window's requests are answered and delivered, so the count
+  // between two of them is whole windows' worth, not a batch in flight at a boundary.
+  const first = Math.ceil(t0 / 1000) * 1000 + 1500;
   const last = first + (SECONDS - 3) * 1000;
   const at = (t: number) => {
     let v = 0;
@@ -150,18 +154,29 @@ const print = (s: string) => {
 };
 print(`export throughput, ${LOGS} logs per destination, emulator in a child process (${url})`);
 for (const kind of KINDS) {
-  const name = `${kind}-fast`;
-  await tenant(name, LOGS);
   // Warm the JIT and the connections on a small run first, as both measured paths get the same process.
   await tenant(`${kind}-warm`, 5000);
   await runExport({ config: settings(kind, `${kind}-warm`), checkpointStore: new MemoryCheckpointStore() });
-  const t0 = performance.now();
-  const report = await runExport({ config: settings(kind, name), checkpointStore: new MemoryCheckpointStore() });
-  const secs = (performance.now() - t0) / 1000;
-  const rx = await call<{ received: number; unique: number }>({ op: 'received', kind, key: receivedKey(kind, name), tenant: name });
-  const engineRate = report.delivered / secs;
-  await tenant(`${kind}-base`, BASE_LOGS);
-  const baseRate = await bareLoop(kind, `${kind}-base`, BASE_LOGS);
+  // Engine and baseline alternate, ROUNDS times each, and the best of each is kept: this machine is
+  // shared, and a burst of load elsewhere would otherwise decide the ratio.
+  let engineRate = 0;
+  let baseRate = 0;
+  let best: { report: Awaited<ReturnType<typeof runExport>>; secs: number; unique: number } | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    const name = `${kind}-fast${round}`;
+    await tenant(name, LOGS);
+    const t0 = performance.now();
+    const report = await runExport({ config: settings(kind, name), checkpointStore: new MemoryCheckpointStore() });
+    const secs = (performance.now() - t0) / 1000;
+    const rx = await call<{ received: number; unique: number }>({ op: 'received', kind, key: receivedKey(kind, name), tenant: name });
+    if (report.delivered / secs > engineRate) {
+      engineRate = report.delivered / secs;
+      best = { report, secs, unique: rx.unique };
+    }
+    await tenant(`${kind}-base${round}`, BASE_LOGS);
+    baseRate = Math.max(baseRate, await bareLoop(kind, `${kind}-base${round}`, BASE_LOGS));
+  }
+  const { report, secs, unique } = best!;
   let perEvent = '';
   if (kind === 'logstash') {
     await tenant(`${kind}-evt`, 3000);
@@ -169,7 +184,7 @@ for (const kind of KINDS) {
     perEvent = `; one POST per event ${Math.round(r)} logs/s (x${(engineRate / r).toFixed(1)})`;
   }
   print(
-    `${kind.padEnd(13)} unthrottled: ${Math.round(engineRate)} logs/s (${report.status}, ${report.batches} batches, ${rx.unique}/${LOGS} at the destination, ${(secs).toFixed(2)} s); ` +
+    `${kind.padEnd(13)} unthrottled: ${Math.round(engineRate)} logs/s (${report.status}, ${report.batches} batches, ${unique}/${LOGS} at the destination, ${secs.toFixed(2)} s, best of ${ROUNDS}); ` +
       `bare fetch-then-send loop ${Math.round(baseRate)} logs/s (x${(engineRate / baseRate).toFixed(2)})${perEvent}`,
   );
   const eng = await throttled(kind, `${kind}-thr`, true);
