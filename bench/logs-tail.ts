@@ -294,7 +294,9 @@ async function main(): Promise<void> {
     console.log('\n                                 console (xterm pane, Chromium)            wt logs (wt-cli 11, stdout)');
     console.log(`max sustained, no loss           ${`${fmt(bestC)} lines/s`.padEnd(42)}${fmt(bestW)} lines/s`);
     console.log(`latency @1,000 lines/s           ${cLat.padEnd(42)}${wLat}`);
-    for (const h of heapRows) console.log(`after ${fmt(h.lines).padStart(9)} lines           ${`JS heap ${h.heap.toFixed(1)} MB`.padEnd(42)}RSS ${h.rss.toFixed(1)} MB`);
+    for (const h of heapRows) console.log(`after ${fmt(h.lines).padStart(9)} lines           ${`JS heap ${h.heap.toFixed(1)} MB`.padEnd(42)}${Number.isNaN(h.rss) ? '(wt logs exited)' : `RSS ${h.rss.toFixed(1)} MB`}`);
+    const end = await tailStatus(page);
+    console.log(`console tail at the end: ${JSON.stringify(end)}`);
     console.log(`wt received ${fmt(hw.count)}/${fmt(HEAP_LINES)} of the heap run at ${fmt(heapRate)} lines/s${wt.exited ? ` (${wt.exited})` : ''}`);
     console.log(`\ntargets: >= 20,000 lines/s ${bestC >= 20_000 ? 'MET' : 'MISSED'}; p99 <= 250 ms ${pct(latC, 99) <= 250 ? 'MET' : 'MISSED'}; heap flat ${heapRows.at(-1)!.heap <= heapRows[1]!.heap * 1.5 + 10 ? 'MET' : 'CHECK'}`);
   } finally {

@@ -193,7 +193,7 @@ export class LogStream {
       streamId: this.opts.streamId,
       container: this.opts.container,
       state: this.state,
-      attempt: this.attempt,
+      attempt: this.state === 'connected' ? 0 : this.attempt,
       resume: this.resume,
       lines: this.stats.lines,
       raw: this.stats.raw,

@@ -202,12 +202,16 @@ export function LogTab({ tab }: { tab: TabSpec }) {
     const ro = new ResizeObserver(() => controller.refit());
     ro.observe(el);
     const onWheel = (e: WheelEvent) => {
+      controller.noteUserIntent();
       if (e.deltaY < 0) controller.pause();
     };
+    const onIntent = () => controller.noteUserIntent();
     el.addEventListener('wheel', onWheel, { passive: true });
+    for (const type of ['mousedown', 'keydown', 'touchmove'] as const) el.addEventListener(type, onIntent, { passive: true, capture: true });
     return () => {
       ro.disconnect();
       el.removeEventListener('wheel', onWheel);
+      for (const type of ['mousedown', 'keydown', 'touchmove'] as const) el.removeEventListener(type, onIntent, { capture: true });
     };
   }, [controller]);
 

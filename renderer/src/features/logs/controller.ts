@@ -72,6 +72,7 @@ export class TailController {
   private notifyTimer: number | undefined;
   private shown = 0;
   private host: HTMLElement | undefined;
+  private userIntentAt = 0;
 
   constructor(
     readonly container: string,
@@ -143,8 +144,10 @@ export class TailController {
     this.disposables.push(
       this.term.onScroll(() => {
         const b = this.term.buffer.active;
-        // Scrolling up stops following; the jump-to-bottom button (or scrolling back down) resumes.
-        if (b.viewportY < b.baseY && this.snapshot.following && !this.writing) this.pause();
+        // Scrolling up stops following; the jump-to-bottom button resumes. Only a scroll the user made
+        // (wheel, scrollbar, keys in the last moment) counts: output scrolls the viewport too, and a
+        // tail that paused itself under a flood would stall until someone clicked.
+        if (b.viewportY < b.baseY && this.snapshot.following && Date.now() - this.userIntentAt < 600) this.pause();
       }),
     );
   }
@@ -159,6 +162,11 @@ export class TailController {
       this.tryWebgl();
     } else el.appendChild(this.term.element);
     this.refit();
+  }
+
+  /** The user touched the pane (wheel, mouse, keys): a scroll that follows is theirs. */
+  noteUserIntent(): void {
+    this.userIntentAt = Date.now();
   }
 
   refit(): void {
