@@ -24,7 +24,7 @@ export async function hostOnEmulator(emu: { url: string; masterToken: string }, 
   const host: Host = createHost(deps);
   const rec: TailRecorder = { lines: [], statuses: [], statusTimes: [], batches: 0, wire: [] };
   const autoAck = opts.autoAck ?? true;
-  const session = createSession(deps, 'logs-test', (topic, payload) => {
+  const session = createSession(deps, `logs-test-${Math.random().toString(36).slice(2)}`, (topic, payload) => {
     rec.wire.push(JSON.stringify(payload));
     if (topic === 'logs.status') {
       rec.statuses.push(payload as LogStatus);

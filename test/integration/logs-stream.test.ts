@@ -1,7 +1,7 @@
 // The live tail against the emulator, through the host (handlers, pump, acks): order, resume across
 // dropped connections, gap markers without resume, 403/404 without a reconnect storm, no token leaks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logsTuning } from '../../shared/host/features/logs';
+import { logsTuning, openTailCount } from '../../shared/host/features/logs';
 import { useEmulator } from '../helpers/emulator';
 import { hostOnEmulator, sleep, until } from '../helpers/logs';
 
@@ -129,7 +129,7 @@ describe('live tail against the emulator', () => {
       const gap = t.rec.lines.find((l) => l.kind === 'gap');
       expect(gap?.gap?.missed).toBe(1000);
       expect(gap?.msg).toMatch(/1000 line\(s\) missed/);
-      expect(t.lastStatus()!.missed).toBe(1000);
+      await until(() => t.lastStatus()?.missed === 1000, 2_000, 'the status to count 1000 missed');
     } finally {
       t.close();
     }
@@ -191,6 +191,27 @@ describe('live tail against the emulator', () => {
       await until(() => t.lastStatus()?.state === 'connected', 5_000, 'connected');
     } finally {
       t.close();
+    }
+  });
+
+  it('closes a renderer\'s tails when its session goes away, and refuses another session\'s stream ids', async () => {
+    const a = await hostOnEmulator(emu());
+    const b = await hostOnEmulator(emu());
+    try {
+      const before = openTailCount();
+      const id = await a.open('owned');
+      await until(() => a.lastStatus()?.state === 'connected', 5_000, 'connected');
+      expect(openTailCount()).toBe(before + 1);
+      // Another session (another window) cannot read, retry or close it.
+      const foreign = await b.host.call('logs.buffer', { streamId: id }, b.session);
+      expect(foreign.ok).toBe(false);
+      expect(!foreign.ok && foreign.error.code).toBe('not_found');
+      expect((await b.host.call('logs.close', { streamId: id }, b.session)).ok && openTailCount()).toBe(before + 1);
+      a.session.close();
+      await until(() => openTailCount() === before, 5_000, 'tail closed');
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
