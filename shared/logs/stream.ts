@@ -92,6 +92,7 @@ export class LogStream {
   private checkResume = false;
   private disconnectedAt: number | undefined;
   private serverRetryMs: number | undefined;
+  private lastCutClean = false;
 
   private current: AbortController | undefined;
   private body: Readable | undefined;
@@ -230,6 +231,7 @@ export class LogStream {
         this.wake = undefined;
         continue;
       }
+      this.lastCutClean = outcome.clean === true;
       const healthy = Date.now() - started >= this.opts.healthyAfterMs;
       if (healthy) this.attempt = 0;
       this.attempt++;
@@ -339,7 +341,10 @@ export class LogStream {
     const reconnected = this.stats.connects > 0;
     this.stats.connects++;
     // Without ids there is nothing to resume from: whatever was said meanwhile may be lost. Say so.
-    if (reconnected && !this.resume && this.disconnectedAt !== undefined) this.pushGap(this.lastTime ?? this.disconnectedAt, Date.now(), null);
+    // (A quiet stream that has shown no event yet, cut cleanly and reopened at once, lost nothing worth
+    // a marker every 30 minutes.)
+    const quietCut = this.resume === null && this.lastCutClean && this.disconnectedAt !== undefined && Date.now() - this.disconnectedAt < 1_000;
+    if (reconnected && !this.resume && this.disconnectedAt !== undefined && !quietCut) this.pushGap(this.lastTime ?? this.disconnectedAt, Date.now(), null);
     this.disconnectedAt = undefined;
     this.attemptConnected();
 

@@ -47,4 +47,18 @@ describe("the server's periodic cut", () => {
       t.close();
     }
   });
+
+  it('leaves no marker on a quiet stream that was cut and reopened at once', async () => {
+    const t = await hostOnEmulator(emu());
+    try {
+      await t.open('quiet');
+      await until(() => (t.lastStatus()?.connects ?? 0) >= 3, 10_000, 'three connections');
+      expect(t.rec.lines).toEqual([]);
+      emu().emitLog('quiet', { msg: 'finally something' });
+      await until(() => t.rec.lines.length === 1, 5_000, 'the line');
+      expect(t.rec.lines[0]!.kind).toBe('rec');
+    } finally {
+      t.close();
+    }
+  });
 });
