@@ -71,7 +71,8 @@ describe('hostile lines in the pane', () => {
     await expect.poll(() => paneText(page, 'victim'), { timeout: 10_000 }).toContain('AFTER the attack');
     // Pretty JSON view renders the hostile fields too: still inert.
     await tab.getByTestId('logs-pretty').check();
-    await page.waitForTimeout(300);
+    await expect.poll(() => paneText(page, 'victim'), { timeout: 10_000 }).toContain('"extra": "clipboard: \\u001b]52;c;cm0gLXJmIH4vKg==\\u0007 done"');
+    expect(await paneText(page, 'victim')).toContain('"hostname": ');
     await screenshot(page, 'logs-hostile-pretty');
     await tab.getByTestId('logs-pretty').uncheck();
     await page.waitForTimeout(300);
