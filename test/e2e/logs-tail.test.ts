@@ -58,15 +58,15 @@ describe('live tail in the browser', () => {
     // Run an extension of acme-prod: its console output arrives in that tab, not the other.
     const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=e2e-${Date.now()}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
     expect(run.status).toBe(200);
-    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-prod"] button.link').click();
+    await page.locator('[data-testid="tab"][data-tab$=":acme-prod"][data-tab^="logs:"] button.link').click();
     const prod = page.getByTestId('logs-tab-acme-prod');
     await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('audit: audit called with query');
     expect(await paneText(page, 'acme-prod')).toContain('audit: client ip');
-    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-staging"] button.link').click();
+    await page.locator('[data-testid="tab"][data-tab$=":acme-staging"][data-tab^="logs:"] button.link').click();
     await page.waitForTimeout(300);
     expect(await paneText(page, 'acme-staging')).not.toContain('audit: audit called');
     await screenshot(page, 'logs-two-tabs-staging');
-    await page.locator('[data-testid="tab"][data-tab="logs:active:acme-prod"] button.link').click();
+    await page.locator('[data-testid="tab"][data-tab$=":acme-prod"][data-tab^="logs:"] button.link').click();
     await screenshot(page, 'logs-extension-run');
 
     // Pause: lines keep arriving and wait, counted; follow writes them.

@@ -23,7 +23,7 @@ export function LogsSidebar() {
         className="logs-open-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (valid) openLogTab(value);
+          if (valid && active) openLogTab(value, { profileId: active.id });
         }}
       >
         <input

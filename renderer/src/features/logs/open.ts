@@ -8,7 +8,8 @@ export interface OpenLogTabOptions {
   profileId?: string;
 }
 
-/** Opens (or focuses) the live tail of a container: one tab per profile and container. */
+/** Opens (or focuses) the live tail of a container: one tab per profile and container (pass `profileId`
+ *  so the same tenant opened from the sidebar, a tenant view or an export job lands in one tab). */
 export function openLogTab(container: string, opts: OpenLogTabOptions = {}): void {
   const id = `logs:${opts.profileId ?? 'active'}:${container}`;
   useShell.getState().openTab({
