@@ -355,7 +355,10 @@ export class TailController {
   follow(): void {
     const waited = this.waiting;
     this.waiting = [];
-    if (waited.length) this.pending.push({ seq: this.heldAck, lines: waited });
+    // In slices, so each frame writes a bounded amount (the held ack goes with the last one).
+    for (let i = 0; i < waited.length; i += 2_000) {
+      this.pending.push({ seq: i + 2_000 >= waited.length ? this.heldAck : 0, lines: waited.slice(i, i + 2_000) });
+    }
     this.heldAck = 0;
     this.update({ following: true, waiting: 0 });
     this.term.scrollToBottom();
