@@ -90,40 +90,54 @@ export function demoExportSecrets(emulatorUrl: string, container: string, kind: 
  * when it changes (a replay set by the console), then the stored checkpoint takes over again.
  */
 export function exportHostModule(): HostModule {
-  return async (call) => {
-    const store = storageCheckpointStore(call.storage);
-    const data = (await call.storage.get()) as { startFromApplied?: string } | undefined;
-    const startFrom = call.secrets.START_FROM?.trim() || undefined;
-    const replay = startFrom !== undefined && data?.startFromApplied !== startFrom;
-    let report;
-    try {
-      report = await runExport({
-        config: call.secrets,
-        checkpointStore: store,
-        ...(replay ? { from: startFrom } : {}),
-        jobName: call.name,
-        log: (line) => call.log(line, 40),
-      });
-    } catch (e) {
-      if (e instanceof ConfigError) throw new Error(e.message);
-      throw e;
-    }
-    if (replay && report.status === 'ok') {
-      const now = ((await call.storage.get()) ?? {}) as Record<string, unknown>;
-      await call.storage.set({ ...now, startFromApplied: startFrom });
-    }
-    call.log(
-      `export to ${report.destination} ${report.status}: ${report.processed} processed, ${report.delivered} delivered, ${report.filtered} filtered, ` +
-        `${report.batches} batches, ${report.retries} retries, next checkpoint ${report.nextCheckpoint ?? '(start)'}${report.error ? `, error: ${report.error}` : ''}`,
-      report.status === 'ok' ? 30 : 50,
-    );
-    if (report.status !== 'ok') {
-      // The run's error body is what cron history keeps: it names the checkpoint to replay from.
-      const replayFrom = report.failedCheckpoint ?? report.nextCheckpoint;
-      throw Object.assign(new Error(`${report.error ?? `export ${report.status}`} (failed checkpoint: ${replayFrom ?? 'start'})`), { report });
-    }
-    return report;
+  // One run per extension at a time: a cron firing while someone runs the job by hand waits for
+  // that run and continues from its checkpoint, instead of both re-sending the same logs.
+  const running = new Map<string, Promise<unknown>>();
+  return (call) => {
+    const key = `${call.container}/${call.name}`;
+    const prev = running.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => runOnce(call));
+    running.set(key, next);
+    void next.finally(() => {
+      if (running.get(key) === next) running.delete(key);
+    }).catch(() => undefined);
+    return next;
   };
+}
+
+async function runOnce(call: Parameters<HostModule>[0]): Promise<unknown> {
+  const store = storageCheckpointStore(call.storage);
+  const data = (await call.storage.get()) as { startFromApplied?: string } | undefined;
+  const startFrom = call.secrets.START_FROM?.trim() || undefined;
+  const replay = startFrom !== undefined && data?.startFromApplied !== startFrom;
+  let report;
+  try {
+    report = await runExport({
+      config: call.secrets,
+      checkpointStore: store,
+      ...(replay ? { from: startFrom } : {}),
+      jobName: call.name,
+      log: (line) => call.log(line, 40),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Error(e.message);
+    throw e;
+  }
+  if (replay && report.status === 'ok') {
+    const now = ((await call.storage.get()) ?? {}) as Record<string, unknown>;
+    await call.storage.set({ ...now, startFromApplied: startFrom });
+  }
+  call.log(
+    `export to ${report.destination} ${report.status}: ${report.processed} processed, ${report.delivered} delivered, ${report.filtered} filtered, ` +
+      `${report.batches} batches, ${report.retries} retries, next checkpoint ${report.nextCheckpoint ?? '(start)'}${report.error ? `, error: ${report.error}` : ''}`,
+    report.status === 'ok' ? 30 : 50,
+  );
+  if (report.status !== 'ok') {
+    // The run's error body is what cron history keeps: it names the checkpoint to replay from.
+    const replayFrom = report.failedCheckpoint ?? report.nextCheckpoint;
+    throw Object.assign(new Error(`${report.error ?? `export ${report.status}`} (failed checkpoint: ${replayFrom ?? 'start'})`), { report });
+  }
+  return report;
 }
 
 const registry = new WeakMap<object, Auth0Api>();
