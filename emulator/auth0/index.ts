@@ -149,7 +149,9 @@ export function auth0Of(emulator: object): Auth0Api | undefined {
 
 export function install(emulator: Emulator): void {
   // Tenants are created on first use: the seed runs after install, so a container known by then gets its tenant.
-  const api = createAuth0Api({ autoTenant: (name) => (emulator.tenants().includes(name) ? demoTenantOptions(name) : null) });
+  // `--log-rate` / `logRate`: how many events per second each demo tenant generates.
+  const rate = emulator.options.logRate;
+  const api = createAuth0Api({ autoTenant: (name) => (emulator.tenants().includes(name) ? demoTenantOptions(name, rate ?? demoRate) : null) });
   registry.set(emulator, api);
   emulator.registerMount(api.mount);
   emulator.registerHostModule('auth0-log-export', exportHostModule());
