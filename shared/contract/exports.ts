@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExportProgress, ExportReport } from './export-run';
 import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 import { WebtaskName } from './webtasks';
 
@@ -24,49 +25,11 @@ export const Destination = z.object({
 });
 export type Destination = z.infer<typeof Destination>;
 
-/** The report of the export engine (shared/export/report.ts), as it crosses the contract. */
-export const RunReport = z.object({
-  status: z.enum(['ok', 'failed', 'cancelled']),
-  destination: z.string(),
-  dryRun: z.boolean(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  startCheckpoint: z.string().nullable(),
-  processed: z.number().int(),
-  filtered: z.number().int(),
-  delivered: z.number().int(),
-  rejected: z.number().int(),
-  unknownTypes: z.record(z.string(), z.number().int()),
-  batches: z.number().int(),
-  retries: z.number().int(),
-  nextCheckpoint: z.string().nullable(),
-  failedCheckpoint: z.string().nullable().optional(),
-  error: z.string().optional(),
-  duplicatesPossible: z.boolean(),
-  durationMs: z.number(),
-  logsPerSecond: z.number(),
-});
-export type RunReport = z.infer<typeof RunReport>;
-
-export const RunProgress = z.object({
-  phase: z.enum(['starting', 'running', 'retrying', 'done']),
-  processed: z.number().int(),
-  delivered: z.number().int(),
-  filtered: z.number().int(),
-  batches: z.number().int(),
-  retries: z.number().int(),
-  logsPerSecond: z.number(),
-  checkpoint: z.string().nullable(),
-  /** Seconds to go, when the end is known (MAX_LOGS, or the head: the newest log when the run started). */
-  etaSeconds: z.number().nullable(),
-  /** Share done, 0..1, when the end is known. */
-  fraction: z.number().nullable().optional(),
-  total: z.number().int().nullable(),
-  /** The newest log when the run started, when known. */
-  head: z.string().nullable().optional(),
-  message: z.string().optional(),
-});
-export type RunProgress = z.infer<typeof RunProgress>;
+/** The export engine's report and progress, as they cross the contract (one definition: ./export-run). */
+export const RunReport = ExportReport;
+export type RunReport = ExportReport;
+export const RunProgress = ExportProgress;
+export type RunProgress = ExportProgress;
 
 export const CronState = z.enum(['active', 'inactive']);
 

@@ -458,7 +458,7 @@ function JobDetail({ profileId, job }: { profileId: string; job: ExportJob }) {
                 </button>
               )}
             </div>
-            <ProgressView p={latest.report && latest.state !== 'running' ? { phase: 'done', processed: latest.report.processed, delivered: latest.report.delivered, filtered: latest.report.filtered, batches: latest.report.batches, retries: latest.report.retries, logsPerSecond: latest.report.logsPerSecond, checkpoint: latest.report.nextCheckpoint, etaSeconds: null, fraction: latest.report.status === 'ok' ? 1 : (latest.progress?.fraction ?? null), total: latest.progress?.total ?? null } : latest.progress} running={latest.state === 'running'} />
+            <ProgressView p={latest.report && latest.state !== 'running' ? { phase: 'done', processed: latest.report.processed, delivered: latest.report.delivered, filtered: latest.report.filtered, batches: latest.report.batches, retries: latest.report.retries, logsPerSecond: latest.report.logsPerSecond, checkpoint: latest.report.nextCheckpoint, etaSeconds: null, fraction: latest.report.status === 'ok' ? 1 : (latest.progress?.fraction ?? null), total: latest.progress?.total ?? null, head: latest.progress?.head ?? null } : latest.progress} running={latest.state === 'running'} />
             {latest.report && <ReportView report={latest.report} title="Local replay report" />}
           </div>
         )}
