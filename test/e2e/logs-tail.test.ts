@@ -56,15 +56,18 @@ describe('live tail in the browser', () => {
     }
 
     // Run an extension of acme-prod: its console output arrives in that tab, not the other.
-    const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=e2e-${Date.now()}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    // A unique probe: both tenants have an audit-logger whose cron may fire during the test.
+    const probe = `e2e-${Date.now()}`;
+    const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=${probe}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
     expect(run.status).toBe(200);
     await page.locator('[data-testid="tab"][data-tab$=":acme-prod"][data-tab^="logs:"] button.link').click();
     const prod = page.getByTestId('logs-tab-acme-prod');
-    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain('audit: audit called with query');
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toContain(probe);
+    expect(await paneText(page, 'acme-prod')).toContain('audit: audit called with query');
     expect(await paneText(page, 'acme-prod')).toContain('audit: client ip');
     await page.locator('[data-testid="tab"][data-tab$=":acme-staging"][data-tab^="logs:"] button.link').click();
     await page.waitForTimeout(300);
-    expect(await paneText(page, 'acme-staging')).not.toContain('audit: audit called');
+    expect(await paneText(page, 'acme-staging')).not.toContain(probe);
     await screenshot(page, 'logs-two-tabs-staging');
     await page.locator('[data-testid="tab"][data-tab$=":acme-prod"][data-tab^="logs:"] button.link').click();
     await screenshot(page, 'logs-extension-run');
