@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ApiError, InvocationRecord } from '../../../../shared/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
+import { KeyValues } from './KeyValues';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 type Method = (typeof METHODS)[number];
@@ -38,16 +39,7 @@ function Stats({ title, value }: { title: string; value?: Record<string, unknown
   return (
     <div className="diag-stats">
       <h4>{title}</h4>
-      <table className="kv">
-        <tbody>
-          {Object.entries(value).map(([k, v]) => (
-            <tr key={k}>
-              <th className="mono">{k}</th>
-              <td className="mono">{typeof v === 'string' ? v : JSON.stringify(v)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KeyValues data={value} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { saveText } from '../../lib/save';
 import { useShell, type TabSpec } from '../../shell/store';
 import { CodeView } from './CodeView';
 import { InvokePanel } from './InvokePanel';
+import { KeyValues } from './KeyValues';
 
 type Section = 'overview' | 'code' | 'invoke';
 
@@ -59,22 +60,6 @@ function Secrets({ ins, profileId }: { ins: Inspection; profileId: string }) {
   );
 }
 
-function KeyValues({ data, testId }: { data: Record<string, unknown>; testId: string }) {
-  const entries = Object.entries(data);
-  if (entries.length === 0) return <p className="muted">None.</p>;
-  return (
-    <table className="kv" data-testid={testId}>
-      <tbody>
-        {entries.map(([k, v]) => (
-          <tr key={k}>
-            <th className="mono">{k}</th>
-            <td className="mono">{typeof v === 'string' ? v : JSON.stringify(v)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 /** One extension: meta, claims, secrets, code, and the invoke console. */
 export function WebtaskTab({ tab }: { tab: TabSpec }) {
