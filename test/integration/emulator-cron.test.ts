@@ -25,6 +25,17 @@ describe('cron', () => {
     expect(put.status).toBe(201);
     expect(put.body).toMatchObject({ name: 'tick', state: 'active', schedule: '* * * * *', tz: 'UTC' });
     await waitFor(async () => (await api<Job>(emu(), '/api/cron/crons/tick', { token })).body.run_count >= 3);
+    // Stop the (accelerated) schedule and let a run in flight land, so the history holds still while
+    // it is read twice below.
+    await api(emu(), '/api/cron/crons/tick/state', { method: 'PUT', token, body: { state: 'inactive' } });
+    let last = -1;
+    await waitFor(async () => {
+      const count = (await api<Job>(emu(), '/api/cron/crons/tick', { token })).body.run_count;
+      const still = count === last;
+      last = count;
+      if (!still) await new Promise((r) => setTimeout(r, 300));
+      return still;
+    });
     const hist = await api<Hist[]>(emu(), '/api/cron/crons/tick/history', { token });
     expect(hist.body.length).toBeGreaterThanOrEqual(3);
     const h = hist.body[0]!;
