@@ -271,6 +271,8 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   for (const q of request.query) url.searchParams.append(q.name, q.value);
   const curl = toCurl({ method: input.method, url: url.toString(), headers: request.headers, body: request.body, withProfileToken: input.withProfileToken });
   const started = performance.now();
+  // What a record says whether the call answered or failed.
+  const common = { id: randomBytes(6).toString('hex'), at: new Date().toISOString(), container: input.container, name: input.name, request, curl };
   let record: InvocationRecord;
   try {
     const res = await runWebtask(client, input.container, input.name, input);
@@ -290,32 +292,22 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     const diagnostics = parseDiagnostics(res.headers, res.status);
     if (notUtf8) diagnostics.problems.push('The body is not valid UTF-8: bad bytes are shown as U+FFFD.');
     record = {
-      id: randomBytes(6).toString('hex'),
-      at: new Date().toISOString(),
-      container: input.container,
-      name: input.name,
-      request,
+      ...common,
       status: res.status,
       elapsedMs: Math.round(res.elapsedMs),
       responseHeaders: headers,
       body: { text, size: res.body.length, truncated: res.body.length > BODY_VIEW_BYTES, ...(contentType ? { contentType } : {}), ...(pretty ? { pretty } : {}) },
       diagnostics,
-      curl,
     };
   } catch (e) {
     if (!(e instanceof HostError)) throw e;
     record = {
-      id: randomBytes(6).toString('hex'),
-      at: new Date().toISOString(),
-      container: input.container,
-      name: input.name,
-      request,
+      ...common,
       error: { code: e.code, message: e.message },
       elapsedMs: Math.round(performance.now() - started),
       responseHeaders: {},
       body: { text: '', size: 0, truncated: false },
       diagnostics: parseDiagnostics({}, undefined),
-      curl,
     };
   }
   const safe = scrub(deps, record, secrets);
