@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { VaultStatus } from '../contract';
 import type { TokenStorage, TokenVault } from './deps';
+import { LOCKED_STATUS, MemoryLayer } from './vault';
 
 const SERVICE = 'extend-support-console';
 
@@ -48,13 +49,11 @@ function run(bin: string, args: string[], input: string | undefined, env: NodeJS
 
 export const scopeOf = (dataDir: string) => createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
 
-export class SecretToolVault implements TokenVault {
+export class SecretToolVault extends MemoryLayer implements TokenVault {
   private readonly bin: string;
-  private readonly session = new Map<string, string>();
-  private readonly cache = new Map<string, string>();
-  private locked = false;
 
   constructor(private readonly opts: SecretToolOptions) {
+    super();
     this.bin = opts.bin ?? 'secret-tool';
   }
 
@@ -73,8 +72,7 @@ export class SecretToolVault implements TokenVault {
   }
 
   status(): VaultStatus {
-    if (this.locked) return { backend: 'locked', persistent: false, warning: 'Locked: stored tokens are not in memory until you unlock.' };
-    return { backend: 'os-keyring', persistent: true };
+    return this.locked ? LOCKED_STATUS : { backend: 'os-keyring', persistent: true };
   }
 
   async storageOf(id: string): Promise<TokenStorage | 'none'> {
@@ -85,7 +83,7 @@ export class SecretToolVault implements TokenVault {
 
   async get(id: string): Promise<string | undefined> {
     if (this.locked) return undefined;
-    const known = this.session.get(id) ?? this.cache.get(id);
+    const known = this.inMemory(id);
     if (known !== undefined) return known;
     const r = await this.exec(['lookup', ...this.attrs(id)]);
     if (r.code !== 0 || r.stdout === '') return undefined;
@@ -96,30 +94,17 @@ export class SecretToolVault implements TokenVault {
   async set(id: string, token: string, storage: TokenStorage): Promise<void> {
     if (this.locked) throw new Error('The vault is locked.');
     if (storage === 'session') {
-      this.session.set(id, token);
       await this.exec(['clear', ...this.attrs(id)]);
-      this.cache.delete(id);
+      this.keepForSession(id, token);
       return;
     }
     const r = await this.exec(['store', `--label=Extend Support Console (${id})`, ...this.attrs(id)], token);
     if (r.code !== 0) throw new Error(`The system keyring refused to store the token (${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}).`);
-    this.session.delete(id);
-    this.cache.set(id, token);
+    this.remember(id, token);
   }
 
   async delete(id: string): Promise<void> {
-    this.session.delete(id);
-    this.cache.delete(id);
+    this.forget(id);
     await this.exec(['clear', ...this.attrs(id)]);
-  }
-
-  lock(): void {
-    this.locked = true;
-    this.cache.clear();
-    this.session.clear();
-  }
-
-  unlock(): void {
-    this.locked = false;
   }
 }

@@ -25,17 +25,62 @@ export const WEAK_WARNING =
   'This system offers no keyring (the "basic_text" backend): a stored token would be encrypted with a key that is the same on every machine. ' +
   'Store it anyway, or keep it for this session only.';
 
-export class EncryptedVault implements TokenVault {
-  private readonly session = new Map<string, string>();
-  /** Decrypted tokens, kept so each call does not decrypt again; dropped on lock. */
-  private readonly cache = new Map<string, string>();
-  private locked = false;
+export const LOCKED_STATUS: VaultStatus = { backend: 'locked', persistent: false, warning: 'Locked: stored tokens are not in memory until you unlock.' };
+
+/**
+ * What every persistent vault keeps in memory, and what "lock" drops: tokens kept for this session
+ * only, and decrypted copies of stored ones (so each call does not decrypt again).
+ */
+export abstract class MemoryLayer {
+  protected readonly session = new Map<string, string>();
+  protected readonly cache = new Map<string, string>();
+  protected locked = false;
+
+  /** A token already in memory: session-only first, then a decrypted copy. */
+  protected inMemory(id: string): string | undefined {
+    return this.session.get(id) ?? this.cache.get(id);
+  }
+
+  protected keepForSession(id: string, token: string): void {
+    this.cache.delete(id);
+    this.session.set(id, token);
+  }
+
+  protected remember(id: string, token: string): void {
+    this.session.delete(id);
+    this.cache.set(id, token);
+  }
+
+  protected forget(id: string): void {
+    this.session.delete(id);
+    this.cache.delete(id);
+  }
+
+  /** Drops every decrypted token from memory (session-only ones are gone for good). */
+  lock(): void {
+    this.locked = true;
+    this.cache.clear();
+    this.session.clear();
+  }
+
+  unlock(): void {
+    this.locked = false;
+  }
+
+  isLocked(): boolean {
+    return this.locked;
+  }
+}
+
+export class EncryptedVault extends MemoryLayer implements TokenVault {
   private usable = false;
 
   constructor(
     private readonly cipher: Cipher,
     private readonly blobs: BlobStore,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Call once the host is ready (Electron: after `app.whenReady()`). */
   async init(): Promise<void> {
@@ -47,7 +92,7 @@ export class EncryptedVault implements TokenVault {
   }
 
   status(): VaultStatus {
-    if (this.locked) return { backend: 'locked', persistent: false, warning: 'Locked: stored tokens are not in memory until you unlock.' };
+    if (this.locked) return LOCKED_STATUS;
     if (!this.usable) return { backend: 'session', persistent: false, warning: 'Encryption is not available on this system: tokens are kept for this session only.' };
     if (this.weak) return { backend: 'weak', persistent: true, warning: WEAK_WARNING };
     return { backend: 'os-keyring', persistent: true };
@@ -62,8 +107,8 @@ export class EncryptedVault implements TokenVault {
 
   async get(id: string): Promise<string | undefined> {
     if (this.locked) return undefined;
-    const s = this.session.get(id) ?? this.cache.get(id);
-    if (s !== undefined) return s;
+    const known = this.inMemory(id);
+    if (known !== undefined) return known;
     const blob = this.blobs.get(id);
     if (blob === undefined || !this.usable) return undefined;
     try {
@@ -80,33 +125,15 @@ export class EncryptedVault implements TokenVault {
     if (this.locked) throw new Error('The vault is locked.');
     if (storage === 'session' || !this.usable) {
       this.blobs.delete(id);
-      this.cache.delete(id);
-      this.session.set(id, token);
+      this.keepForSession(id, token);
       return;
     }
-    this.session.delete(id);
     this.blobs.set(id, (await this.cipher.encrypt(token)).toString('base64'));
-    this.cache.set(id, token);
+    this.remember(id, token);
   }
 
   async delete(id: string): Promise<void> {
-    this.session.delete(id);
-    this.cache.delete(id);
+    this.forget(id);
     this.blobs.delete(id);
-  }
-
-  /** Drops every decrypted token from memory (session-only ones are gone for good). */
-  lock(): void {
-    this.locked = true;
-    this.cache.clear();
-    this.session.clear();
-  }
-
-  unlock(): void {
-    this.locked = false;
-  }
-
-  isLocked(): boolean {
-    return this.locked;
   }
 }
