@@ -74,14 +74,24 @@ async function tenant(name: string, count: number, rateLimit?: number) {
   return t;
 }
 
-/** The old way: fetch a page, send it, then the next; a 429 waits a fixed second; Logstash optionally one POST per event. */
-async function bareLoop(kind: string, name: string, limit: number, perEvent = false): Promise<number> {
+/** A baseline's destination and source token, over the same HTTP client as the engine (so a ratio measures the pipeline and batching alone). */
+async function baselineClient(kind: string, name: string) {
   const cfg = parseExportConfig(settings(kind, name));
-  // The same HTTP client as the engine, so the ratio measures the pipeline and batching alone.
   const { http, close } = createHttp();
   const dest = createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
   await dest.prepare(new AbortController().signal);
-  const tok = JSON.parse(await (await http(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).text()) as { access_token: string };
+  const res = await http(`${url}/auth0/${name}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }),
+  });
+  const tok = JSON.parse(await res.text()) as { access_token: string };
+  return { http, close, dest, tok };
+}
+
+/** The old way: fetch a page, send it, then the next; a 429 waits a fixed second; Logstash optionally one POST per event. */
+async function bareLoop(kind: string, name: string, limit: number, perEvent = false): Promise<number> {
+  const { http, close, dest, tok } = await baselineClient(kind, name);
   let from = '';
   let n = 0;
   const sig = new AbortController().signal;
@@ -113,11 +123,7 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
   } else {
     // The old extensions' loop: a 429 is retried at once (x-ratelimit-reset ignored).
     const stop = t0 + SECONDS * 1000;
-    const cfg = parseExportConfig(settings(kind, name));
-    const { http, close } = createHttp();
-    const dest = createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
-    await dest.prepare(new AbortController().signal);
-    const tok = JSON.parse(await (await http(`${url}/auth0/${name}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }) })).text()) as { access_token: string };
+    const { http, close, dest, tok } = await baselineClient(kind, name);
     let from = '';
     let n = 0;
     while (Date.now() < stop) {
