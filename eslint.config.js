@@ -1,6 +1,7 @@
 // Lint is also where the layering is enforced, as VS Code does with its layers:
-// shared/ knows neither Electron nor React; renderer/ sees only the contract of shared/;
-// electron/ may use shared/ but never renderer/.
+// common/ (contract and wire knowledge) imports nothing of ours and nothing runtime-specific;
+// core/ knows neither Electron nor React; renderer/ and the preload see only common/;
+// electron/ may use core/ and common/ but never renderer/.
 import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
@@ -22,15 +23,31 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/**/*.ts'],
+    // common/ runs everywhere: in the page, in the sandboxed preload, in Node. So: no Node built-ins either.
+    files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'shared/ is Electron-free: put Electron code in electron/.' }],
+          paths: [{ name: 'electron', message: 'common/ runs in every runtime: no Electron.' }],
           patterns: [
-            { group: uiModules, message: 'shared/ is React-free: UI code belongs in renderer/.' },
-            { group: ['**/renderer/**', '**/electron/**'], message: 'shared/ may not import the renderer or the Electron layer.' },
+            { group: [...uiModules, ...nodeBuiltins], message: 'common/ runs in every runtime: no UI library, no Node built-in.' },
+            { group: ['**/core/**', '**/renderer/**', '**/electron/**', '**/emulator/**'], message: 'common/ imports nothing of the layers above it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'core/ is Electron-free: put Electron code in electron/.' }],
+          patterns: [
+            { group: uiModules, message: 'core/ is React-free: UI code belongs in renderer/.' },
+            { group: ['**/renderer/**', '**/electron/**'], message: 'core/ may not import the renderer or the Electron layer.' },
             { group: ['**/emulator/**'], message: 'Only host entry points (cli.ts) may start the emulator.' },
           ],
         },
@@ -39,13 +56,13 @@ export default tseslint.config(
   },
   {
     // Host entry points compose the core with the embedded emulator.
-    files: ['shared/webhost/cli.ts', 'shared/export/cli.ts'],
+    files: ['core/webhost/cli.ts', 'core/export/cli.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'shared/ is Electron-free.' }],
-          patterns: [{ group: [...uiModules, '**/renderer/**', '**/electron/**'], message: 'shared/ is Electron- and React-free.' }],
+          paths: [{ name: 'electron', message: 'core/ is Electron-free.' }],
+          patterns: [{ group: [...uiModules, '**/renderer/**', '**/electron/**'], message: 'core/ is Electron- and React-free.' }],
         },
       ],
     },
@@ -62,11 +79,7 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'The renderer reaches the core only through window.consoleApi.' }],
           patterns: [
             { group: nodeBuiltins, message: 'The renderer runs in a sandboxed page: no Node built-ins.' },
-            {
-              group: ['**/shared/**', '!**/shared/contract', '!**/shared/contract/**'],
-              message: 'The renderer imports only the contract from shared/.',
-            },
-            { group: ['**/electron/**', '**/emulator/**'], message: 'The renderer imports only the contract from shared/.' },
+            { group: ['**/core/**', '**/electron/**', '**/emulator/**'], message: 'The renderer imports only common/ (the contract and wire knowledge).' },
           ],
         },
       ],
@@ -81,6 +94,21 @@ export default tseslint.config(
           patterns: [
             { group: ['**/renderer/**'], message: 'electron/ never imports the renderer: it loads its built bundle.' },
             { group: uiModules, message: 'electron/ holds no UI code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The preload is one sandboxed CommonJS file: it may import common/ and electron, nothing else of ours.
+    files: ['electron/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/core/**', '**/renderer/**', '**/emulator/**', './*', '!./preload'], message: 'The preload imports only common/ and electron.' },
+            { group: [...uiModules, ...nodeBuiltins], message: 'A sandboxed preload has no Node built-ins and no UI code.' },
           ],
         },
       ],

@@ -6,12 +6,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DEMO_DESTINATIONS } from '../emulator/destinations/index';
-import { MemoryCheckpointStore } from '../shared/export/checkpoint';
-import { parseExportConfig } from '../shared/export/config';
-import { createDestination } from '../shared/export/destinations/index';
-import { runExport } from '../shared/export/engine';
-import { createHttp } from '../shared/export/http';
-import type { Auth0Log } from '../shared/export/source';
+import { MemoryCheckpointStore } from '../core/export/checkpoint';
+import { parseExportConfig } from '../core/export/config';
+import { createDestination } from '../core/export/destinations/index';
+import { runExport } from '../core/export/engine';
+import { createHttp } from '../core/export/http';
+import type { Auth0Log } from '../core/export/source';
 
 const { values } = parseArgs({
   options: {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startEmulator } from '../emulator/index';
-import { createHost, createSession } from '../shared/host';
-import { createNodeDeps, registerEmbeddedCluster } from '../shared/host/node-deps';
-import { startWebHost } from '../shared/webhost/server';
+import { createHost, createSession } from '../core/host';
+import { createNodeDeps, registerEmbeddedCluster } from '../core/host/node-deps';
+import { startWebHost } from '../core/webhost/server';
 import { launchBrowser } from '../test/helpers/browser';
 
 const run = promisify(execFile);

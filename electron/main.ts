@@ -1,5 +1,5 @@
 // The Electron main process: window, vault, IPC registration. Thin by design: every behaviour
-// worth testing lives in shared/ and runs without Electron.
+// worth testing lives in core/ and runs without Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, type WebContents } from 'electron';
 import Store from 'electron-store';
 import { randomBytes } from 'node:crypto';
@@ -7,11 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import { platform, userInfo } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { channelNames } from '../shared/contract';
-import { createHost, createSession, type HostDeps } from '../shared/host';
-import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../shared/host/node-deps';
-import { JsonlAuditLog } from '../shared/host/stores';
-import { Redactor } from '../shared/util/redact';
+import { channelNames } from '../common/contract';
+import { createHost, createSession, type HostDeps } from '../core/host';
+import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../core/host/node-deps';
+import { JsonlAuditLog } from '../core/host/stores';
+import { Redactor } from '../core/util/redact';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy, hardenContents, NONCE_PLACEHOLDER, hardenSession, isAppUrl, isTrustedSender } from './security';
 import { createVault } from './vault';
 import type { startEmulator as StartEmulator } from '../emulator/index';

@@ -1,7 +1,7 @@
 // The preload: one sandboxed CommonJS file. It exposes the contract's two verbs, and only for
 // channel and topic names the contract lists: no generic ipcRenderer passthrough.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { channelNames, topicNames, type ConsoleApi } from '../shared/contract';
+import { channelNames, topicNames, type ConsoleApi } from '../common/contract';
 
 const channels = new Set<string>(channelNames);
 const topics = new Set<string>(topicNames);

@@ -1,8 +1,8 @@
 // Electron's half of the vault: safeStorage as the cipher, electron-store for the base64 blobs.
-// The decisions (weak keyring, undecryptable blob, lock) live in shared/host/vault.ts.
+// The decisions (weak keyring, undecryptable blob, lock) live in core/host/vault.ts.
 import { safeStorage } from 'electron';
 import Store from 'electron-store';
-import { EncryptedVault, type BlobStore, type Cipher } from '../shared/host/vault';
+import { EncryptedVault, type BlobStore, type Cipher } from '../core/host/vault';
 
 export async function createVault(): Promise<EncryptedVault> {
   const cipher: Cipher = {

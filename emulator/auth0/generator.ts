@@ -1,6 +1,6 @@
 // Realistic Auth0 log events: types from the shared table, weighted toward what tenants really see,
 // with non-ASCII names and text so every destination's encoding is exercised.
-import { LOG_TYPE_ROWS } from '../../shared/export/log-types-data';
+import { LOG_TYPE_ROWS } from '../../core/export/log-types-data';
 
 export interface GeneratedLog {
   log_id: string;

@@ -1,9 +1,9 @@
 // Installs the Auth0 Management API subset into the emulator and the `auth0-log-export` host
 // module the demo export extensions call (`require('auth0-log-export')(ctx)`), which runs the
 // shared export engine with the extension's secrets and keeps its checkpoint in its storage.
-import { runExport } from '../../shared/export/engine';
-import { storageCheckpointStore } from '../../shared/export/checkpoint';
-import { ConfigError } from '../../shared/export/config';
+import { runExport } from '../../core/export/engine';
+import { storageCheckpointStore } from '../../core/export/checkpoint';
+import { ConfigError } from '../../core/export/config';
 import { DEMO_DESTINATIONS } from '../destinations/index';
 import type { Emulator, HostModule } from '../types';
 import { type Auth0Api, type Auth0TenantOptions, createAuth0Api } from './api';

@@ -1,7 +1,7 @@
 // Azure Monitor: the legacy HTTP Data Collector API (SharedKey over the body's BYTE length) and the
 // Logs Ingestion API (Data Collection Endpoint + Rule) with bearer tokens from an emulated Entra
 // token endpoint. The Azure SDK only speaks https, so its clients reach these paths through a
-// loopback transport (see shared/export/destinations/azure.ts); the URLs in discovery documents are
+// loopback transport (see core/export/destinations/azure.ts); the URLs in discovery documents are
 // therefore written as https.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHost, createSession, type Host } from '../../shared/host';
-import { createNodeDeps } from '../../shared/host/node-deps';
-import { startWebHost, type WebHost } from '../../shared/webhost/server';
+import { createHost, createSession, type Host } from '../../core/host';
+import { createNodeDeps } from '../../core/host/node-deps';
+import { startWebHost, type WebHost } from '../../core/webhost/server';
 
 export const tempDir = (prefix = 'esc-test-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -66,7 +66,7 @@ export async function hostOnEmulator(
   emu: { url: string; masterToken: string },
   opts: { requestTimeoutMs?: number; container?: string; web?: boolean } = {},
 ): Promise<{ host: Host; dataDir: string; web?: WebHost; close(): Promise<void> }> {
-  const { registerEmbeddedCluster } = await import('../../shared/host/node-deps');
+  const { registerEmbeddedCluster } = await import('../../core/host/node-deps');
   const dataDir = tempDir();
   const deps = createNodeDeps({ dataDir, host: opts.web ? 'browser' : 'test', requestTimeoutMs: opts.requestTimeoutMs });
   await registerEmbeddedCluster(deps, { url: emu.url, masterToken: emu.masterToken, container: opts.container ?? 'acme-prod' });

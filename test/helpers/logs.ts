@@ -1,9 +1,9 @@
 // Helpers for log-tail tests: a host wired to a running emulator, and a session that acks batches
 // the way the pane does (after "writing" them), collecting every line and status.
 import { rmSync } from 'node:fs';
-import type { LogLine, LogStatus } from '../../shared/contract';
-import { createHost, createSession, type Host } from '../../shared/host';
-import { createNodeDeps, registerEmbeddedCluster } from '../../shared/host/node-deps';
+import type { LogLine, LogStatus } from '../../common/contract';
+import { createHost, createSession, type Host } from '../../core/host';
+import { createNodeDeps, registerEmbeddedCluster } from '../../core/host/node-deps';
 import { tempDir } from './host';
 
 export interface TailRecorder {
@@ -69,7 +69,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** The browser host serving the built renderer, with the emulator as its active profile. */
 export async function webHostOnEmulator(emu: { url: string; masterToken: string }, container = 'acme-prod') {
-  const { startWebHost } = await import('../../shared/webhost/server');
+  const { startWebHost } = await import('../../core/webhost/server');
   const { join } = await import('node:path');
   const dataDir = tempDir('esc-logs-web-');
   const deps = createNodeDeps({ dataDir, host: 'browser', requestTimeoutMs: 5_000 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOG_TYPES } from '../../shared/export/log-types';
+import { LOG_TYPES } from '../../core/export/log-types';
 import { type ExportServer, TEST_CLIENT, addTenant, startExportServer } from '../helpers/export-server';
 
 let s: ExportServer;

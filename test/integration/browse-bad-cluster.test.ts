@@ -2,8 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inspection } from '../../shared/contract';
-import { createSession } from '../../shared/host';
+import type { Inspection } from '../../common/contract';
+import { createSession } from '../../core/host';
 import { callOk, hostOnEmulator } from '../helpers/host';
 
 const TOKEN = 'bad-cluster-master-token-42';
@@ -74,8 +74,8 @@ describe('a misbehaving cluster', () => {
 describe('a list answer larger than the client accepts', () => {
   it('is refused with a clear too_large message, not buffered without bound', async () => {
     const { startEmulator } = await import('../../emulator/index');
-    const { WebtaskClient } = await import('../../shared/webtask/client');
-    const { listPage } = await import('../../shared/webtask/api');
+    const { WebtaskClient } = await import('../../core/webtask/client');
+    const { listPage } = await import('../../core/webtask/api');
     const emu = await startEmulator({ port: 0, seed: 'demo', quiet: true });
     try {
       const client = new WebtaskClient({ url: emu.url, token: emu.masterToken, maxBodyBytes: 64 * 1024 });

@@ -2,8 +2,8 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inspection, InvocationRecord, ListPage, TenantList } from '../../shared/contract';
-import { createSession, type Host } from '../../shared/host';
+import type { Inspection, InvocationRecord, ListPage, TenantList } from '../../common/contract';
+import { createSession, type Host } from '../../core/host';
 import { api, useEmulator } from '../helpers/emulator';
 import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
 
@@ -265,9 +265,9 @@ describe('import ~/.webtask', () => {
 
 describe('import with a weak keyring', () => {
   it('asks before storing (needs_confirmation), leaves no half profile, then honours "session only"', async () => {
-    const { SessionVault } = await import('../../shared/host/stores');
-    const { createHost } = await import('../../shared/host');
-    const { createNodeDeps } = await import('../../shared/host/node-deps');
+    const { SessionVault } = await import('../../core/host/stores');
+    const { createHost } = await import('../../core/host');
+    const { createNodeDeps } = await import('../../core/host/node-deps');
     class WeakVault extends SessionVault {
       override status() {
         return { backend: 'weak' as const, persistent: true, warning: 'This system offers no keyring.' };

@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { auth0Of } from '../../emulator/auth0/index';
 import { DEMO_DESTINATIONS, destinationsOf } from '../../emulator/destinations/index';
-import { createSession } from '../../shared/host';
-import { localRunDone } from '../../shared/host/exports/local';
+import { createSession } from '../../core/host';
+import { localRunDone } from '../../core/host/exports/local';
 import { api, useEmulator } from '../helpers/emulator';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { callOk, hostOnEmulator } from '../helpers/host';
-import type { ExportJob, LocalRun, RemoteRun, RunItem, ScheduleView } from '../../shared/contract';
+import type { ExportJob, LocalRun, RemoteRun, RunItem, ScheduleView } from '../../common/contract';
 
 const emu = useEmulator({ seed: 'demo' });
 

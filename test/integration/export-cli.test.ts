@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCheckpointStore } from '../../shared/export/checkpoint';
-import { ExportReport } from '../../shared/export/report';
+import { FileCheckpointStore } from '../../core/export/checkpoint';
+import { ExportReport } from '../../core/export/report';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { type ExportServer, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const CLI = ['--import', 'tsx', 'shared/export/cli.ts'];
+const CLI = ['--import', 'tsx', 'core/export/cli.ts'];
 
 interface Run {
   child: ChildProcess;

@@ -2,11 +2,11 @@
 // nothing lost, duplicates bounded and counted, checkpoints consistent.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCheckpointStore } from '../../shared/export/checkpoint';
-import { runExport } from '../../shared/export/engine';
-import { LOG_TYPES } from '../../shared/export/log-types';
-import { ExportReport } from '../../shared/export/report';
-import { DeliveryError } from '../../shared/export/retry';
+import { MemoryCheckpointStore } from '../../core/export/checkpoint';
+import { runExport } from '../../core/export/engine';
+import { LOG_TYPES } from '../../core/export/log-types';
+import { ExportReport } from '../../core/export/report';
+import { DeliveryError } from '../../core/export/retry';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { type ExportServer, TEST_AWS, TEST_AZURE, TEST_AZURE_LEGACY, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
 

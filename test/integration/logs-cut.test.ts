@@ -2,7 +2,7 @@
 // the cut is invisible: no gap, no notice, no lost or repeated line, the pane keeps following.
 // Also: batches respect the ~16 ms cadence (far fewer events than lines).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logsTuning } from '../../shared/host/features/logs';
+import { logsTuning } from '../../core/host/features/logs';
 import { useEmulator } from '../helpers/emulator';
 import { hostOnEmulator, sleep, until } from '../helpers/logs';
 

@@ -1,7 +1,7 @@
 // The live tail against the emulator, through the host (handlers, pump, acks): order, resume across
 // dropped connections, gap markers without resume, 403/404 without a reconnect storm, no token leaks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logsTuning, openTailCount } from '../../shared/host/features/logs';
+import { logsTuning, openTailCount } from '../../core/host/features/logs';
 import { useEmulator } from '../helpers/emulator';
 import { hostOnEmulator, sleep, until } from '../helpers/logs';
 

@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/host';
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 function startCli(args: string[]) {
-  const child = spawn(tsx, ['shared/webhost/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, ['core/webhost/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from '../../shared/export/batcher';
-import type { Encoded } from '../../shared/export/destinations/types';
-import { backoffMs, retryAfterMs } from '../../shared/export/retry';
-import { dataCollectorSignature } from '../../shared/export/destinations/azure-legacy';
-import { withoutUnderscoreId } from '../../shared/export/destinations/types';
+import { Batcher } from '../../core/export/batcher';
+import type { Encoded } from '../../core/export/destinations/types';
+import { backoffMs, retryAfterMs } from '../../core/export/retry';
+import { dataCollectorSignature } from '../../core/export/destinations/azure-legacy';
+import { withoutUnderscoreId } from '../../core/export/destinations/types';
 import { createHmac } from 'node:crypto';
 
 const cw = { maxEvents: 10_000, maxBytes: 1_048_576, perEventBytes: 26, maxSpanMs: 86_400_000 };

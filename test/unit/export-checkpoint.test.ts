@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileCheckpointStore, storageCheckpointStore } from '../../shared/export/checkpoint';
-import { ExportReport, everyLogDelivered } from '../../shared/export/report';
+import { FileCheckpointStore, storageCheckpointStore } from '../../core/export/checkpoint';
+import { ExportReport, everyLogDelivered } from '../../core/export/report';
 
 const id = (n: number) => String(n).padStart(56, '9');
 let dir: string;

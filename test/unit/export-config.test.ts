@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseExportConfig } from '../../shared/export/config';
+import { ConfigError, parseExportConfig } from '../../core/export/config';
 
 const base = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'cid', AUTH0_CLIENT_SECRET: 'csecret-123456', LOGSTASH_URL: 'https://ls.example.com:8080' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LogFilter } from '../../shared/export/filter';
-import { LOG_TYPES } from '../../shared/export/log-types';
+import { LogFilter } from '../../core/export/filter';
+import { LOG_TYPES } from '../../core/export/log-types';
 
 describe('LOG_TYPES / LOG_LEVEL filter', () => {
   it('loads the whole types table', () => {

@@ -1,9 +1,9 @@
 // The source's retry rules with a scripted HTTP function: which answers are retried, how long it
 // waits, when it gives up. (The integration tests drive the same code against the emulator.)
 import { describe, expect, it } from 'vitest';
-import { parseExportConfig } from '../../shared/export/config';
-import type { HttpFn, HttpResponse } from '../../shared/export/http';
-import { Auth0LogSource } from '../../shared/export/source';
+import { parseExportConfig } from '../../core/export/config';
+import type { HttpFn, HttpResponse } from '../../core/export/http';
+import { Auth0LogSource } from '../../core/export/source';
 
 const cfg = parseExportConfig({ AUTH0_DOMAIN: 'http://127.0.0.1:1/auth0/t', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's-123456789', LOGSTASH_URL: 'http://127.0.0.1:1/ls', MAX_RETRIES: 3, RETRY_BASE_MS: 5, RETRY_MAX_MS: 20 });
 

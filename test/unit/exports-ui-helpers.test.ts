@@ -1,11 +1,11 @@
 // The exports feature's pure parts: reading run answers, destinations in words, schedules, credentials.
 import { describe, expect, it } from 'vitest';
-import { Checkpoint } from '../../shared/contract';
-import { describeDestination } from '../../shared/host/exports/destination';
-import { parseRunBody, reportItem, toRunItem } from '../../shared/host/exports/history';
-import { credentialValues } from '../../shared/host/exports/jobs';
-import { describeSchedule } from '../../shared/host/exports/schedule';
-import { HostError } from '../../shared/util/errors';
+import { Checkpoint } from '../../common/contract';
+import { describeDestination } from '../../core/host/exports/destination';
+import { parseRunBody, reportItem, toRunItem } from '../../core/host/exports/history';
+import { credentialValues } from '../../core/host/exports/jobs';
+import { describeSchedule } from '../../core/host/exports/schedule';
+import { HostError } from '../../core/util/errors';
 import { fmtDuration, fmtEta, shortCp } from '../../renderer/src/features/exports/format';
 
 const CP = '9'.repeat(40) + '0'.repeat(15) + '7';

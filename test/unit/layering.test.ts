@@ -10,21 +10,35 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
 }
 
 describe('layering', () => {
-  it('keeps Electron and React out of shared/', async () => {
-    expect(await restricted('shared/host/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toHaveLength(1);
-    expect(await restricted('shared/logs/x.ts', "import { useState } from 'react';\nexport const a = useState;\n")).toHaveLength(1);
-    expect(await restricted('shared/host/x.ts', "import { x } from '../../renderer/src/x';\nexport const a = x;\n")).toHaveLength(1);
+  it('keeps Electron and React out of core/', async () => {
+    expect(await restricted('core/host/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toHaveLength(1);
+    expect(await restricted('core/logs/x.ts', "import { useState } from 'react';\nexport const a = useState;\n")).toHaveLength(1);
+    expect(await restricted('core/host/x.ts', "import { x } from '../../renderer/src/x';\nexport const a = x;\n")).toHaveLength(1);
   });
 
-  it('lets the renderer import only the contract from shared/', async () => {
-    expect(await restricted('renderer/src/x.ts', "import { createHost } from '../../shared/host';\nexport const a = createHost;\n")).toHaveLength(1);
+  it('lets the renderer import only common/', async () => {
+    expect(await restricted('renderer/src/x.ts', "import { createHost } from '../../core/host';\nexport const a = createHost;\n")).toHaveLength(1);
     expect(await restricted('renderer/src/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).toHaveLength(1);
     expect(await restricted('renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n")).toHaveLength(1);
-    expect(await restricted('renderer/src/x.ts', "import { channels } from '../../shared/contract';\nexport const a = channels;\n")).toEqual([]);
+    expect(await restricted('renderer/src/x.ts', "import { channels } from '../../common/contract';\nexport const a = channels;\n")).toEqual([]);
+    expect(await restricted('renderer/src/x.ts', "import { Redactor } from '../../core/util/redact';\nexport const a = Redactor;\n")).toHaveLength(1);
+  });
+
+  it('keeps the preload to common/ and electron', async () => {
+    expect(await restricted('electron/preload.ts', "import { createHost } from '../core/host';\nexport const a = createHost;\n")).toHaveLength(1);
+    expect(await restricted('electron/preload.ts', "import { isTrustedSender } from './security';\nexport const a = isTrustedSender;\n")).toHaveLength(1);
+    expect(await restricted('electron/preload.ts', "import { readFileSync } from 'node:fs';\nexport const a = readFileSync;\n")).toHaveLength(1);
+    expect(await restricted('electron/preload.ts', "import { channelNames } from '../common/contract';\nexport const a = channelNames;\n")).toEqual([]);
+  });
+
+  it('keeps common/ free of every runtime and of the layers above it', async () => {
+    expect(await restricted('common/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).toHaveLength(1);
+    expect(await restricted('common/x.ts', "import { createHost } from '../core/host';\nexport const a = createHost;\n")).toHaveLength(1);
+    expect(await restricted('common/x.ts', "import { useState } from 'react';\nexport const a = useState;\n")).toHaveLength(1);
   });
 
   it('keeps electron/ from importing the renderer', async () => {
     expect(await restricted('electron/x.ts', "import { App } from '../renderer/src/shell/App';\nexport const a = App;\n")).toHaveLength(1);
-    expect(await restricted('electron/x.ts', "import { createHost } from '../shared/host';\nexport const a = createHost;\n")).toEqual([]);
+    expect(await restricted('electron/x.ts', "import { createHost } from '../core/host';\nexport const a = createHost;\n")).toEqual([]);
   });
 });

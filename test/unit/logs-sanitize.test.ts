@@ -2,9 +2,9 @@
 // pane's formatter; what would reach xterm holds no control character and no escape sequence except
 // the console's own SGR colours, and every hostile byte is still visible.
 import { describe, expect, it } from 'vitest';
-import { escapeForFile, inert, parseData, plain, truncateForDisplay } from '../../shared/logs';
+import { escapeForFile, inert, parseData, plain, truncateForDisplay } from '../../core/logs';
 import { compileFilter, emptyFilter, formatLine, guard } from '../../renderer/src/features/logs/format';
-import type { LogLine } from '../../shared/contract';
+import type { LogLine } from '../../common/contract';
 
 const HOSTILE: Array<[name: string, text: string, mustShow: string]> = [
   ['OSC 52 clipboard write (BEL)', 'x\x1b]52;c;cm0gLXJmIH4=\x07y', '\\x1b]52;c;cm0gLXJmIH4=\\x07'],

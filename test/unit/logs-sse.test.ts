@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogStatus } from '../../shared/contract';
-import { LogStream, Pump, plain, type LogStreamOptions, type QueuedLine } from '../../shared/logs';
+import type { LogStatus } from '../../common/contract';
+import { LogStream, Pump, plain, type LogStreamOptions, type QueuedLine } from '../../core/logs';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.c2VjcmV0LXRva2Vu.sig-value';
 

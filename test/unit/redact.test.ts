@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../shared/util/redact';
+import { Redactor } from '../../core/util/redact';
 
 describe('Redactor', () => {
   const token = 'wt-master-0123456789abcdef';

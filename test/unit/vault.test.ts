@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EncryptedVault, type BlobStore, type Cipher } from '../../shared/host/vault';
+import { EncryptedVault, type BlobStore, type Cipher } from '../../core/host/vault';
 
 function fakes(backend: string, available = true) {
   let key = 7;

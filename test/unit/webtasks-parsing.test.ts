@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toLines } from '../../renderer/src/features/webtasks/highlight';
-import { toCurl } from '../../shared/webtask/curl';
-import { parseDiagnostics } from '../../shared/webtask/diagnostics';
-import { countReplacements, decodeForDisplay, decodeJwtClaims } from '../../shared/webtask/text';
-import { readWtProfiles } from '../../shared/webtask/wt-profiles';
+import { toCurl } from '../../core/webtask/curl';
+import { parseDiagnostics } from '../../core/webtask/diagnostics';
+import { countReplacements, decodeForDisplay, decodeJwtClaims } from '../../core/webtask/text';
+import { readWtProfiles } from '../../core/webtask/wt-profiles';
 
 describe('diagnostics headers', () => {
   it('reads each source in plain words and parses the stats', () => {

@@ -1,4 +1,4 @@
-import type { ApiError, Channel, ConsoleApi, Input, Output, Result } from '../../../shared/contract';
+import type { ApiError, Channel, ConsoleApi, Input, Output, Result } from '../../../common/contract';
 import { createApi, type WebSocketApi } from './transport';
 
 const created = createApi();

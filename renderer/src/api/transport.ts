@@ -3,7 +3,7 @@
  * WebSocket to the browser host carrying the same two verbs. Either way the shape is the contract's
  * ConsoleApi, so no feature knows which host it runs in.
  */
-import type { ConsoleApi, EventPayload, Result, Topic } from '../../../shared/contract';
+import type { ConsoleApi, EventPayload, Result, Topic } from '../../../common/contract';
 
 declare global {
   interface Window {

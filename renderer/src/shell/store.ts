@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApiError, AppInfo } from '../../../shared/contract';
+import type { ApiError, AppInfo } from '../../../common/contract';
 
 export interface TabSpec {
   id: string;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { AuditEntry } from '../../../../shared/contract';
+import type { AuditEntry } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell } from '../../shell/store';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Checkpoint, type ExportJob, type LocalRun, type RemoteRun, type RunItem, type ScheduleView } from '../../../../shared/contract';
+import { Checkpoint, type ExportJob, type LocalRun, type RemoteRun, type RunItem, type ScheduleView } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell, type TabSpec } from '../../shell/store';
 import { openLogTab } from '../logs';

@@ -1,4 +1,4 @@
-import type { RemoteRun, RunProgress, RunReport } from '../../../../shared/contract';
+import type { RemoteRun, RunProgress, RunReport } from '../../../../common/contract';
 import { fmtDuration, fmtEta, fmtTime, n } from './format';
 
 /** The engine's final report: the figures support engineers quote back to customers. */

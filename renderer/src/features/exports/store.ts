@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApiError, ExportJob, LocalRun, RunItem } from '../../../../shared/contract';
+import type { ApiError, ExportJob, LocalRun, RunItem } from '../../../../common/contract';
 import { api, call, errorOf } from '../../api';
 
 /** One tenant's export jobs, their histories, and this session's local replays (fed by core events). */

@@ -10,7 +10,7 @@ import { Terminal, type IDisposable, type ILink } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebglAddon } from '@xterm/addon-webgl';
-import type { LogLine, LogStatus } from '../../../../shared/contract';
+import type { LogLine, LogStatus } from '../../../../common/contract';
 import { api, call, errorOf } from '../../api';
 import { compileFilter, emptyFilter, formatLine, lineAsText, type Filter, type ViewOptions } from './format';
 

@@ -3,7 +3,7 @@
  * last line of defence (cheap, and the pane must never execute a byte it did not write itself), so
  * the only escape sequences xterm ever sees are the SGR colours added below.
  */
-import type { LogLine } from '../../../../shared/contract';
+import type { LogLine } from '../../../../common/contract';
 
 export interface ViewOptions {
   utc: boolean;
@@ -28,7 +28,7 @@ const RESET = SGR('0');
 const DIM_ON = SGR('2;3');
 const DIM_OFF = SGR('22;23');
 
-// Same rule as shared/logs/sanitize.ts (the renderer may not import it): anything that is a control
+// Same rule as core/logs/sanitize.ts (the renderer may not import it): anything that is a control
 // becomes visible text; "\n" is handled by the caller.
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;

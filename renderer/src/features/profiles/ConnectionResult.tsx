@@ -1,4 +1,4 @@
-import type { ConnectionTest } from '../../../../shared/contract';
+import type { ConnectionTest } from '../../../../common/contract';
 
 const LABEL: Record<ConnectionTest['outcome'], string> = {
   ok: 'Connected',

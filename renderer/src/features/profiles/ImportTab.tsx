@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ApiError, Profile, WtProfilePreview } from '../../../../shared/contract';
+import type { ApiError, Profile, WtProfilePreview } from '../../../../common/contract';
 import { call, CallError, errorOf } from '../../api';
 import { useProfiles } from './store';
 

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { ApiError, ConnectionTest, Profile } from '../../../../shared/contract';
+import type { ApiError, ConnectionTest, Profile } from '../../../../common/contract';
 import { call, CallError, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { ConnectionResult } from './ConnectionResult';

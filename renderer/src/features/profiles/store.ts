@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ConnectionTest, Profile, SaveProfileInput } from '../../../../shared/contract';
+import type { ConnectionTest, Profile, SaveProfileInput } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 

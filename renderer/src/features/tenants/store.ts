@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { TenantList } from '../../../../shared/contract';
+import type { TenantList } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
-import type { ApiError } from '../../../../shared/contract';
+import type { ApiError } from '../../../../common/contract';
 
 interface TenantsState {
   byProfile: Record<string, TenantList>;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ApiError, InvocationRecord } from '../../../../shared/contract';
+import type { ApiError, InvocationRecord } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { KeyValues } from './KeyValues';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ApiError, ExtensionSummary, MetaPair } from '../../../../shared/contract';
+import type { ApiError, ExtensionSummary, MetaPair } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell, type TabSpec } from '../../shell/store';
 import { openExports } from '../exports';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ApiError, Inspection } from '../../../../shared/contract';
+import type { ApiError, Inspection } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell, type TabSpec } from '../../shell/store';

@@ -1,0 +1,204 @@
+import type { ConnectionTest, Profile } from '../../../common/contract';
+import { HostError } from '../../util/errors';
+import { WebtaskClient } from '../../webtask/client';
+import { defaultWtProfilePath, readWtProfiles, tokenKindOf } from '../../webtask/wt-profiles';
+import { audit } from '../audit';
+import type { HostDeps } from '../deps';
+import {
+  activeProfileId,
+  findProfile,
+  newProfileId,
+  readProfiles,
+  setActiveProfile,
+  writeProfiles,
+  type ProfileRecord,
+} from '../profiles-store';
+import { defineHandlers } from '../types';
+
+export async function toProfile(deps: HostDeps, r: ProfileRecord): Promise<Profile> {
+  const storage = await deps.vault.storageOf(r.id);
+  return { ...r, hasToken: storage !== 'none', tokenStorage: storage };
+}
+
+/**
+ * Stores a token, honouring the user's choice when the OS offers no real keyring:
+ * without an answer the call fails with `needs_confirmation`, and the UI asks.
+ */
+export async function storeToken(deps: HostDeps, id: string, token: string, choice: 'persistent' | 'session' | undefined) {
+  const status = deps.vault.status();
+  if (status.backend === 'locked') throw new HostError('locked', 'The console is locked: unlock it before storing a token.');
+  let storage: 'persistent' | 'session' = status.persistent ? 'persistent' : 'session';
+  if (status.backend === 'weak') {
+    if (!choice) {
+      throw new HostError(
+        'needs_confirmation',
+        status.warning ?? 'This system offers no keyring: a stored token would be protected by a hard-coded key only.',
+        { choices: ['persistent', 'session'] },
+      );
+    }
+    storage = choice;
+  } else if (choice === 'session') {
+    storage = 'session';
+  }
+  await deps.vault.set(id, token, storage);
+  deps.redactor.add(token);
+}
+
+/** One request that proves url + token + container work: the first entry of the container's list. */
+export async function testConnection(client: WebtaskClient, container: string): Promise<ConnectionTest> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const res = await client.raw('GET', `/api/webtask/${encodeURIComponent(container)}`, { query: { limit: 1 }, headers: { accept: 'application/json' } });
+    if (res.status < 400) {
+      try {
+        const body: unknown = JSON.parse(res.body.toString('utf8'));
+        if (!Array.isArray(body)) throw new Error('not a list');
+      } catch {
+        return { outcome: 'bad_response', status: res.status, elapsedMs: elapsed(), message: `HTTP ${res.status}, but the answer is not a webtask list: is this a webtask cluster URL?` };
+      }
+      return { outcome: 'ok', status: res.status, elapsedMs: elapsed(), message: `Connected: container "${container}" is readable with this token.` };
+    }
+    const err = WebtaskClient.statusError(res, `Listing container "${container}"`);
+    const outcome = res.status === 403 || res.status === 401 ? 'forbidden' : res.status === 404 ? 'not_found' : 'bad_response';
+    return { outcome, status: res.status, elapsedMs: elapsed(), message: err.message };
+  } catch (e) {
+    if (e instanceof HostError && (e.code === 'unreachable' || e.code === 'timeout' || e.code === 'too_large')) {
+      return { outcome: e.code === 'too_large' ? 'bad_response' : e.code, elapsedMs: elapsed(), message: e.message };
+    }
+    throw e;
+  }
+}
+
+export const profileHandlers = defineHandlers({
+  'profiles.list': async (_input, { deps }) => ({
+    profiles: await Promise.all(readProfiles(deps).map((r) => toProfile(deps, r))),
+    activeId: activeProfileId(deps),
+  }),
+
+  'profiles.save': async (input, ctx) => {
+    const { deps } = ctx;
+    const list = readProfiles(deps);
+    const now = new Date().toISOString();
+    let record: ProfileRecord;
+    if (input.id) {
+      const existing = findProfile(deps, input.id);
+      record = { ...existing, name: input.name, url: input.url, container: input.container, updatedAt: now };
+    } else {
+      if (!input.token) throw new HostError('invalid_input', 'token: A new profile needs its token.');
+      record = { id: newProfileId(input.name), name: input.name, url: input.url, container: input.container, source: 'manual', tokenKind: 'unknown', createdAt: now, updatedAt: now };
+    }
+    if (input.token) {
+      await storeToken(deps, record.id, input.token, input.tokenStorage);
+      record.tokenKind = WebtaskClient.tokenKind(input.token);
+    }
+    writeProfiles(deps, input.id ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
+    if (!input.id && list.length === 0) setActiveProfile(deps, record.id);
+    await audit(ctx, { action: input.id ? 'profile.edit' : 'profile.create', profile: record.name, target: record.url, outcome: 'ok', detail: { tokenChanged: Boolean(input.token) } });
+    return toProfile(deps, record);
+  },
+
+  'profiles.remove': async ({ id }, ctx) => {
+    const { deps } = ctx;
+    const list = readProfiles(deps);
+    const found = list.find((p) => p.id === id);
+    if (!found) return { removed: false };
+    const token = await deps.vault.get(id);
+    await deps.vault.delete(id);
+    // Keep redacting a removed token: it may still sit in a scrollback or an error on screen.
+    if (token) deps.redactor.add(token);
+    writeProfiles(deps, list.filter((p) => p.id !== id));
+    // Its tenants (added, pinned, recent) go with it.
+    deps.settings.set(`tenants:${id}`, undefined);
+    await audit(ctx, { action: 'profile.remove', profile: found.name, target: found.url, outcome: 'ok' });
+    return { removed: true };
+  },
+
+  'profiles.activate': async ({ id }, { deps }) => {
+    findProfile(deps, id);
+    setActiveProfile(deps, id);
+    return { activeId: id };
+  },
+
+  'profiles.test': async (input, ctx) => {
+    const { deps } = ctx;
+    let client: WebtaskClient;
+    let container: string;
+    let label: string;
+    if ('id' in input) {
+      const profile = findProfile(deps, input.id);
+      const token = await deps.vault.get(profile.id);
+      if (!token) return { outcome: 'no_token', elapsedMs: 0, message: `No token is stored for "${profile.name}": enter it again.` };
+      deps.redactor.add(token);
+      client = new WebtaskClient({ url: profile.url, token, timeoutMs: deps.requestTimeoutMs });
+      container = profile.container;
+      label = profile.name;
+    } else {
+      deps.redactor.add(input.token);
+      client = new WebtaskClient({ url: input.url, token: input.token, timeoutMs: deps.requestTimeoutMs });
+      container = input.container;
+      label = input.url;
+    }
+    const result = await testConnection(client, container);
+    await audit(ctx, { action: 'profile.test', profile: label, tenant: container, outcome: result.outcome === 'ok' ? 'ok' : 'error', detail: { outcome: result.outcome, status: result.status } });
+    return result;
+  },
+
+  'profiles.importPreview': async ({ path }, { deps }) => {
+    const file = path ?? defaultWtProfilePath();
+    const entries = await readWtProfiles(file);
+    const existing = readProfiles(deps).filter((p) => p.source === 'wt-cli');
+    return {
+      path: file,
+      profiles: entries.map((e) => ({
+        name: e.name,
+        url: e.url,
+        container: e.container,
+        tokenKind: tokenKindOf(e.token),
+        ...(e.problem ? { problem: e.problem } : {}),
+        ...(existing.find((p) => p.name === e.name) ? { existingId: existing.find((p) => p.name === e.name)!.id } : {}),
+      })),
+    };
+  },
+
+  'profiles.import': async ({ path, names, tokenStorage }, ctx) => {
+    const { deps } = ctx;
+    const file = path ?? defaultWtProfilePath();
+    const entries = await readWtProfiles(file);
+    // Every token of the file is a secret from now on, chosen or not.
+    for (const e of entries) deps.redactor.add(e.token);
+    const chosen = names.map((n) => {
+      const e = entries.find((x) => x.name === n);
+      if (!e) throw new HostError('not_found', `${file} has no profile named "${n}".`);
+      if (e.problem) throw new HostError('invalid_input', `Profile "${n}" of ${file} cannot be imported: ${e.problem}.`);
+      return e;
+    });
+    const imported: Profile[] = [];
+    for (const e of chosen) {
+      const list = readProfiles(deps);
+      const now = new Date().toISOString();
+      const prev = list.find((p) => p.source === 'wt-cli' && p.name === e.name);
+      const record: ProfileRecord = {
+        id: prev?.id ?? newProfileId(e.name),
+        name: e.name,
+        url: e.url!.replace(/\/+$/, ''),
+        container: e.container!,
+        source: 'wt-cli',
+        tokenKind: WebtaskClient.tokenKind(e.token!),
+        createdAt: prev?.createdAt ?? now,
+        updatedAt: now,
+      };
+      // Vault first: a refused token (locked, or a weak keyring awaiting the user's answer) leaves no half profile.
+      await storeToken(deps, record.id, e.token!, tokenStorage);
+      writeProfiles(deps, prev ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
+      if (list.length === 0) setActiveProfile(deps, record.id);
+      imported.push(await toProfile(deps, record));
+    }
+    await audit(ctx, { action: 'profile.import', target: file, outcome: 'ok', detail: { profiles: chosen.map((e) => e.name) } });
+    return {
+      imported,
+      path: file,
+      plaintextWarning: `${file} still holds ${entries.length === 1 ? 'its token' : 'the tokens'} in plain text: the console left it untouched. Delete it (or the imported profiles in it) if the wt CLI no longer needs them.`,
+    };
+  },
+});

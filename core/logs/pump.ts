@@ -1,0 +1,105 @@
+/**
+ * Core -> renderer in batches, with flow control (the idea of Hyper's DataBatcher plus a credit
+ * window): a batch goes out when ~16 ms have passed since the first waiting line or ~200 KB wait,
+ * whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
+ * watermark of unacknowledged bytes nothing more is sent until acks bring it under the low one; the
+ * lines wait in the stream's bounded queue, whose own high mark then pauses the socket.
+ */
+import type { LogLine } from '../../common/contract/logs';
+import type { QueuedLine } from './stream';
+
+export interface PumpSource {
+  take(maxBytes: number): QueuedLine[];
+  readonly queued: number;
+  readonly queuedBytes: number;
+}
+
+export interface PumpOptions {
+  intervalMs?: number;
+  maxBatchBytes?: number;
+  highWaterBytes?: number;
+  lowWaterBytes?: number;
+}
+
+export class Pump {
+  private seq = 0;
+  private readonly inflight = new Map<number, number>();
+  private unacked = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private blocked = false;
+  private closed = false;
+  readonly o: Required<PumpOptions>;
+
+  constructor(
+    private readonly source: PumpSource,
+    private readonly send: (seq: number, lines: LogLine[]) => void,
+    opts: PumpOptions = {},
+  ) {
+    this.o = { intervalMs: 16, maxBatchBytes: 200 * 1024, highWaterBytes: 2 * 1024 * 1024, lowWaterBytes: 512 * 1024, ...opts };
+  }
+
+  /** New lines wait: send within ~16 ms, or now when a full batch waits. */
+  notify(): void {
+    if (this.closed || this.blocked) return;
+    if (this.source.queuedBytes >= this.o.maxBatchBytes) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.flush();
+      });
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.o.intervalMs);
+  }
+
+  /** Cumulative: every batch up to `seq` is written. */
+  ack(seq: number): void {
+    for (const [s, bytes] of this.inflight) {
+      if (s > seq) break;
+      this.unacked -= bytes;
+      this.inflight.delete(s);
+    }
+    if (this.blocked && this.unacked <= this.o.lowWaterBytes) {
+      this.blocked = false;
+      this.notify();
+    }
+  }
+
+  get unackedBytes(): number {
+    return this.unacked;
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    if (this.unacked >= this.o.highWaterBytes) {
+      this.blocked = true;
+      return;
+    }
+    const taken = this.source.take(this.o.maxBatchBytes);
+    if (taken.length === 0) return;
+    let bytes = 0;
+    const lines: LogLine[] = new Array<LogLine>(taken.length);
+    for (let i = 0; i < taken.length; i++) {
+      lines[i] = taken[i]!.line;
+      bytes += taken[i]!.bytes;
+    }
+    const seq = ++this.seq;
+    this.inflight.set(seq, bytes);
+    this.unacked += bytes;
+    this.send(seq, lines);
+    if (this.source.queued > 0) this.notify();
+  }
+}
