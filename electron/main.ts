@@ -12,6 +12,7 @@ import { createHost, createSession, type HostDeps } from '../core/host';
 import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../core/host/node-deps';
 import { JsonlAuditLog } from '../core/host/stores';
 import { Redactor } from '../core/util/redact';
+import { Flows } from '../core/host/flows';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy, hardenContents, NONCE_PLACEHOLDER, hardenSession, isAppUrl, isTrustedSender } from './security';
 import { createVault } from './vault';
 import type { startEmulator as StartEmulator } from '../emulator/index';
@@ -50,6 +51,7 @@ async function main() {
     settings: { get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) },
     audit: new JsonlAuditLog(join(app.getPath('userData'), 'audit.jsonl')),
     redactor: new Redactor(),
+    flows: new Flows(),
     dataDir: app.getPath('userData'),
     async saveFile(suggestedName, content) {
       const win = BrowserWindow.getFocusedWindow();

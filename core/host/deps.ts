@@ -1,5 +1,6 @@
 import type { AuditEntry, EventPayload, Topic, VaultStatus } from '../../common/contract';
 import type { Redactor } from '../util/redact';
+import type { Flows } from './flows';
 
 export type TokenStorage = 'persistent' | 'session';
 
@@ -46,6 +47,8 @@ export interface HostDeps {
   settings: SettingsStore;
   audit: AuditLog;
   redactor: Redactor;
+  /** Running flows that hold a token (tails, replays, scans): lock closes them all. */
+  flows: Flows;
   /** Where saved files go when the host writes them itself (headless hosts); UI hosts download instead. */
   dataDir: string;
   /** Set when the host started a local emulator and made a profile for it. */

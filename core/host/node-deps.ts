@@ -1,6 +1,7 @@
 import { homedir, platform, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Redactor } from '../util/redact';
+import { Flows } from './flows';
 import type { HostDeps, HostInfo, TokenVault } from './deps';
 import { WebtaskClient } from '../webtask/client';
 import { readProfiles, setActiveProfile, writeProfiles, activeProfileId } from './profiles-store';
@@ -30,6 +31,7 @@ export function createNodeDeps(opts: { dataDir: string; host: HostInfo['host']; 
     settings: new JsonFileSettings(join(opts.dataDir, 'settings.json')),
     audit: new JsonlAuditLog(join(opts.dataDir, 'audit.jsonl')),
     redactor: new Redactor(),
+    flows: new Flows(),
     dataDir: opts.dataDir,
     requestTimeoutMs: opts.requestTimeoutMs,
   };
