@@ -10,21 +10,23 @@ import { Clock, Scheduler } from './cron';
 import { Faults } from './faults';
 import { createEmulatorServer } from './server';
 import { applySeed } from './seed';
+import { install as installAuth0 } from './auth0/index';
+import { install as installDestinations } from './destinations/index';
 import type { Cluster } from './api/context';
 import type { Emulator, EmulatorOptions, FloodHandle, HostModule, Mount } from './types';
 
 export type { Emulator, EmulatorOptions, FloodHandle, HostModule, Mount } from './types';
 export type { FaultController, FaultRule, FaultRuleInput } from './faults';
 
-/** Optional parts built alongside (Auth0 logs API, destinations): each exports `install(emulator)`. */
-type Installer = { install(emulator: Emulator): void | Promise<void> };
-const plugins: Array<() => Promise<Installer>> = [() => import('./auth0/index'), () => import('./destinations/index')];
-
-function isModuleNotFound(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  const msg = err instanceof Error ? err.message : '';
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|Failed to resolve import/.test(msg);
-}
+/**
+ * The parts mounted beside the webtask API, each installed by its `install(emulator)`. Declared here
+ * rather than discovered, so a broken import inside one fails the start loudly instead of passing for
+ * "not installed".
+ */
+const plugins: ReadonlyArray<{ name: string; install(emulator: Emulator): void | Promise<void> }> = [
+  { name: 'auth0 logs API', install: installAuth0 },
+  { name: 'destination endpoints', install: installDestinations },
+];
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const masterToken = opts.masterToken ?? `wtm.${randomBytes(24).toString('base64url')}`;
@@ -227,16 +229,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
 
   try {
-    for (const load of plugins) {
-      let mod: Installer;
-      try {
-        mod = await load();
-      } catch (err) {
-        if (isModuleNotFound(err)) continue;
-        throw err;
-      }
-      await mod.install(emulator);
-    }
+    for (const plugin of plugins) await plugin.install(emulator);
     await applySeed(cluster, emulator, opts.seed ?? 'empty');
   } catch (err) {
     await emulator.close();

@@ -11,7 +11,7 @@ await build({
   outfile: 'out/emulator/index.js',
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',

@@ -1,5 +1,6 @@
 import { homedir, platform, userInfo } from 'node:os';
 import { join } from 'node:path';
+import packageJson from '../../package.json';
 import { Redactor } from '../util/redact';
 import { Flows } from './flows';
 import type { HostDeps, HostInfo, TokenVault } from './deps';
@@ -8,7 +9,8 @@ import { readProfiles, setActiveProfile, writeProfiles, activeProfileId } from '
 import { JsonFileSettings, JsonlAuditLog, SessionVault } from './stores';
 
 export const APP_NAME = 'Extend Support Console';
-export const APP_VERSION = '0.1.0';
+// One version, package.json's: the bundlers and tsx inline the field.
+export const APP_VERSION: string = packageJson.version;
 
 export function defaultDataDir(): string {
   const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');

@@ -134,7 +134,9 @@ describe('Electron security checklist', () => {
   it('passes electronegativity, with every remaining finding reviewed', async () => {
     // SARIF, not CSV: electronegativity writes the CSV header and rows in two racing async writes.
     const out = join(mkdtempSync(join(tmpdir(), 'esc-en-')), 'findings.sarif');
-    await run(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000 });
+    // Offline by design (see test/helpers/offline-got.cjs): the scan is local, its release look-up is not.
+    const cli = join(root, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js');
+    await run(process.execPath, ['--require', join(root, 'test', 'helpers', 'offline-got.cjs'), cli, '-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000 });
     // The SARIF file is written asynchronously after the process printed its table: wait for it, bounded.
     for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
     const sarif = JSON.parse(readFileSync(out, 'utf8')) as {
