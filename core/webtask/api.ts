@@ -143,7 +143,7 @@ export function runSubPath(path: string): string {
     let layer = raw;
     let first: string | undefined;
     for (let i = 0; ; i++) {
-      if (layer === '.' || layer === '..') refusePath(path, `the segment "${raw}" means "${layer}" and would climb out of the extension`);
+      if (layer === '.' || layer === '..') refusePath(path, `the segment "${raw}" is the dot segment "${layer}", which URL parsers resolve: it would climb out of the extension`);
       if (i > 0 && /[/\\]/.test(layer)) refusePath(path, `the segment "${raw}" decodes to a "/" or "\\", which would climb out of the extension`);
       // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f]/.test(layer)) refusePath(path, `the segment "${raw}" holds a NUL or another control character`);
