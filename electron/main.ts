@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { channelNames } from '../common/contract';
 import { createHost, createSession, type HostDeps } from '../core/host';
 import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../core/host/node-deps';
-import { JsonlAuditLog } from '../core/host/stores';
+import { JsonlAuditLog, redactedSettings } from '../core/host/stores';
 import { Redactor } from '../core/util/redact';
 import { Flows } from '../core/host/flows';
 import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy, hardenContents, NONCE_PLACEHOLDER, hardenSession, isAppUrl, isTrustedSender } from './security';
@@ -45,12 +45,14 @@ async function main() {
   await app.whenReady();
   const settings = new Store<Record<string, unknown>>({ name: 'settings' });
   const vault = await createVault();
+  // One redactor for results, events and every store that writes to disk.
+  const redactor = new Redactor();
   const deps: HostDeps = {
     info: { name: APP_NAME, version: APP_VERSION, host: 'electron', platform: platform(), user: userInfo().username },
     vault,
-    settings: { get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) },
-    audit: new JsonlAuditLog(join(app.getPath('userData'), 'audit.jsonl')),
-    redactor: new Redactor(),
+    settings: redactedSettings({ get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) }, redactor),
+    audit: new JsonlAuditLog(join(app.getPath('userData'), 'audit.jsonl'), redactor),
+    redactor,
     flows: new Flows(),
     dataDir: app.getPath('userData'),
     async saveFile(suggestedName, content) {
@@ -163,10 +165,16 @@ async function main() {
     win.focus();
   });
 
-  const lock = () => {
-    vault.lock();
-    deps.redactor.clear();
-    win.webContents.send('evt:app.notice', { level: 'info', message: 'Locked: tokens dropped from memory. Unlock from the menu to use them again.' });
+  // The menu goes through the same handlers as the sidebar button (app.lock closes every flow, app.unlock
+  // re-reads the vault); their `app.vault` event turns the button, their answer becomes a notice.
+  const menuCall = async (channel: 'app.lock' | 'app.unlock') => {
+    const r = await host.call(channel, {}, sessionFor(win.webContents));
+    const message = !r.ok
+      ? r.error.message
+      : channel === 'app.lock'
+        ? 'Locked: every tail and replay stopped, tokens dropped from memory. Unlock to use them again.'
+        : ['Unlocked.', ...('needToken' in r.data ? r.data.needToken.map((n) => n.message) : [])].join(' ');
+    sessionFor(win.webContents).emit('app.notice', { level: r.ok ? 'info' : 'error', message });
   };
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
@@ -174,8 +182,8 @@ async function main() {
       {
         label: 'File',
         submenu: [
-          { label: 'Lock', accelerator: 'CmdOrCtrl+L', click: lock },
-          { label: 'Unlock', click: () => vault.unlock() },
+          { label: 'Lock', accelerator: 'CmdOrCtrl+L', click: () => void menuCall('app.lock') },
+          { label: 'Unlock', click: () => void menuCall('app.unlock') },
           { type: 'separator' },
           process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
         ],

@@ -27,6 +27,15 @@ export const SaveFileInput = z.object({
   content: z.string().max(256 * 1024 * 1024, 'Too large to save in one piece'),
 });
 
+/** What lock answers: the vault's state and how many running flows (tails, replays) it stopped. */
+export const LockResult = VaultStatus.extend({ closedFlows: z.number().int().nonnegative() });
+
+/** What unlock answers: the vault's state and each profile whose token must be entered again, with why. */
+export const UnlockResult = VaultStatus.extend({
+  needToken: z.array(z.object({ profileId: z.string(), name: z.string(), message: z.string() })),
+});
+export type UnlockResult = z.infer<typeof UnlockResult>;
+
 export const appChannels = {
   'app.info': channel(NoInput, AppInfo, 'About this app and where tokens are kept'),
   /** Native save dialog where the host has one; otherwise `download` tells the renderer to download it itself. */
@@ -41,6 +50,6 @@ export const appChannels = {
     z.object({ outcome: z.enum(['opened', 'declined', 'renderer']) }),
     'Open a link in the system browser',
   ),
-  'app.lock': channel(NoInput, VaultStatus, 'Drop decrypted tokens from memory until unlocked'),
-  'app.unlock': channel(NoInput, VaultStatus, 'Allow stored tokens to be decrypted again'),
+  'app.lock': channel(NoInput, LockResult, 'Stop every flow, drop decrypted tokens from memory and refuse calls that need one until unlocked'),
+  'app.unlock': channel(NoInput, UnlockResult, 'Read stored tokens again and say which profiles need theirs entered again'),
 };

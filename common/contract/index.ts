@@ -4,7 +4,7 @@
  * transports share one definition: a new channel is one entry here plus one handler.
  */
 import { z } from 'zod';
-import { appChannels } from './app';
+import { appChannels, VaultStatus } from './app';
 import { auditChannels } from './audit';
 import type { ApiError } from './common';
 import { exportsChannels, exportsTopics } from './exports';
@@ -33,6 +33,8 @@ export const channels = {
 export const topics = {
   /** Something the user should see that is not the answer to a call (e.g. vault locked). */
   'app.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** The vault's state changed (lock/unlock, also from the Electron menu): the sidebar button follows it. */
+  'app.vault': VaultStatus,
   ...webtasksTopics,
   ...logsTopics,
   ...exportsTopics,

@@ -66,7 +66,12 @@ const WtFilePath = z.string().trim().min(1).max(4096).optional();
 
 export const profileChannels = {
   'profiles.list': channel(NoInput, z.object({ profiles: z.array(Profile), activeId: z.string().nullable() }), 'List profiles'),
-  'profiles.save': channel(SaveProfileInput, Profile, 'Create or edit a profile'),
+  'profiles.save': channel(
+    SaveProfileInput,
+    /** `tokenDropped`: the URL moved to another origin without a new token, so the stored one was removed (say so, ask again). */
+    Profile.extend({ tokenDropped: z.string().optional() }),
+    'Create or edit a profile',
+  ),
   'profiles.remove': channel(z.object({ id: ProfileId }), z.object({ removed: z.boolean() }), 'Remove a profile and its token'),
   'profiles.activate': channel(z.object({ id: ProfileId }), z.object({ activeId: ProfileId }), 'Switch the active profile'),
   'profiles.test': channel(

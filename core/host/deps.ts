@@ -15,9 +15,10 @@ export interface TokenVault {
   get(id: string): Promise<string | undefined>;
   set(id: string, token: string, storage: TokenStorage): Promise<void>;
   delete(id: string): Promise<void>;
-  /** Drops decrypted tokens from memory until `unlock`. */
-  lock?(): void;
-  unlock?(): void;
+  /** Drops decrypted tokens from memory until `unlock` (session-only ones for good); `status()` then says `locked`. */
+  lock(): void;
+  /** Stored tokens may be read (decrypted) again. */
+  unlock(): void;
 }
 
 /** Small JSON settings (profiles without tokens, tenants, UI preferences). */
@@ -57,6 +58,11 @@ export interface HostDeps {
   saveFile?: (suggestedName: string, content: string) => Promise<{ path: string } | null>;
   /** Asks the user, then opens an http(s) URL in the system browser; absent in the browser host. */
   openExternal?: (url: string) => Promise<boolean>;
+  /**
+   * Runs after `app.unlock`: the host re-provisions what it owns (the embedded emulator's token, which
+   * the host process keeps itself, outside the vault, so a lock does not lose it for good).
+   */
+  onUnlock?: () => Promise<void>;
   /** Timeouts for cluster requests, shortened in tests. */
   requestTimeoutMs?: number;
 }

@@ -7,6 +7,7 @@ import type { HostDeps, HostInfo, TokenVault } from './deps';
 import { WebtaskClient } from '../webtask/client';
 import { readProfiles, setActiveProfile, writeProfiles, activeProfileId } from './profiles-store';
 import { JsonFileSettings, JsonlAuditLog, SessionVault } from './stores';
+import { originOf } from './tokens';
 
 export const APP_NAME = 'Extend Support Console';
 // One version, package.json's: the bundlers and tsx inline the field.
@@ -27,12 +28,14 @@ function currentUser(): string {
 
 /** Dependencies for hosts that run in plain Node: the browser host, the command line, tests. */
 export function createNodeDeps(opts: { dataDir: string; host: HostInfo['host']; vault?: TokenVault; requestTimeoutMs?: number }): HostDeps {
+  // One redactor for results, events and every store that writes to disk.
+  const redactor = new Redactor();
   return {
     info: { name: APP_NAME, version: APP_VERSION, host: opts.host, platform: platform(), user: currentUser() },
     vault: opts.vault ?? new SessionVault(),
-    settings: new JsonFileSettings(join(opts.dataDir, 'settings.json')),
-    audit: new JsonlAuditLog(join(opts.dataDir, 'audit.jsonl')),
-    redactor: new Redactor(),
+    settings: new JsonFileSettings(join(opts.dataDir, 'settings.json'), redactor),
+    audit: new JsonlAuditLog(join(opts.dataDir, 'audit.jsonl'), redactor),
+    redactor,
     flows: new Flows(),
     dataDir: opts.dataDir,
     requestTimeoutMs: opts.requestTimeoutMs,
@@ -59,9 +62,17 @@ export async function registerEmbeddedCluster(deps: HostDeps, cluster: { url: st
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
-  writeProfiles(deps, existing ? list.map((p) => (p.id === record.id ? record : p)) : [record, ...list]);
-  await deps.vault.set(EMBEDDED_PROFILE_ID, cluster.masterToken, 'session');
   deps.redactor.add(cluster.masterToken);
+  writeProfiles(deps, existing ? list.map((p) => (p.id === record.id ? record : p)) : [record, ...list]);
+  // The host owns this token (its emulator runs in this process): it keeps it here, outside the vault's
+  // memory layer, so that a lock drops it from the vault like any session token and unlock provisions it again.
+  const provision = async () => {
+    await deps.vault.set(EMBEDDED_PROFILE_ID, cluster.masterToken, 'session');
+    const now = readProfiles(deps);
+    writeProfiles(deps, now.map((p) => (p.id === EMBEDDED_PROFILE_ID ? { ...p, tokenOrigin: originOf(cluster.url) } : p)));
+  };
+  await provision();
+  deps.onUnlock = provision;
   if (!activeProfileId(deps) || list.length === 0) setActiveProfile(deps, EMBEDDED_PROFILE_ID);
   deps.embedded = { url: cluster.url, profileId: EMBEDDED_PROFILE_ID };
 }

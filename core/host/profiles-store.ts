@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { HostError } from '../util/errors';
-import { WebtaskClient } from '../webtask/client';
 import type { HostDeps } from './deps';
 
 /** A profile as stored: everything but the token, which only the vault holds. */
@@ -11,6 +10,8 @@ export interface ProfileRecord {
   container: string;
   source: 'manual' | 'wt-cli' | 'embedded';
   tokenKind: 'v1' | 'v2' | 'unknown';
+  /** The origin (scheme://host:port) the stored token was saved for; see core/host/tokens.ts. */
+  tokenOrigin?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,19 +39,5 @@ export function findProfile(deps: HostDeps, id: string | undefined): ProfileReco
   return p;
 }
 
-/** A client for a profile, or a clear "ask for the token again" when the vault has none for it. */
-export async function clientFor(deps: HostDeps, profileId?: string): Promise<{ profile: ProfileRecord; client: WebtaskClient }> {
-  const profile = findProfile(deps, profileId);
-  const status = deps.vault.status();
-  if (status.backend === 'locked') throw new HostError('locked', 'The console is locked: unlock it to use stored tokens.');
-  const token = await deps.vault.get(profile.id);
-  if (!token) {
-    throw new HostError(
-      'unauthorized',
-      `No token is available for profile "${profile.name}" (never stored, kept for a previous session only, or no longer decryptable on this machine). Enter it again in the profile.`,
-      { profileId: profile.id },
-    );
-  }
-  deps.redactor.add(token);
-  return { profile, client: new WebtaskClient({ url: profile.url, token, timeoutMs: deps.requestTimeoutMs }) };
-}
+/** Moved to the token gate (core/host/tokens.ts); re-exported until every handler imports it from there. */
+export { clientFor } from './tokens';

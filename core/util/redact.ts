@@ -12,9 +12,18 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/([?&](?:key|token|access_token|sig)=)[^&#\s"']+/gi, `$1${REDACTED}`],
 ];
 
+/** Characters a token (or its URL-encoded / base64 form) is made of: a piece that stops before any other was cut. */
+const TOKEN_CHAR = /[A-Za-z0-9._~+/=%-]/;
+/** A piece of a known secret this long, at a cut boundary, counts as the secret. */
+export const MIN_PIECE = 8;
+
 export class Redactor {
   private readonly secrets = new Set<string>();
   private matcher: RegExp | null = null;
+  /** 8-character heads and tails of every form, to find pieces a cut left behind. */
+  private pieceMatcher: RegExp | null = null;
+  private readonly heads = new Map<string, string[]>();
+  private readonly tails = new Map<string, string[]>();
 
   /** Registers a value that must never leave the core (shorter values are ignored: too many false hits). */
   add(secret: string | undefined): void {
@@ -27,24 +36,80 @@ export class Redactor {
     if (this.secrets.delete(secret)) this.matcher = null;
   }
 
+  /**
+   * Forgets every secret. Lock does not call this (see core/host/features/app.ts): the flows that could
+   * carry a token are closed instead, and the redactor keeps scrubbing whatever is still in flight.
+   */
   clear(): void {
     this.secrets.clear();
     this.matcher = null;
   }
 
-  /** Replaces every registered secret, and URL-encoded forms of it, in a string. */
+  private compile(): RegExp {
+    const forms = new Set<string>();
+    for (const s of this.secrets) {
+      forms.add(s);
+      forms.add(encodeURIComponent(s));
+      // Base64 forms: a token inside a Basic header, a data URL, or a base64-encoded body.
+      forms.add(Buffer.from(s, 'utf8').toString('base64'));
+      forms.add(Buffer.from(s, 'utf8').toString('base64url'));
+    }
+    const sorted = [...forms].sort((a, b) => b.length - a.length);
+    this.heads.clear();
+    this.tails.clear();
+    for (const f of sorted) {
+      const head = f.slice(0, MIN_PIECE);
+      const tail = f.slice(-MIN_PIECE);
+      this.heads.set(head, [...(this.heads.get(head) ?? []), f]);
+      this.tails.set(tail, [...(this.tails.get(tail) ?? []), f]);
+    }
+    this.pieceMatcher = new RegExp([...new Set([...this.heads.keys(), ...this.tails.keys()])].map(escapeRegExp).join('|'), 'g');
+    this.matcher = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+    return this.matcher;
+  }
+
+  /**
+   * Replaces every registered secret (as is, URL-encoded, base64) in a string, and any piece of one of
+   * 8+ characters that a cut left behind: a head that runs to the end of the text or stops before a
+   * character no token has, or a tail that starts the text or follows one.
+   */
   known(text: string): string {
     if (this.secrets.size === 0) return text;
-    if (!this.matcher) {
-      const forms = new Set<string>();
-      for (const s of this.secrets) {
-        forms.add(s);
-        forms.add(encodeURIComponent(s));
+    const matcher = this.matcher ?? this.compile();
+    return this.pieces(text.replace(matcher, REDACTED));
+  }
+
+  private pieces(text: string): string {
+    const re = this.pieceMatcher!;
+    const spans: Array<[number, number]> = [];
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const at = m.index;
+      for (const f of this.heads.get(m[0]) ?? []) {
+        let k = MIN_PIECE;
+        while (k < f.length && at + k < text.length && text[at + k] === f[k]) k++;
+        const end = at + k;
+        if (k === f.length || end === text.length || !TOKEN_CHAR.test(text[end]!)) spans.push([at, end]);
       }
-      const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.matcher = new RegExp(alternatives.join('|'), 'g');
+      for (const f of this.tails.get(m[0]) ?? []) {
+        const end = at + MIN_PIECE;
+        let k = MIN_PIECE;
+        while (k < f.length && end - k - 1 >= 0 && text[end - k - 1] === f[f.length - k - 1]) k++;
+        const start = end - k;
+        if (k === f.length || start === 0 || !TOKEN_CHAR.test(text[start - 1]!)) spans.push([start, end]);
+      }
+      re.lastIndex = at + 1;
     }
-    return text.replace(this.matcher, REDACTED);
+    if (spans.length === 0) return text;
+    spans.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let pos = 0;
+    for (const [a, b] of spans) {
+      if (b <= pos) continue;
+      out += text.slice(pos, Math.max(a, pos)) + (a >= pos ? REDACTED : '');
+      pos = b;
+    }
+    return out + text.slice(pos);
   }
 
   /** Known secrets plus anything token-shaped. */
@@ -52,6 +117,17 @@ export class Redactor {
     let out = this.known(text);
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
+  }
+
+  /**
+   * Redacts, then cuts to `maxChars`, then scrubs again: a secret straddling the cut leaves a head at the
+   * new end, which counts as the secret. Every cut of text that may quote a token goes through here.
+   */
+  cut(text: string, maxChars: number, mode: 'known' | 'strict' = 'known'): string {
+    const clean = mode === 'strict' ? this.strict(text) : this.known(text);
+    if (clean.length <= maxChars) return clean;
+    const head = clean.slice(0, maxChars);
+    return mode === 'strict' ? this.strict(head) : this.known(head);
   }
 
   /** Deep copy of a JSON-like value with every string passed through `fn`. */

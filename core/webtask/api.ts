@@ -114,7 +114,55 @@ export interface RunRequest {
   withProfileToken: boolean;
 }
 
-export const runPath = (container: string, name: string, path: string) => `/api/run/${enc(container)}/${enc(name)}${path}`;
+/** Where an extension runs: the token, when sent, goes to this path and below, nowhere else. */
+export const runBase = (container: string, name: string) => `/api/run/${enc(container)}/${enc(name)}`;
+
+// Characters a path segment may hold literally (RFC 3986 sub-delims, ":" and "@"); encodeURIComponent escapes some.
+const KEEP_LITERAL = /%(21|24|26|27|28|29|2A|2B|2C|3A|3B|3D|40)/gi;
+const encodeSegment = (s: string) => encodeURIComponent(s).replace(KEEP_LITERAL, (m) => decodeURIComponent(m));
+/** Layers of percent-encoding looked through: enough for any double or triple encoding a proxy would undo. */
+const MAX_DECODE_LAYERS = 4;
+
+function refusePath(path: string, why: string): never {
+  throw new HostError('invalid_input', `Refused path ${JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path)}: ${why}. The call stays inside the extension; nothing was sent.`);
+}
+
+/**
+ * The path under an extension, from what the user typed: split on "/", each segment decoded once (what
+ * the user meant), checked, and encoded again. A segment that climbs or smuggles at any layer of
+ * encoding ("..", ".", "%2e%2e", "%2f", "%5c", a backslash, "%252e%252e", NUL or another control
+ * character) is refused: URL parsers and proxies resolve those, and the request would leave
+ * `/api/run/{container}/{name}` with whatever credential it carries.
+ */
+export function runSubPath(path: string): string {
+  if (path === '') return '';
+  if (!path.startsWith('/')) refusePath(path, 'it must start with "/"');
+  const out: string[] = [];
+  for (const raw of path.slice(1).split('/')) {
+    if (raw.includes('\\')) refusePath(path, 'it holds a backslash, which some servers read as "/"');
+    let layer = raw;
+    let first: string | undefined;
+    for (let i = 0; ; i++) {
+      if (layer === '.' || layer === '..') refusePath(path, `the segment "${raw}" is the dot segment "${layer}", which URL parsers resolve: it would climb out of the extension`);
+      if (i > 0 && /[/\\]/.test(layer)) refusePath(path, `the segment "${raw}" decodes to a "/" or "\\", which would climb out of the extension`);
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(layer)) refusePath(path, `the segment "${raw}" holds a NUL or another control character`);
+      if (!/%[0-9a-f]{2}/i.test(layer)) break;
+      if (i === MAX_DECODE_LAYERS) refusePath(path, `the segment "${raw}" is encoded more than ${MAX_DECODE_LAYERS} times over`);
+      try {
+        layer = decodeURIComponent(layer);
+      } catch {
+        refusePath(path, `the segment "${raw}" has a malformed %-escape`);
+      }
+      first ??= layer;
+    }
+    out.push(encodeSegment(first ?? raw));
+  }
+  return `/${out.join('/')}`;
+}
+
+/** The full run path; throws a clear `invalid_input` for a path that would leave the extension. */
+export const runPath = (container: string, name: string, path: string) => `${runBase(container, name)}${runSubPath(path)}`;
 
 /** Calls an extension through `/api/run`; any status is returned, only transport failures throw. */
 export async function runWebtask(client: WebtaskClient, container: string, name: string, req: RunRequest): Promise<RawResponse> {
@@ -127,5 +175,7 @@ export async function runWebtask(client: WebtaskClient, container: string, name:
     headers,
     body: req.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD' ? req.body : undefined,
     auth: req.withProfileToken,
+    // The client checks the final URL too: the token never leaves /api/run/{container}/{name}.
+    authScope: runBase(container, name),
   });
 }

@@ -5,10 +5,13 @@
  */
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { HostError } from '../util/errors';
+import { originOf } from './origin';
 
 export interface WebtaskClientOptions {
   url: string;
   token: string;
+  /** The origin the token was saved for; a client whose URL is elsewhere is refused (core/host/tokens.ts). */
+  tokenOrigin?: string;
   timeoutMs?: number;
   /** Responses larger than this are refused (a misbehaving cluster must not exhaust memory). */
   maxBodyBytes?: number;
@@ -28,6 +31,8 @@ const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
 
 export class WebtaskClient {
   readonly url: string;
+  /** The only origin this client sends its token to (scheme://host:port). */
+  readonly origin: string;
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
@@ -35,6 +40,10 @@ export class WebtaskClient {
 
   constructor(opts: WebtaskClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
+    this.origin = originOf(this.url);
+    if (opts.tokenOrigin !== undefined && opts.tokenOrigin !== this.origin) {
+      throw new HostError('unauthorized', `This token was saved for ${opts.tokenOrigin}, not ${this.origin}: enter it again for the new address.`);
+    }
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
@@ -67,15 +76,28 @@ export class WebtaskClient {
   async raw(
     method: string,
     path: string,
-    opts: { query?: Query; body?: string | Buffer; headers?: Record<string, string>; signal?: AbortSignal; auth?: boolean } = {},
+    opts: {
+      query?: Query;
+      body?: string | Buffer;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      auth?: boolean;
+      /** With auth: the token goes only to this path or below it (e.g. `/api/run/{c}/{name}`), else the call is refused. */
+      authScope?: string;
+    } = {},
   ): Promise<RawResponse> {
     const target = this.buildUrl(path, opts.query);
     const headers: Record<string, string> = { 'user-agent': 'extend-support-console', ...(opts.headers ?? {}) };
-    if (opts.auth !== false) headers.authorization = `Bearer ${this.token}`;
+    if (opts.auth !== false) {
+      this.assertMayCarryToken(target, opts.authScope);
+      headers.authorization = `Bearer ${this.token}`;
+    }
     const started = performance.now();
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
     let res: Dispatcher.ResponseData;
     try {
+      // undici's request() never follows a redirect (no redirect interceptor on this dispatcher): a 30x comes
+      // back as an answer, so the token is never replayed to wherever a Location header points.
       res = await request(target, {
         method: method as Dispatcher.HttpMethod,
         headers,
@@ -108,6 +130,20 @@ export class WebtaskClient {
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
     return { status: res.statusCode, headers: flat, body: Buffer.concat(chunks), elapsedMs: performance.now() - started };
+  }
+
+  /** The token reaches the wire only for this client's own origin, and (when given) only inside `scope`. */
+  private assertMayCarryToken(target: URL, scope: string | undefined): void {
+    if (originOf(target) !== this.origin) {
+      throw new HostError('forbidden', `Refused: the token is bound to ${this.origin} and is never sent to ${originOf(target)}.`);
+    }
+    if (scope !== undefined) {
+      const base = new URL(this.url).pathname.replace(/\/+$/, '');
+      const inside = base + scope;
+      if (target.pathname !== inside && !target.pathname.startsWith(`${inside}/`)) {
+        throw new HostError('forbidden', `Refused: the token is only sent to ${scope} and below, not to ${target.pathname}.`);
+      }
+    }
   }
 
   /** A JSON call: a >= 400 status becomes a HostError carrying the server's own message, as `wt` prints it. */

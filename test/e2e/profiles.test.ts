@@ -51,11 +51,18 @@ describe('profiles in the browser host', () => {
     expect(await result.textContent()).toContain('not authorized to perform operation on tenant `acme`');
     await screenshot(page, 'profiles-403');
 
-    // Point it at the server that accepts, keeping the stored token.
+    // Point it at the server that accepts: another origin, so the stored token is removed and asked for again.
     await item.getByRole('button', { name: 'Edit' }).click();
     const edit = page.locator('section:not([hidden])').getByTestId('profile-form');
     await edit.locator('input[name=url]').fill(ok.url);
     await edit.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => edit.getByTestId('token-dropped').textContent()).toBe('The token was removed because the URL changed: enter it again.');
+    expect(await item.textContent()).toContain('no token');
+    expect(ok.requests).toEqual([]);
+    await screenshot(page, 'profiles-token-dropped');
+    await edit.locator('input[name=token]').fill(TOKEN);
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => item.textContent()).toContain('token for this session');
     await item.getByTestId('profile-test').click();
     await expect.poll(() => item.getByTestId('connection-result').getAttribute('data-outcome')).toBe('ok');
     expect(ok.requests.at(-1)?.auth).toBe(`Bearer ${TOKEN}`);

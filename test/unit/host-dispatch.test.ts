@@ -57,16 +57,27 @@ describe('the handler table', () => {
     expect(r).toMatchObject({ ok: true, data: { outcome: 'unreachable', message: expect.stringContaining('connection refused') } });
   });
 
-  it('lock drops tokens from memory and the redactor; unlock lets stored ones be used again', async () => {
+  it('lock refuses token calls with `locked`, keeps the redactor, and unlock names the session-only profiles to enter again', async () => {
     const h = host();
-    const { session } = recordingSession(h);
-    await h.call('profiles.save', { name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token: 'lock-test-token-123' }, session);
+    const { session, events } = recordingSession(h);
+    const token = 'lock-test-token-123';
+    await h.call('profiles.save', { name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token }, session);
     const locked = await h.call('app.lock', {}, session);
-    expect(locked).toMatchObject({ ok: true, data: { backend: 'session' } });
+    expect(locked).toMatchObject({ ok: true, data: { backend: 'locked', closedFlows: 0 } });
+    expect(events.filter((e) => e.topic === 'app.vault').map((e) => (e.payload as { backend: string }).backend)).toEqual(['locked']);
+    const info = await h.call('app.info', {}, session);
+    expect(info.ok && info.data.vault.backend).toBe('locked');
     const list = await h.call('profiles.list', {}, session);
     expect(list.ok && list.data.profiles[0]?.hasToken).toBe(false);
-    const test = await h.call('profiles.test', { id: list.ok ? list.data.profiles[0]!.id : '' }, session);
-    expect(test).toMatchObject({ ok: true, data: { outcome: 'no_token' } });
+    const id = list.ok ? list.data.profiles[0]!.id : '';
+    const test = await h.call('profiles.test', { id }, session);
+    expect(test).toMatchObject({ ok: false, error: { code: 'locked' } });
+    const store = await h.call('profiles.save', { id, name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token: 'another-token-456' }, session);
+    expect(store).toMatchObject({ ok: false, error: { code: 'locked' } });
+    // The redactor still knows the token: a late line quoting it is scrubbed.
+    expect(h.deps.redactor.known(`late line ${token}`)).toBe('late line [redacted]');
+    const unlocked = await h.call('app.unlock', {}, session);
+    expect(unlocked).toMatchObject({ ok: true, data: { backend: 'session', needToken: [{ profileId: id, name: 'Prod', message: expect.stringContaining('kept for this session only') }] } });
     const audit = await h.call('audit.list', { action: 'app.lock', limit: 5 }, session);
     expect(audit.ok && audit.data.total).toBe(1);
   });

@@ -35,3 +35,39 @@ describe('Redactor', () => {
     expect(r.known(token)).toBe(token);
   });
 });
+
+describe('Redactor: pieces left by a cut, and cut()', () => {
+  const token = 'tok-9f8e7d6c5b4a39281706';
+  const r = new Redactor();
+  r.add(token);
+
+  it('counts a head of 8+ characters at a cut boundary as the token', () => {
+    expect(r.known(`x ${token.slice(0, 8)}`)).toBe('x [redacted]');
+    expect(r.known(`x ${token.slice(0, 15)}…`)).toBe('x [redacted]…');
+    expect(r.known(`{"m":"${token.slice(0, 12)}"}`)).toBe('{"m":"[redacted]"}');
+    // A tail that starts the text (a window that begins inside the token) too.
+    expect(r.known(`${token.slice(-10)} rest`)).toBe('[redacted] rest');
+    // Shorter pieces, and a shared head that goes on differently, are not the token.
+    expect(r.known(`x ${token.slice(0, 7)}`)).toBe(`x ${token.slice(0, 7)}`);
+    expect(r.known(`x ${token.slice(0, 10)}ZZZZ`)).toBe(`x ${token.slice(0, 10)}ZZZZ`);
+  });
+
+  it('knows the base64 forms of a token', () => {
+    const b64 = Buffer.from(token).toString('base64');
+    expect(r.known(`Basic ${b64}`)).toBe('Basic [redacted]');
+    expect(r.known(`data ${Buffer.from(token).toString('base64url')} end`)).toBe('data [redacted] end');
+  });
+
+  it('cut() redacts first, then cuts, and scrubs a head left at the new end', () => {
+    const text = `${'a'.repeat(100)}${token}${'b'.repeat(50)}`;
+    for (let max = 95; max < 140; max++) {
+      const out = r.cut(text, max);
+      for (let i = 0; i + 8 <= token.length; i++) expect(out.includes(token.slice(i, i + 8)), `max ${max}`).toBe(false);
+      expect(out.length).toBeLessThanOrEqual(max + 10);
+    }
+    // A text cut elsewhere first (bytes before decoding) still loses the head at its end.
+    expect(r.cut(`${'a'.repeat(10)}${token.slice(0, 14)}`, 1000)).toBe(`${'a'.repeat(10)}[redacted]`);
+    expect(r.cut('short', 100)).toBe('short');
+    expect(r.cut(`Authorization: Bearer ${'z'.repeat(40)}`, 30, 'strict')).not.toContain('zzzzzz');
+  });
+});

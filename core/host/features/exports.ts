@@ -2,7 +2,7 @@
 // state and schedule, run now, and replay from a checkpoint (remotely or with the local engine).
 import type { ExportJob, ParsedInput, RemoteRun, RunItem } from '../../../common/contract';
 import { HostError } from '../../util/errors';
-import { WebtaskClient } from '../../webtask/client';
+import type { WebtaskClient } from '../../webtask/client';
 import { cronHistory, getCronJob, listCronJobs, putCronJob, runCronJobNow, setCronState, type WireCronJob } from '../../webtask/cron';
 import { audit } from '../audit';
 import type { HostDeps } from '../deps';
@@ -23,16 +23,15 @@ import {
 } from '../exports/jobs';
 import { cancelLocalRun, listLocalRuns, startLocalRun } from '../exports/local';
 import { describeSchedule } from '../exports/schedule';
-import { clientFor, type ProfileRecord } from '../profiles-store';
+import type { ProfileRecord } from '../profiles-store';
+import { clientFor } from '../tokens';
 import { defineHandlers, type CallContext } from '../types';
 
 /** Export runs take longer than a REST call: the run-now client waits up to this long. */
 const RUN_TIMEOUT_MS = 120_000;
 
 async function runClient(deps: HostDeps, profile: ProfileRecord): Promise<WebtaskClient> {
-  const token = await deps.vault.get(profile.id);
-  if (!token) throw new HostError('unauthorized', `No token is available for profile "${profile.name}": enter it again in the profile.`);
-  return new WebtaskClient({ url: profile.url, token, timeoutMs: Math.max(deps.requestTimeoutMs ?? 0, RUN_TIMEOUT_MS) });
+  return (await clientFor(deps, profile.id, { timeoutMs: Math.max(deps.requestTimeoutMs ?? 0, RUN_TIMEOUT_MS) })).client;
 }
 
 async function cronOrNull(client: WebtaskClient, container: string, name: string): Promise<WireCronJob | null> {

@@ -46,6 +46,8 @@ export const logsHandlers = defineHandlers({
     });
     const pump = (ref.pump = new Pump(stream, (seq, lines) => session.emit('logs.batch', { streamId, seq, lines }), logsTuning.pump));
     tails.set(streamId, { sessionId: session.id, stream, pump });
+    // Lock closes every flow that holds a token (core/host/flows.ts); the entry goes with the session.
+    session.onClose(deps.flows.track({ label: `tail ${profile.name}/${container}`, close: () => closeTail(streamId) }));
     session.onClose(() => void closeTail(streamId));
     stream.start();
     await audit(ctx, { action: 'logs.open', target: `${profile.name}/${container}`, outcome: 'ok' });

@@ -4,6 +4,7 @@ import { WebtaskClient } from '../../webtask/client';
 import { defaultWtProfilePath, readWtProfiles, tokenKindOf } from '../../webtask/wt-profiles';
 import { audit } from '../audit';
 import type { HostDeps } from '../deps';
+import { clientFor, clientForTyped, dropTokenIfMoved, storeToken } from '../tokens';
 import {
   activeProfileId,
   findProfile,
@@ -17,32 +18,11 @@ import { defineHandlers } from '../types';
 
 export async function toProfile(deps: HostDeps, r: ProfileRecord): Promise<Profile> {
   const storage = await deps.vault.storageOf(r.id);
-  return { ...r, hasToken: storage !== 'none', tokenStorage: storage };
+  const { tokenOrigin: _bound, ...shown } = r;
+  return { ...shown, hasToken: storage !== 'none', tokenStorage: storage };
 }
 
-/**
- * Stores a token, honouring the user's choice when the OS offers no real keyring:
- * without an answer the call fails with `needs_confirmation`, and the UI asks.
- */
-export async function storeToken(deps: HostDeps, id: string, token: string, choice: 'persistent' | 'session' | undefined) {
-  const status = deps.vault.status();
-  if (status.backend === 'locked') throw new HostError('locked', 'The console is locked: unlock it before storing a token.');
-  let storage: 'persistent' | 'session' = status.persistent ? 'persistent' : 'session';
-  if (status.backend === 'weak') {
-    if (!choice) {
-      throw new HostError(
-        'needs_confirmation',
-        status.warning ?? 'This system offers no keyring: a stored token would be protected by a hard-coded key only.',
-        { choices: ['persistent', 'session'] },
-      );
-    }
-    storage = choice;
-  } else if (choice === 'session') {
-    storage = 'session';
-  }
-  await deps.vault.set(id, token, storage);
-  deps.redactor.add(token);
-}
+export const TOKEN_DROPPED = 'The token was removed because the URL changed: enter it again.';
 
 /** One request that proves url + token + container work: the first entry of the container's list. */
 export async function testConnection(client: WebtaskClient, container: string): Promise<ConnectionTest> {
@@ -81,21 +61,24 @@ export const profileHandlers = defineHandlers({
     const list = readProfiles(deps);
     const now = new Date().toISOString();
     let record: ProfileRecord;
+    let tokenDropped = false;
     if (input.id) {
       const existing = findProfile(deps, input.id);
       record = { ...existing, name: input.name, url: input.url, container: input.container, updatedAt: now };
+      // A token travels only to the origin it was entered for: a new origin needs the token again.
+      tokenDropped = await dropTokenIfMoved(deps, existing, record, Boolean(input.token));
     } else {
       if (!input.token) throw new HostError('invalid_input', 'token: A new profile needs its token.');
       record = { id: newProfileId(input.name), name: input.name, url: input.url, container: input.container, source: 'manual', tokenKind: 'unknown', createdAt: now, updatedAt: now };
     }
     if (input.token) {
-      await storeToken(deps, record.id, input.token, input.tokenStorage);
+      await storeToken(deps, record, input.token, input.tokenStorage);
       record.tokenKind = WebtaskClient.tokenKind(input.token);
     }
     writeProfiles(deps, input.id ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
     if (!input.id && list.length === 0) setActiveProfile(deps, record.id);
-    await audit(ctx, { action: input.id ? 'profile.edit' : 'profile.create', profile: record.name, target: record.url, outcome: 'ok', detail: { tokenChanged: Boolean(input.token) } });
-    return toProfile(deps, record);
+    await audit(ctx, { action: input.id ? 'profile.edit' : 'profile.create', profile: record.name, target: record.url, outcome: 'ok', detail: { tokenChanged: Boolean(input.token), tokenDropped } });
+    return { ...(await toProfile(deps, record)), ...(tokenDropped ? { tokenDropped: TOKEN_DROPPED } : {}) };
   },
 
   'profiles.remove': async ({ id }, ctx) => {
@@ -103,10 +86,9 @@ export const profileHandlers = defineHandlers({
     const list = readProfiles(deps);
     const found = list.find((p) => p.id === id);
     if (!found) return { removed: false };
-    const token = await deps.vault.get(id);
+    // The token is gone with the profile; the redactor keeps any it already knew (it may still sit in a
+    // scrollback or an error on screen), so nothing needs reading from the vault here.
     await deps.vault.delete(id);
-    // Keep redacting a removed token: it may still sit in a scrollback or an error on screen.
-    if (token) deps.redactor.add(token);
     writeProfiles(deps, list.filter((p) => p.id !== id));
     // Its tenants (added, pinned, recent) go with it.
     deps.settings.set(`tenants:${id}`, undefined);
@@ -127,15 +109,17 @@ export const profileHandlers = defineHandlers({
     let label: string;
     if ('id' in input) {
       const profile = findProfile(deps, input.id);
-      const token = await deps.vault.get(profile.id);
-      if (!token) return { outcome: 'no_token', elapsedMs: 0, message: `No token is stored for "${profile.name}": enter it again.` };
-      deps.redactor.add(token);
-      client = new WebtaskClient({ url: profile.url, token, timeoutMs: deps.requestTimeoutMs });
+      try {
+        ({ client } = await clientFor(deps, profile.id));
+      } catch (e) {
+        // "Locked" stays an error (the UI says unlock); a missing token is an outcome of the test.
+        if (e instanceof HostError && e.code === 'unauthorized') return { outcome: 'no_token', elapsedMs: 0, message: e.message };
+        throw e;
+      }
       container = profile.container;
       label = profile.name;
     } else {
-      deps.redactor.add(input.token);
-      client = new WebtaskClient({ url: input.url, token: input.token, timeoutMs: deps.requestTimeoutMs });
+      client = clientForTyped(deps, input.url, input.token);
       container = input.container;
       label = input.url;
     }
@@ -189,7 +173,7 @@ export const profileHandlers = defineHandlers({
         updatedAt: now,
       };
       // Vault first: a refused token (locked, or a weak keyring awaiting the user's answer) leaves no half profile.
-      await storeToken(deps, record.id, e.token!, tokenStorage);
+      await storeToken(deps, record, e.token!, tokenStorage);
       writeProfiles(deps, prev ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
       if (list.length === 0) setActiveProfile(deps, record.id);
       imported.push(await toProfile(deps, record));

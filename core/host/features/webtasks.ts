@@ -15,7 +15,8 @@ import { parseDiagnostics } from '../../webtask/diagnostics';
 import { countReplacements, decodeForDisplay, decodeJwtClaims } from '../../webtask/text';
 import { audit } from '../audit';
 import type { HostDeps } from '../deps';
-import { clientFor, findProfile, type ProfileRecord } from '../profiles-store';
+import { findProfile, type ProfileRecord } from '../profiles-store';
+import { clientFor } from '../tokens';
 import { writeFileAtomic } from '../stores';
 import { defineHandlers, type CallContext } from '../types';
 
@@ -209,6 +210,8 @@ function displayClaims(claims: Record<string, unknown>, secrets: Record<string, 
 const HISTORY_MAX = 25;
 const HISTORY_BODY_CHARS = 64 * 1024;
 const BODY_VIEW_BYTES = 256 * 1024;
+/** Decoded past the view's cut so a token straddling it is redacted whole (tokens are at most 16 KB, encoded forms 3x). */
+const CUT_MARGIN_BYTES = 64 * 1024;
 const PRETTY_MAX_BYTES = 4 * 1024 * 1024;
 const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-wt-token)$/i;
 const SENSITIVE_QUERY = /^(key|token|access_token|api_key|sig)$/i;
@@ -239,6 +242,15 @@ function scrub(deps: HostDeps, rec: InvocationRecord, secrets: Record<string, st
 
 async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): Promise<InvocationRecord> {
   const { deps } = ctx;
+  // The path is checked before anything is sent (even the read of the extension's secrets below).
+  let fullPath: string;
+  try {
+    fullPath = runPath(input.container, input.name, input.path);
+  } catch (e) {
+    const profile = findProfile(deps, input.profileId);
+    await audit(ctx, { action: 'webtask.invoke', profile: profile.name, tenant: input.container, target: input.name, outcome: 'error', detail: { method: input.method, path: input.path, error: 'path_refused' } });
+    throw e;
+  }
   const { profile, client } = await clientFor(deps, input.profileId);
   // Best effort: knowing the secret values lets the history replace them; a failure must not block the call.
   let secrets: Record<string, string> = {};
@@ -267,7 +279,7 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     ...(input.body !== undefined && input.body !== '' ? { body: input.body } : {}),
     withProfileToken: input.withProfileToken,
   };
-  const url = client.buildUrl(runPath(input.container, input.name, input.path), {});
+  const url = client.buildUrl(fullPath, {});
   for (const q of request.query) url.searchParams.append(q.name, q.value);
   const curl = toCurl({ method: input.method, url: url.toString(), headers: request.headers, body: request.body, withProfileToken: input.withProfileToken });
   const started = performance.now();
@@ -276,7 +288,11 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   let record: InvocationRecord;
   try {
     const res = await runWebtask(client, input.container, input.name, input);
-    const { text, notUtf8 } = decodeForDisplay(res.body.subarray(0, BODY_VIEW_BYTES));
+    // Redact before cutting: decode a margin past the cut so a token straddling it is seen whole, then cut
+    // (the redactor also scrubs a head of a token left at the new end).
+    const view = decodeForDisplay(res.body.subarray(0, BODY_VIEW_BYTES + CUT_MARGIN_BYTES));
+    const notUtf8 = view.notUtf8;
+    const text = deps.redactor.cut(view.text, BODY_VIEW_BYTES);
     const contentType = res.headers['content-type'];
     let pretty: string | undefined;
     if (res.body.length <= PRETTY_MAX_BYTES && (/json/i.test(contentType ?? '') || /^\s*[[{]/.test(text))) {
@@ -317,21 +333,21 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     ...safe,
     body: {
       ...safe.body,
-      text: safe.body.text.slice(0, HISTORY_BODY_CHARS),
+      text: deps.redactor.cut(safe.body.text, HISTORY_BODY_CHARS, 'strict'),
       truncated: safe.body.truncated || safe.body.text.length > HISTORY_BODY_CHARS,
       pretty: safe.body.pretty && safe.body.pretty.length <= HISTORY_BODY_CHARS ? safe.body.pretty : undefined,
     },
   };
   if (kept.body.pretty === undefined) delete kept.body.pretty;
   const history = [kept, ...(await readHistory(deps, file))].slice(0, HISTORY_MAX);
-  writeFileAtomic(file, JSON.stringify(history));
+  writeFileAtomic(file, JSON.stringify(history), deps.redactor);
   await audit(ctx, {
     action: 'webtask.invoke',
     profile: profile.name,
     tenant: input.container,
     target: input.name,
     outcome: safe.status !== undefined && safe.status < 500 ? 'ok' : 'error',
-    detail: { method: input.method, path: input.path || '/', status: safe.status, elapsedMs: safe.elapsedMs, source: safe.diagnostics.source, error: safe.error?.code },
+    detail: { method: input.method, path: fullPath, status: safe.status, elapsedMs: safe.elapsedMs, source: safe.diagnostics.source, error: safe.error?.code },
   });
   return safe;
 }

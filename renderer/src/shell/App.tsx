@@ -41,22 +41,42 @@ function Tabs() {
   );
 }
 
-/** Drops decrypted tokens from the core's memory until unlocked (session-only tokens are gone for good). */
+/**
+ * Lock stops every tail and replay and drops decrypted tokens from the core's memory; Unlock reads the
+ * stored ones again. The label follows the vault's state from `app.info` (so it survives a reload) and
+ * the `app.vault` event (so the Electron menu's Lock turns it too).
+ */
 function LockButton() {
   const { info, setInfo, report } = useShell();
   const locked = info?.vault.backend === 'locked';
+  useEffect(
+    () =>
+      api.subscribe('app.vault', (vault) => {
+        const now = useShell.getState().info;
+        if (now) useShell.getState().setInfo({ ...now, vault });
+        void useProfiles.getState().load();
+      }),
+    [],
+  );
   async function toggle() {
     try {
-      const vault = await call(locked ? 'app.unlock' : 'app.lock', {});
-      if (info) setInfo({ ...info, vault });
+      if (locked) {
+        const { needToken, ...vault } = await call('app.unlock', {});
+        if (info) setInfo({ ...info, vault });
+        report('Unlocked.', 'info');
+        for (const n of needToken) report(n.message, 'warning');
+      } else {
+        const { closedFlows, ...vault } = await call('app.lock', {});
+        if (info) setInfo({ ...info, vault });
+        report(`Locked: ${closedFlows ? `${closedFlows} running tail${closedFlows === 1 ? '' : 's'} or replay${closedFlows === 1 ? '' : 's'} stopped, ` : ''}tokens dropped from memory.`, 'info');
+      }
       await useProfiles.getState().load();
-      report(locked ? 'Unlocked.' : 'Locked: tokens dropped from memory.', 'info');
     } catch (e) {
       report(errorOf(e));
     }
   }
   return (
-    <button className="link" style={{ marginLeft: 'auto' }} onClick={() => void toggle()} data-testid="lock-toggle">
+    <button className="link" style={{ marginLeft: 'auto' }} onClick={() => void toggle()} data-testid="lock-toggle" data-locked={locked ? 'true' : 'false'}>
       {locked ? 'Unlock' : 'Lock'}
     </button>
   );

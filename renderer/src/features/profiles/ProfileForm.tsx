@@ -23,6 +23,8 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
   const [error, setError] = useState<ApiError | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const [test, setTest] = useState<ConnectionTest | null>(null);
+  /** The URL moved to another origin without a token: the core removed the stored one; ask for it. */
+  const [dropped, setDropped] = useState<string | null>(null);
 
   async function submit(e: FormEvent | null, tokenStorage?: 'persistent' | 'session') {
     e?.preventDefault();
@@ -32,7 +34,8 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
       const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage });
       setToken('');
       setConfirm(null);
-      onDone?.(saved);
+      setDropped(saved.tokenDropped ?? null);
+      if (!saved.tokenDropped) onDone?.(saved);
     } catch (err) {
       if (err instanceof CallError && err.code === 'needs_confirmation') setConfirm(err.message);
       else setError(errorOf(err));
@@ -79,10 +82,16 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
           onChange={(e) => setToken(e.target.value)}
           autoComplete="new-password"
           spellCheck={false}
-          required={!profile}
+          required={!profile || Boolean(dropped)}
           placeholder={profile?.hasToken ? '•••••••• stored' : ''}
+          autoFocus={Boolean(dropped)}
         />
       </label>
+      {dropped && (
+        <p className="hint warn" role="alert" data-testid="token-dropped">
+          {dropped}
+        </p>
+      )}
       {vault?.warning && <p className="hint warn">{vault.warning}</p>}
       {confirm && (
         <div className="confirm" role="alertdialog" data-testid="vault-confirm">

@@ -10,7 +10,8 @@ interface ProfilesState {
   tests: Record<string, ConnectionTest & { at: number }>;
   testing: Record<string, boolean>;
   load(): Promise<void>;
-  save(input: SaveProfileInput): Promise<Profile>;
+  /** `tokenDropped` says the URL moved to another origin and the stored token was removed. */
+  save(input: SaveProfileInput): Promise<Profile & { tokenDropped?: string }>;
   remove(id: string): Promise<void>;
   activate(id: string): Promise<void>;
   test(id: string): Promise<ConnectionTest | null>;
