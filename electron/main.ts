@@ -13,7 +13,8 @@ import { APP_NAME, APP_VERSION, registerEmbeddedCluster } from '../core/host/nod
 import { JsonlAuditLog, redactedSettings } from '../core/host/stores';
 import { Redactor } from '../core/util/redact';
 import { Flows } from '../core/host/flows';
-import { APP_ORIGIN, APP_SCHEME, contentSecurityPolicy, hardenContents, NONCE_PLACEHOLDER, hardenSession, isAppUrl, isTrustedSender } from './security';
+import { contentSecurityPolicy, NONCE_PLACEHOLDER } from '../common/csp';
+import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl, isTrustedSender } from './security';
 import { createVault } from './vault';
 import type { startEmulator as StartEmulator } from '../emulator/index';
 
@@ -120,7 +121,8 @@ async function main() {
     if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
     const res = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(res.headers);
-    headers.set('content-security-policy', contentSecurityPolicy(nonce));
+    // IPC is not a connection: the page may connect nowhere.
+    headers.set('content-security-policy', contentSecurityPolicy({ nonce, connect: [] }));
     headers.set('x-content-type-options', 'nosniff');
     if (file.endsWith('.html') && res.ok) return new Response((await res.text()).replaceAll(NONCE_PLACEHOLDER, nonce), { status: 200, headers });
     return new Response(res.body, { status: res.status, headers });

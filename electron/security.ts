@@ -4,24 +4,6 @@ import type { Session, WebContents } from 'electron';
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://console`;
 
-export const NONCE_PLACEHOLDER = 'CSPNONCEPLACEHOLDER';
-
-/** The nonce admits only the <style> elements our own renderer creates (xterm needs them). */
-export const contentSecurityPolicy = (nonce: string) => [
-  "default-src 'none'",
-  // A nonce plus strict-dynamic rather than 'self': only the entry script the host stamped runs.
-  `script-src 'nonce-${nonce}' 'strict-dynamic'`,
-  `style-src 'self' 'nonce-${nonce}'`,
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
-
-
 /** Is this one of our own pages? (Node's URL gives custom schemes an opaque origin, so compare the parts.) */
 export function isAppUrl(url: string): boolean {
   try {

@@ -6,17 +6,20 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { pipeline } from 'node:stream/promises';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Result } from '../../common/contract';
+import { contentSecurityPolicy, NONCE_PLACEHOLDER } from '../../common/csp';
+import { MAX_FRAME_BYTES, MAX_FRAME_DEPTH, PROTOCOL, RequestFrame, SECRET_PREFIX, FrameId, type ServerFrame } from '../../common/wire';
 import { createSession, type Host } from '../host';
+import { describeIssues } from '../util/errors';
 
-export const PROTOCOL = 'esc.v1';
-export const SECRET_PREFIX = 'secret.';
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export { PROTOCOL, SECRET_PREFIX } from '../../common/wire';
 
 export interface WebHostOptions {
   host: Host;
@@ -24,6 +27,8 @@ export interface WebHostOptions {
   staticDir: string;
   port?: number;
   secret?: string;
+  /** Where failures that reach no caller are written (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface WebHost {
@@ -48,22 +53,38 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export const NONCE_PLACEHOLDER = 'CSPNONCEPLACEHOLDER';
+/** Is a parsed JSON value nested deeper than `limit`? Walked without recursion, so no frame can overflow the stack here. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
-export function contentSecurityPolicy(port: number, nonce: string): string {
-  return [
-    "default-src 'none'",
-    // A nonce plus strict-dynamic rather than 'self': only the entry script the host stamped runs.
-    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+export type FrameCheck = { ok: true; frame: RequestFrame } | { ok: false; id: number | null; message: string };
+
+/**
+ * One text frame to a request, or why not in words (with the id to answer, when the frame carried a
+ * usable one). Never throws and never echoes the frame's content.
+ */
+export function parseRequestFrame(text: string): FrameCheck {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, message: 'The message is not JSON.' };
+  }
+  const isRecord = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+  const idCheck = isRecord ? FrameId.safeParse((raw as Record<string, unknown>).id) : null;
+  const id = idCheck?.success ? idCheck.data : null;
+  if (nestsDeeperThan(raw, MAX_FRAME_DEPTH)) return { ok: false, id, message: `The message nests deeper than ${MAX_FRAME_DEPTH} levels.` };
+  const parsed = RequestFrame.safeParse(raw);
+  if (!parsed.success) return { ok: false, id, message: `The message is not a request {id, channel, input}: ${describeIssues(parsed.error.issues).replaceAll('\n', '; ')}` };
+  return { ok: true, frame: parsed.data };
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -80,19 +101,43 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const root = normalize(opts.staticDir);
   const sockets = new Set<WebSocket>();
+  const write = opts.log ?? ((line: string) => console.error(line));
+  // The host's own output is output too: it goes through the redactor like everything else.
+  const log = (line: string) => write(opts.host.deps.redactor.strict(line));
 
   const refuse = (res: ServerResponse, status: number, why: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`${why}\n`);
   };
 
+  /**
+   * The file a URL path names, only if its real path (symlinks resolved) lies inside the renderer
+   * folder: a link placed in the folder must not serve what it points at outside.
+   */
+  async function fileInside(rel: string): Promise<string | null> {
+    const file = normalize(join(root, rel));
+    if (file !== root && !file.startsWith(root + sep)) return null;
+    try {
+      const [realRoot, real] = await Promise.all([realpath(root), realpath(file)]);
+      return real.startsWith(realRoot + sep) ? real : null;
+    } catch {
+      return null;
+    }
+  }
+
   async function serveStatic(req: IncomingMessage, res: ServerResponse) {
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(res, 403, 'Refused: unexpected Host header.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      return refuse(res, 400, 'Bad request: the path is not valid percent-encoding.');
+    }
     const rel = pathname === '/' ? 'index.html' : pathname.slice(1);
-    const file = normalize(join(root, rel));
-    if (file !== root && !file.startsWith(root + sep)) return refuse(res, 404, 'Not found.');
+    const file = await fileInside(rel);
+    const missing = rel === 'index.html' ? 'The renderer is not built: run `npm run build`.' : 'Not found.';
+    if (!file) return refuse(res, 404, missing);
     try {
       const s = await stat(file);
       if (!s.isFile()) return refuse(res, 404, 'Not found.');
@@ -101,7 +146,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': html ? html.length : s.size,
-        'content-security-policy': contentSecurityPolicy(port, nonce),
+        'content-security-policy': contentSecurityPolicy({ nonce, connect: [`'self'`, `ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
@@ -110,19 +155,24 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       });
       if (req.method === 'HEAD') return res.end();
       if (html) return res.end(html);
-      createReadStream(file).pipe(res);
+      // pipeline, not pipe: a read error (file removed meanwhile) must end this response, not the process.
+      await pipeline(createReadStream(file), res).catch(() => res.destroy());
     } catch {
-      refuse(res, 404, rel === 'index.html' ? 'The renderer is not built: run `npm run build`.' : 'Not found.');
+      refuse(res, 404, missing);
     }
   }
 
   const server: Server = createServer((req, res) => {
-    serveStatic(req, res).catch(() => refuse(res, 500, 'Internal error.'));
+    serveStatic(req, res).catch(() => {
+      if (!res.headersSent) refuse(res, 500, 'Internal error.');
+      else res.destroy();
+    });
   });
+  server.on('error', (e) => log(`web host: server error: ${e.message}`));
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    maxPayload: MAX_FRAME_BYTES,
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 
@@ -131,6 +181,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   }
 
   server.on('upgrade', (req, socket, head) => {
+    // Node drops its own error listener from an upgraded socket: without this, a peer resetting
+    // the connection while we refuse it would be an uncaught error.
+    socket.on('error', () => socket.destroy());
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (pathname !== '/api') return rejectUpgrade(socket, 403, 'Refused: unknown endpoint.');
     if (!allowedHosts().has(req.headers.host ?? '')) return rejectUpgrade(socket, 403, 'Refused: unexpected Host header.');
@@ -147,27 +200,45 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   function attach(ws: WebSocket) {
     sockets.add(ws);
-    const session = createSession(opts.host.deps, randomUUID(), (topic, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event: topic, payload }));
-    });
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      let msg: { id?: unknown; channel?: unknown; input?: unknown };
+    /** Every send goes through here: a payload that cannot be serialised is logged, not thrown into ws. */
+    const send = (frame: ServerFrame) => {
+      if (ws.readyState !== ws.OPEN) return;
+      let text: string;
       try {
-        msg = JSON.parse(data.toString()) as typeof msg;
-      } catch {
-        ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid_input', message: 'The message is not JSON.' } } }));
-        return;
+        text = JSON.stringify(frame);
+      } catch (e) {
+        log(`web host: could not serialise a frame: ${e instanceof Error ? e.message : String(e)}`);
+        if (!('id' in frame)) return;
+        text = JSON.stringify({ id: frame.id, result: { ok: false, error: { code: 'internal', message: 'The console produced an answer it could not send.' } } });
       }
-      const id = typeof msg.id === 'number' ? msg.id : null;
-      void opts.host.call(msg.channel, msg.input, session).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
+      ws.send(text, (err) => {
+        if (err) ws.terminate();
       });
+    };
+    const session = createSession(opts.host.deps, randomUUID(), (topic, payload) => send({ event: topic, payload }));
+    const answer = (id: number | null, result: Result<unknown>) => send({ id, result });
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return ws.close(1003, 'Binary frames are not accepted: send JSON text.');
+      // Text frames arrive as one Buffer (ws already refused invalid UTF-8 with 1007 and oversize with 1009).
+      const check = parseRequestFrame(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+      if (!check.ok) return answer(check.id, { ok: false, error: { code: 'invalid_input', message: check.message } });
+      const { id, channel, input } = check.frame;
+      // The dispatcher never throws by contract; this catch is the net under that promise.
+      Promise.resolve()
+        .then(() => opts.host.call(channel, input, session))
+        .catch((e: unknown): Result<unknown> => {
+          log(`web host: ${channel} failed outside the dispatcher: ${e instanceof Error ? e.message : String(e)}`);
+          return { ok: false, error: { code: 'internal', message: `Unexpected error in ${channel}.` } };
+        })
+        .then((result) => answer(id, result))
+        .catch((e: unknown) => log(`web host: could not answer ${channel}: ${e instanceof Error ? e.message : String(e)}`));
     });
     ws.on('close', () => {
       sockets.delete(ws);
       session.close();
     });
+    // ws has already closed the socket with the right code (1007, 1009, protocol errors); make sure it is gone.
     ws.on('error', () => ws.terminate());
   }
 

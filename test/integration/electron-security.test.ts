@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { contentSecurityPolicy, isTrustedSender, APP_ORIGIN } from '../../electron/security';
+import { contentSecurityPolicy } from '../../common/csp';
+import { isTrustedSender, APP_ORIGIN } from '../../electron/security';
 
 const run = promisify(execFile);
 const root = process.cwd();
@@ -46,12 +47,13 @@ describe('Electron security checklist', () => {
   });
 
   it('has a CSP without unsafe-inline or unsafe-eval, nonce-based for scripts and styles', () => {
-    const csp = contentSecurityPolicy('abc123');
+    const csp = contentSecurityPolicy({ nonce: 'abc123', connect: [] });
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'nonce-abc123' 'strict-dynamic'");
     expect(csp).toContain("object-src 'none'");
-    expect(main).toMatch(/headers\.set\('content-security-policy', contentSecurityPolicy\(nonce\)\)/);
+    expect(csp).toContain("connect-src 'none'");
+    expect(main).toMatch(/headers\.set\('content-security-policy', contentSecurityPolicy\(\{ nonce, connect: \[\] \}\)\)/);
     const meta = read('renderer/index.html');
     expect(meta).toMatch(/http-equiv="Content-Security-Policy"/);
     expect(meta).not.toMatch(/unsafe-inline|unsafe-eval/);

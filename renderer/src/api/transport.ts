@@ -4,6 +4,7 @@
  * ConsoleApi, so no feature knows which host it runs in.
  */
 import type { ConsoleApi, EventPayload, Result, Topic } from '../../../common/contract';
+import { PROTOCOL, SECRET_PREFIX, ServerFrame, type RequestFrame } from '../../../common/wire';
 
 declare global {
   interface Window {
@@ -12,8 +13,6 @@ declare global {
 }
 
 type Pending = { resolve: (r: Result<unknown>) => void };
-
-const PROTOCOL = 'esc.v1';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -36,7 +35,7 @@ export class WebSocketApi implements ConsoleApi {
   private connect(): Promise<void> {
     if (this.opened) return this.opened;
     this.opened = new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(this.url, [PROTOCOL, `secret.${this.secret}`]);
+      const ws = new WebSocket(this.url, [PROTOCOL, `${SECRET_PREFIX}${this.secret}`]);
       this.ws = ws;
       this.setState('connecting');
       ws.onopen = () => {
@@ -69,21 +68,33 @@ export class WebSocketApi implements ConsoleApi {
   }
 
   private receive(text: string) {
-    let msg: { id?: number | null; result?: Result<unknown>; event?: string; payload?: unknown };
+    let raw: unknown;
     try {
-      msg = JSON.parse(text) as typeof msg;
+      raw = JSON.parse(text);
     } catch {
       return;
     }
-    if (typeof msg.event === 'string') {
+    // The same schema the host writes with: a frame of another shape is dropped, not half-read.
+    const parsed = ServerFrame.safeParse(raw);
+    if (!parsed.success) {
+      // An answer we cannot read still ends its call, with words, rather than leaving it pending forever.
+      const id = (raw as { id?: unknown } | null)?.id;
+      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      if (p && typeof id === 'number') {
+        this.pending.delete(id);
+        p.resolve({ ok: false, error: { code: 'bad_response', message: 'The console host sent an answer of an unexpected shape (is the page from an older build?).' } });
+      }
+      return;
+    }
+    const msg = parsed.data;
+    if ('event' in msg) {
       for (const fn of this.listeners.get(msg.event) ?? []) fn(msg.payload);
       return;
     }
-    if (typeof msg.id === 'number' && msg.result) {
-      const p = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      p?.resolve(msg.result);
-    }
+    if (msg.id === null) return;
+    const p = this.pending.get(msg.id);
+    this.pending.delete(msg.id);
+    p?.resolve(msg.result);
   }
 
   async invoke(channel: string, input: unknown): Promise<Result<never>> {
@@ -95,7 +106,8 @@ export class WebSocketApi implements ConsoleApi {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { resolve: resolve as (r: Result<unknown>) => void });
-      this.ws?.send(JSON.stringify({ id, channel, input }));
+      const frame: RequestFrame = { id, channel, input };
+      this.ws?.send(JSON.stringify(frame));
     });
   }
 
