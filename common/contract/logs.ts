@@ -60,6 +60,8 @@ export const LogStatus = z.object({
   /** Lines the console had to drop (bounded queue full); never hidden. */
   dropped: z.number().int(),
   gaps: z.number().int(),
+  /** Events skipped for being larger than the cap (each has a marker line saying how large). */
+  skipped: z.number().int().optional(),
   /** Lines known to be missed across gaps (lower bound; gaps of unknown size are not counted). */
   missed: z.number().int(),
   linesPerSec: z.number(),

@@ -76,6 +76,12 @@ export class Pump {
     return this.blocked;
   }
 
+  /** One last batch past the window (a closing tail's "Stopped: why"); what still waits is dropped. */
+  sendLast(lines: LogLine[]): void {
+    if (this.closed) return;
+    this.send(++this.seq, lines);
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);

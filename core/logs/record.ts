@@ -1,6 +1,6 @@
 // Bunyan records from the stream's `data:` lines, made inert for the pane.
 import type { LogLine } from '../../common/contract/logs';
-import { escapeForFile, inert, truncateForDisplay } from './sanitize';
+import { cutForDisplay, escapeForFile } from './sanitize';
 
 export interface ParsedLine {
   line: Omit<LogLine, 'n'>;
@@ -15,6 +15,8 @@ export interface RecordOptions {
   maxDisplayChars: number;
   /** Put the record's JSON in the line (for pretty-printing); the saved form has it regardless. */
   withJson?: boolean;
+  /** Applied before a display cut (see `cutForDisplay`); lines that are not cut are redacted on their way out. */
+  redact?: (text: string) => string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,14 +50,14 @@ export function parseData(data: string, id: string | undefined, opts: RecordOpti
   }
   const full = escapeForFile(data);
   if (!isObject(rec)) {
-    const cut = truncateForDisplay(inert(data), opts.maxDisplayChars);
+    const cut = cutForDisplay(data, opts.maxDisplayChars, opts.redact);
     const line: ParsedLine['line'] = { kind: 'raw', msg: cut.text };
     if (id !== undefined) line.id = id;
     if (cut.truncated) line.size = cut.bytes;
     return { line, full, bytes: cut.text.length + 32 };
   }
   const rawMsg = typeof rec.msg === 'string' ? rec.msg : rec.msg === undefined ? '' : JSON.stringify(rec.msg);
-  const cut = truncateForDisplay(inert(rawMsg), opts.maxDisplayChars);
+  const cut = cutForDisplay(rawMsg, opts.maxDisplayChars, opts.redact);
   const line: ParsedLine['line'] = { kind: 'rec', msg: cut.text };
   if (id !== undefined) line.id = id;
   const t = timeOf(rec.time);

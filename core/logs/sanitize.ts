@@ -66,6 +66,19 @@ export function truncateForDisplay(text: string, maxChars: number): { text: stri
 }
 
 /**
+ * Inert text for display, cut when too long, and redacted BEFORE the cut: a token that straddles the
+ * cut would otherwise leave its first part on screen, where the redactor no longer recognises it.
+ * (Text that is not cut is redacted whole on its way out of the core.)
+ */
+export function cutForDisplay(text: string, maxChars: number, redact?: (text: string) => string): { text: string; truncated: boolean; bytes: number } {
+  const shown = inert(text);
+  if (shown.length <= maxChars) return { text: shown, truncated: false, bytes: -1 };
+  const safe = redact ? inert(redact(text)) : shown;
+  if (safe.length <= maxChars) return { text: safe, truncated: false, bytes: -1 };
+  return truncateForDisplay(safe, maxChars);
+}
+
+/**
  * For saved files: the full line, with controls escaped as JSON does ("\u001b"), so a saved log is
  * still inert when someone runs `cat` on it, and a record's JSON stays valid JSON.
  */

@@ -1,39 +1,46 @@
 /**
- * The live tail of one container: `GET /api/logs/tenant/{c}?key=...` as Server-Sent Events over
- * undici, parsed by eventsource-parser. What the public clients lack, this has: a silence timeout fed
- * by `event: ping`, reconnection with exponential backoff and jitter, `Last-Event-ID` resume where the
- * server offers ids, a visible gap marker where it does not (or where the ids jump), 401/403/404 that
- * stop with the server's reason instead of hammering it, and a bounded queue whose high mark pauses
- * reading the socket.
+ * The live tail of one container as Server-Sent Events: what the public clients lack, this has: a
+ * silence timeout fed by `event: ping`, reconnection with exponential backoff and jitter,
+ * `Last-Event-ID` resume where the server offers ids, a visible gap marker where it does not (or where
+ * the ids jump), answers that are not an event stream stopping with the server's words instead of
+ * hammering it (see answer.ts), oversized events skipped on the wire with a marker (see sse.ts), and
+ * a bounded queue whose high mark pauses reading the socket.
  *
- * The URL carries the token (the protocol's `?key=`): it is built here, used once per request, and no
- * message, status or line this module produces ever includes it.
+ * It never sees a token: `connect` (the webtask client's `openLogStream`) makes each request.
  */
-import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
-import { Agent, request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { LogLine, LogState, LogStatus } from '../../common/contract/logs';
+import { isEventStream, judgeAnswer, type Outcome, type StreamAnswer } from './answer';
+import { KeptLines } from './kept';
 import { parseData } from './record';
 import { BoundedQueue, defaultQueueLimits, type QueueLimits } from './queue';
-import { inert } from './sanitize';
+import { humanBytes, inert } from './sanitize';
+import { SseReader, type SseEvent } from './sse';
+
+/** Opens one request of the stream (resuming after `lastEventId` when given); rejects with words on a network failure. */
+export type LogConnect = (opts: { lastEventId?: string; signal: AbortSignal }) => Promise<StreamAnswer>;
+
+/** The redactor's two faces: known secrets (lines), and anything token-shaped too (messages). */
+export interface TextRedactor {
+  known(text: string): string;
+  strict(text: string): string;
+}
 
 export interface LogStreamOptions {
   streamId: string;
-  url: string;
-  token: string;
   container: string;
-  dispatcher?: Dispatcher;
+  connect: LogConnect;
+  redactor?: TextRedactor;
   /** No byte (data or ping) for this long means the connection is dead: reconnect. */
   silenceTimeoutMs?: number;
-  connectTimeoutMs?: number;
   backoff?: { initialMs?: number; maxMs?: number };
   /** Reconnect at once after a clean end of a long-lived stream (the server's 30-minute cut). */
   healthyAfterMs?: number;
   random?: () => number;
   queue?: Partial<QueueLimits>;
   maxDisplayChars?: number;
-  /** A single SSE event larger than this is refused (the parser would otherwise buffer it all). */
-  maxEventChars?: number;
+  /** A single SSE event larger than this is skipped on the wire, with a marker saying how large it was. */
+  maxEventBytes?: number;
   /** Lines kept whole for "save" (after they were handed to the consumer). */
   keptLines?: number;
   keptBytes?: number;
@@ -48,34 +55,15 @@ export interface QueuedLine {
   bytes: number;
 }
 
-type Outcome = { kind: 'fatal'; reason: string } | { kind: 'retry'; reason: string; retryAfterMs?: number; clean?: boolean };
-
-// One pool for every tail: a tail holds its connection for as long as it runs.
-const streamAgent = new Agent({ keepAliveTimeout: 1_000, connections: 64, pipelining: 0 });
-
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'the connection was reset',
-  UND_ERR_SOCKET: 'the connection was closed by the server',
-  UND_ERR_HEADERS_TIMEOUT: 'the server did not answer in time',
-  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'the host name could not be resolved',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'the connection was closed',
-};
+const noRedaction: TextRedactor = { known: (t) => t, strict: (t) => t };
 
 const isNumericId = (s: string | undefined): s is string => s !== undefined && /^\d{1,15}$/.test(s);
 
 export class LogStream {
-  readonly opts: Required<Pick<LogStreamOptions, 'silenceTimeoutMs' | 'connectTimeoutMs' | 'healthyAfterMs' | 'maxDisplayChars' | 'maxEventChars' | 'keptLines' | 'keptBytes' | 'statusIntervalMs'>> &
+  readonly opts: Required<Pick<LogStreamOptions, 'silenceTimeoutMs' | 'healthyAfterMs' | 'maxDisplayChars' | 'maxEventBytes' | 'keptLines' | 'keptBytes' | 'statusIntervalMs' | 'redactor'>> &
     LogStreamOptions;
   private readonly queue: BoundedQueue<QueuedLine>;
-  private readonly kept: QueuedLine[] = [];
-  private keptHead = 0;
-  private keptBytes = 0;
-  private keptDropped = 0;
+  private readonly kept: KeptLines;
 
   private state: LogState = 'connecting';
   private attempt = 0;
@@ -84,7 +72,7 @@ export class LogStream {
   private resume: boolean | null = null;
   private closed = false;
   private n = 0;
-  private stats = { lines: 0, raw: 0, gaps: 0, missed: 0, connects: 0 };
+  private stats = { lines: 0, raw: 0, gaps: 0, missed: 0, connects: 0, skipped: 0 };
   private rate = { lines: 0, at: Date.now(), perSec: 0 };
 
   private lastId: string | undefined;
@@ -109,16 +97,17 @@ export class LogStream {
   constructor(opts: LogStreamOptions) {
     this.opts = {
       silenceTimeoutMs: 30_000,
-      connectTimeoutMs: 15_000,
       healthyAfterMs: 5_000,
       maxDisplayChars: 16 * 1024,
-      maxEventChars: 8 * 1024 * 1024,
+      maxEventBytes: 8 * 1024 * 1024,
       keptLines: 20_000,
       keptBytes: 64 * 1024 * 1024,
       statusIntervalMs: 1_000,
+      redactor: noRedaction,
       ...opts,
     };
     this.queue = new BoundedQueue({ ...defaultQueueLimits, ...(opts.queue ?? {}) });
+    this.kept = new KeptLines(this.opts.keptLines, this.opts.keptBytes);
   }
 
   start(): void {
@@ -128,17 +117,23 @@ export class LogStream {
     this.running = this.loop();
   }
 
-  /** Stops for good; resolves once the connection is gone. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops for good; resolves once the connection is gone. With a reason (the console was locked) the
+   * last status says "stopped" and why, and the line that says so in the pane is returned (lines still
+   * queued are dropped: nothing from the cluster flows after a lock).
+   */
+  async close(reason?: string): Promise<LogLine | undefined> {
+    if (this.closed) return undefined;
     this.closed = true;
     clearInterval(this.statusTimer);
     this.disarmSilence();
     this.current?.abort();
     this.body?.destroy();
     this.wake?.();
-    this.setState('closed', undefined);
+    this.queue.clear();
+    this.setState(reason ? 'stopped' : 'closed', reason);
     await this.running;
+    return reason ? this.infoLine(`Stopped: ${reason}`) : undefined;
   }
 
   /** Reconnects now: a stopped stream starts again, a waiting one skips the rest of its backoff. */
@@ -159,34 +154,23 @@ export class LogStream {
   /** Hands lines to the consumer (at least one when any wait); resumes the socket below the low mark. */
   take(maxBytes: number): QueuedLine[] {
     const out = this.queue.take(maxBytes);
-    for (const q of out) this.keep(q);
+    for (const q of out) this.kept.add(q);
     if (this.paused && this.queue.belowLow) this.resumeSocket();
     return out;
   }
 
   /** Everything kept, whole, one line each (NDJSON for records, the raw text otherwise). */
   keptText(): { text: string; lines: number; bytes: number; oldestDropped: number } {
-    const parts: string[] = [];
-    for (let i = this.keptHead; i < this.kept.length; i++) parts.push(this.kept[i]!.full);
-    const text = parts.length ? `${parts.join('\n')}\n` : '';
-    return { text, lines: parts.length, bytes: Buffer.byteLength(text), oldestDropped: this.keptDropped };
+    return this.kept.text();
   }
 
   /** The JSON of kept records from line `from` on (those small enough to pretty-print). */
   keptRecords(from: number): Array<{ n: number; json: string }> {
-    const out: Array<{ n: number; json: string }> = [];
-    for (let i = this.keptHead; i < this.kept.length; i++) {
-      const q = this.kept[i]!;
-      if (q.line.kind === 'rec' && q.line.n >= from && q.full.length <= this.opts.maxDisplayChars) out.push({ n: q.line.n, json: q.full });
-    }
-    return out;
+    return this.kept.records(from, this.opts.maxDisplayChars);
   }
 
   clearKept(): void {
-    this.kept.length = 0;
-    this.keptHead = 0;
-    this.keptBytes = 0;
-    this.keptDropped = 0;
+    this.kept.clear();
   }
 
   status(): LogStatus {
@@ -206,6 +190,7 @@ export class LogStream {
       backpressure: this.paused,
       connects: this.stats.connects,
     };
+    if (this.stats.skipped) s.skipped = this.stats.skipped;
     if (this.nextTryAt !== undefined && this.state === 'reconnecting') s.nextTryAt = this.nextTryAt;
     if (this.reason !== undefined) s.reason = this.reason;
     return s;
@@ -264,74 +249,25 @@ export class LogStream {
     }).finally(() => (this.wake = undefined));
   }
 
-  /** Never includes the URL (it holds the token): the host and our own words only. */
-  private scrub(text: string): string {
-    const { token } = this.opts;
-    if (!token) return text;
-    return text.split(token).join('[redacted]').split(encodeURIComponent(token)).join('[redacted]');
-  }
-
   private async connectOnce(): Promise<Outcome> {
     const ac = new AbortController();
     this.current = ac;
-    const base = this.opts.url.replace(/\/+$/, '');
-    const target = `${base}/api/logs/tenant/${encodeURIComponent(this.opts.container)}?key=${encodeURIComponent(this.opts.token)}`;
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache', 'user-agent': 'extend-support-console' };
-    if (this.lastId !== undefined && this.resume) headers['last-event-id'] = this.lastId;
     if (this.state !== 'reconnecting' && this.state !== 'connecting') this.setState('connecting', undefined);
-    let res: Dispatcher.ResponseData;
+    let answer: StreamAnswer;
     try {
-      res = await request(target, {
-        method: 'GET',
-        headers,
-        signal: ac.signal,
-        dispatcher: this.opts.dispatcher ?? streamAgent,
-        headersTimeout: this.opts.connectTimeoutMs,
-        bodyTimeout: 0, // silence is judged below, where pings count and a paused socket does not
-      });
+      answer = await this.opts.connect({ signal: ac.signal, ...(this.lastId !== undefined && this.resume ? { lastEventId: this.lastId } : {}) });
     } catch (err) {
       if (this.closed) return { kind: 'retry', reason: 'closed' };
-      const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-      const why = (code && NETWORK_REASONS[code]) ?? (code ? `network error ${code}` : 'network error');
-      return { kind: 'retry', reason: `Cannot reach ${new URL(base).host}: ${why}.` };
+      return { kind: 'retry', reason: err instanceof Error ? err.message : 'network error' };
     }
-    if (res.statusCode !== 200) return this.statusOutcome(res);
-    const type = String(res.headers['content-type'] ?? '');
-    if (!type.includes('text/event-stream')) {
-      res.body.destroy();
-      return { kind: 'retry', reason: `The server answered with ${type || 'no content type'} instead of an event stream.` };
+    // First thing: a body nobody listens to must not take the process down when it is aborted.
+    answer.body.on('error', () => undefined);
+    if (this.closed) {
+      answer.body.destroy();
+      return { kind: 'retry', reason: 'closed' };
     }
-    return this.readEvents(res.body as unknown as Readable, ac);
-  }
-
-  private async statusOutcome(res: Dispatcher.ResponseData): Promise<Outcome> {
-    let text = '';
-    try {
-      // The error body is small; refuse to read a huge one.
-      for await (const chunk of res.body) {
-        text += (chunk as Buffer).toString('utf8');
-        if (text.length > 64 * 1024) break;
-      }
-    } catch {
-      /* the message is a courtesy */
-    }
-    res.body.destroy();
-    let serverMessage = '';
-    try {
-      const j = JSON.parse(text) as { message?: unknown; error?: unknown };
-      serverMessage = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : '';
-    } catch {
-      serverMessage = '';
-    }
-    const said = serverMessage ? `: "${this.scrub(inert(serverMessage)).slice(0, 300)}"` : '';
-    const c = this.opts.container;
-    const status = res.statusCode;
-    if (status === 401) return { kind: 'fatal', reason: `The cluster refused the token (HTTP 401${said}). Check the profile's token.` };
-    if (status === 403) return { kind: 'fatal', reason: `The token may not read the logs of container "${c}" (HTTP 403${said}).` };
-    if (status === 404) return { kind: 'fatal', reason: `No log stream for container "${c}" on this cluster (HTTP 404${said}). Check the container name.` };
-    const retryAfter = Number(res.headers['retry-after']);
-    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10 * 60_000) : undefined;
-    return { kind: 'retry', reason: `The cluster answered HTTP ${status}${said}.`, retryAfterMs };
+    if (!isEventStream(answer)) return judgeAnswer(answer, this.opts.container, (t) => this.opts.redactor.strict(t));
+    return this.readEvents(answer.body, ac);
   }
 
   private readEvents(body: Readable, ac: AbortController): Promise<Outcome> {
@@ -348,18 +284,16 @@ export class LogStream {
     this.disconnectedAt = undefined;
     this.attemptConnected();
 
-    const decoder = new TextDecoder('utf-8'); // invalid UTF-8 becomes U+FFFD, shown as such
-    let tooBig = false;
-    const parser: EventSourceParser = createParser({
-      maxBufferSize: this.opts.maxEventChars,
-      onEvent: (ev) => this.onEvent(ev),
-      onRetry: (ms) => {
-        if (ms > 0 && ms <= 60_000) this.serverRetryMs = ms;
+    const reader = new SseReader(
+      {
+        onEvent: (ev) => this.onEvent(ev),
+        onOversize: (info) => this.onOversize(info.bytes, info.id),
+        onRetry: (ms) => {
+          if (ms > 0 && ms <= 60_000) this.serverRetryMs = ms;
+        },
       },
-      onError: (err) => {
-        if (err.type === 'max-buffer-size-exceeded') tooBig = true;
-      },
-    });
+      this.opts.maxEventBytes,
+    );
 
     return new Promise<Outcome>((resolve) => {
       let settled = false;
@@ -378,18 +312,13 @@ export class LogStream {
       body.on('data', (chunk: Buffer) => {
         if (settled) return;
         this.armSilence();
-        parser.feed(decoder.decode(chunk, { stream: true }));
-        if (tooBig) {
-          this.pushInfo(`An event larger than ${Math.round(this.opts.maxEventChars / 1048576)} MB was refused; reconnecting.`);
-          finish({ kind: 'retry', reason: 'An event was too large.' });
-          return;
-        }
+        reader.feed(chunk);
         this.opts.onReadable?.();
         if (!this.paused && this.queue.aboveHigh) this.pauseSocket();
       });
       body.once('end', () => finish({ kind: 'retry', reason: 'The server ended the stream.', clean: true }));
       body.once('error', (err: Error & { code?: string }) => {
-        const why = (err.code && NETWORK_REASONS[err.code]) ?? 'the connection was lost';
+        const why = err.code === 'ECONNRESET' ? 'the connection was reset' : 'the connection was lost';
         finish({ kind: 'retry', reason: this.closed ? 'closed' : `Disconnected: ${why}.` });
       });
       body.once('close', () => finish({ kind: 'retry', reason: 'Disconnected: the connection was closed.' }));
@@ -435,9 +364,9 @@ export class LogStream {
 
   // ---- events -----------------------------------------------------------------------------------
 
-  private onEvent(ev: EventSourceMessage): void {
+  private onEvent(ev: SseEvent): void {
     if (ev.event === 'ping') return; // keep-alive: it already refreshed the silence timer
-    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson });
+    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson, redact: this.redactKnown });
     if (ev.id !== undefined && ev.id !== '') {
       this.resume = true;
       const prev = this.lastId;
@@ -467,6 +396,16 @@ export class LogStream {
     this.enqueue({ line: { ...parsed.line, n: ++this.n }, full: parsed.full, bytes: parsed.bytes });
   }
 
+  /** An event over the cap was skipped on the wire: say so, with its size, and go on with the next one. */
+  private onOversize(bytes: number, id: string | undefined): void {
+    this.stats.skipped++;
+    if (id !== undefined && id !== '') this.lastId = id;
+    const limit = humanBytes(this.opts.maxEventBytes);
+    this.pushInfo(`An event of ${humanBytes(bytes)}${id ? ` (id ${id.slice(0, 40)})` : ''} was larger than the ${limit} limit and was skipped; the tail goes on.`);
+  }
+
+  private readonly redactKnown = (text: string): string => this.opts.redactor.known(text);
+
   private enqueue(q: QueuedLine): void {
     this.queue.push(q);
   }
@@ -481,32 +420,21 @@ export class LogStream {
     this.opts.onReadable?.();
   }
 
-  private pushInfo(msg: string): void {
-    const line: LogLine = { n: ++this.n, kind: 'info', msg: inert(msg), t: Date.now() };
-    this.enqueue({ line, full: JSON.stringify({ console: msg }), bytes: msg.length + 32 });
-    this.opts.onReadable?.();
+  private infoLine(msg: string): LogLine {
+    return { n: ++this.n, kind: 'info', msg: inert(msg), t: Date.now() };
   }
 
-  private keep(q: QueuedLine): void {
-    this.kept.push(q);
-    this.keptBytes += q.full.length;
-    while (this.kept.length - this.keptHead > this.opts.keptLines || this.keptBytes > this.opts.keptBytes) {
-      const old = this.kept[this.keptHead];
-      this.kept[this.keptHead++] = undefined as unknown as QueuedLine;
-      if (old) this.keptBytes -= old.full.length;
-      this.keptDropped++;
-    }
-    if (this.keptHead > 8192 && this.keptHead * 2 > this.kept.length) {
-      this.kept.splice(0, this.keptHead);
-      this.keptHead = 0;
-    }
+  private pushInfo(msg: string): void {
+    const line = this.infoLine(msg);
+    this.enqueue({ line, full: JSON.stringify({ console: msg }), bytes: msg.length + 32 });
+    this.opts.onReadable?.();
   }
 
   // ---- status -----------------------------------------------------------------------------------
 
   private setState(state: LogState, reason: string | undefined): void {
     this.state = state;
-    this.reason = reason === undefined ? undefined : this.scrub(reason);
+    this.reason = reason === undefined ? undefined : this.opts.redactor.strict(reason);
     this.emitStatus();
   }
 

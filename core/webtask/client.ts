@@ -3,6 +3,7 @@
  * Speaks the protocol as the real `wt` CLI does (docs/webtask-protocol.md).
  * Every failure becomes a HostError whose message never holds the token.
  */
+import type { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { HostError } from '../util/errors';
 import { originOf } from './origin';
@@ -28,6 +29,8 @@ export interface RawResponse {
 type Query = Record<string, string | number | boolean | undefined | Array<string>>;
 
 const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+// One pool for every log tail (see `openLogStream`).
+const logStreamAgent = new Agent({ keepAliveTimeout: 1_000, connections: 64, pipelining: 0 });
 
 export class WebtaskClient {
   readonly url: string;
@@ -161,6 +164,41 @@ export class WebtaskClient {
     } catch {
       throw new HostError('bad_response', `The cluster answered ${method} ${path} with something that is not JSON (${res.body.length} bytes, ${res.headers['content-type'] ?? 'no content type'}).`);
     }
+  }
+
+  /**
+   * One request of a container's live log stream (SSE). The protocol authenticates it with `?key=`
+   * (as `wt logs` does), so the URL holds the token: it is built and used here only, and no caller sees
+   * it. The answer is not judged here (the log client decides what a non-stream answer means); the body
+   * is a stream the caller must consume or destroy. No timeout on the body: a tail is silent for as
+   * long as the container is, and the caller judges silence by its pings.
+   */
+  async openLogStream(
+    container: string,
+    opts: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; headers: Record<string, string>; body: Readable }> {
+    const target = this.buildUrl(`/api/logs/tenant/${encodeURIComponent(container)}`, { key: this.token });
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache', 'user-agent': 'extend-support-console' };
+    if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(target, {
+        method: 'GET',
+        headers,
+        signal: opts.signal,
+        // A tail holds its connection for as long as it runs: never from the pool REST calls wait on.
+        dispatcher: this.dispatcher === sharedAgent ? logStreamAgent : this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: 0,
+      });
+    } catch (err) {
+      throw this.networkError(err, target, opts.signal);
+    }
+    // An aborted body with no listener would throw in the process: the caller adds its own too.
+    res.body.on('error', () => undefined);
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode, headers: flat, body: res.body };
   }
 
   /** Maps an error status to the contract's codes, keeping the server's message (it is what support engineers search for). */

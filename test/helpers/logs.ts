@@ -1,6 +1,8 @@
 // Helpers for log-tail tests: a host wired to a running emulator, and a session that acks batches
 // the way the pane does (after "writing" them), collecting every line and status.
 import { rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LogLine, LogStatus } from '../../common/contract';
 import { createHost, createSession, type Host } from '../../core/host';
 import { createNodeDeps, registerEmbeddedCluster } from '../../core/host/node-deps';
@@ -83,6 +85,31 @@ export async function webHostOnEmulator(emu: { url: string; masterToken: string 
     async close() {
       await web.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Loopback servers that answer log-stream requests as a test wants (misbehaving on purpose); `close()` ends them all. */
+export function loopbackServers() {
+  const servers: Server[] = [];
+  return {
+    async serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
+      const requests: IncomingMessage[] = [];
+      const server = createServer((req, res) => {
+        requests.push(req);
+        handler(req, res, requests.length);
+      });
+      servers.push(server);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+    },
+    /** The most recent server (to stop it early). */
+    last: (): Server | undefined => servers.at(-1),
+    close() {
+      for (const s of servers.splice(0)) {
+        s.closeAllConnections();
+        s.close();
+      }
     },
   };
 }

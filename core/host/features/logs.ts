@@ -9,6 +9,7 @@ interface Tail {
   sessionId: string;
   stream: LogStream;
   pump: Pump;
+  untrack: () => void;
 }
 
 /** Every open tail, by stream id; each belongs to the session (window / browser tab) that opened it. */
@@ -28,26 +29,23 @@ function tailOf(streamId: string, ctx: CallContext): Tail {
 export const logsHandlers = defineHandlers({
   'logs.open': async ({ profileId, container }, ctx) => {
     const { deps, session } = ctx;
-    const { profile } = await clientFor(deps, profileId); // checks the lock and that a token exists
-    const token = await deps.vault.get(profile.id);
-    if (!token) throw new HostError('unauthorized', `No token is available for profile "${profile.name}".`);
-    deps.redactor.add(token);
+    const { profile, client } = await clientFor(deps, profileId); // checks the lock and that a token exists
     const streamId = `ls-${randomBytes(8).toString('hex')}`;
     // The stream and the pump refer to each other: the stream wakes the pump, the pump drains the stream.
     const ref: { pump?: Pump } = {};
     const stream = new LogStream({
       ...logsTuning.stream,
       streamId,
-      url: profile.url,
-      token,
       container,
+      connect: ({ lastEventId, signal }) => client.openLogStream(container, { lastEventId, signal }),
+      redactor: deps.redactor,
       onReadable: () => ref.pump?.notify(),
       onStatus: (s) => session.emit('logs.status', s),
     });
     const pump = (ref.pump = new Pump(stream, (seq, lines) => session.emit('logs.batch', { streamId, seq, lines }), logsTuning.pump));
-    tails.set(streamId, { sessionId: session.id, stream, pump });
-    // Lock closes every flow that holds a token (core/host/flows.ts); the entry goes with the session.
-    session.onClose(deps.flows.track({ label: `tail ${profile.name}/${container}`, close: () => closeTail(streamId) }));
+    // Lock closes every tail (the pane says why); a tail closed otherwise leaves the registry.
+    const untrack = deps.flows.track({ label: `tail ${profile.name}/${container}`, close: (reason) => closeTail(streamId, reason) });
+    tails.set(streamId, { sessionId: session.id, stream, pump, untrack });
     session.onClose(() => void closeTail(streamId));
     stream.start();
     await audit(ctx, { action: 'logs.open', target: `${profile.name}/${container}`, outcome: 'ok' });
@@ -93,10 +91,13 @@ export const logsHandlers = defineHandlers({
   },
 });
 
-async function closeTail(streamId: string): Promise<void> {
+/** With a reason (lock), the stream's last words ("Stopped: ...") are sent past the ack window: the pane must say why. */
+async function closeTail(streamId: string, reason?: string): Promise<void> {
   const t = tails.get(streamId);
   if (!t) return;
   tails.delete(streamId);
+  t.untrack();
+  const last = await t.stream.close(reason);
+  if (last) t.pump.sendLast([last]);
   t.pump.close();
-  await t.stream.close();
 }
