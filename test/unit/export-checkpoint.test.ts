@@ -27,7 +27,7 @@ describe('file checkpoint store', () => {
   it('refuses a file that holds no checkpoint, with a fix in the message', async () => {
     const s = new FileCheckpointStore(dir);
     await writeFile(s.file, '{"checkpointId": 12}');
-    await expect(s.load()).rejects.toThrow(/does not hold a checkpoint: delete it or pass --from CHECKPOINT/);
+    await expect(s.load()).rejects.toThrow(/checkpoint.json does not hold a checkpoint .*--from CHECKPOINT.*move the file away/);
   });
 });
 
