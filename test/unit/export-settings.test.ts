@@ -146,7 +146,7 @@ describe('unknown settings are warned about with the closest known name', () => 
 
   it('a hostile name is shown bounded and without control characters', () => {
     const [w] = settingWarnings({ [`\u001b[2J${'A'.repeat(500)}\n`]: 1 });
-    expect(w).not.toMatch(/[\u0000-\u001f]/);
+    expect([...w!].some((ch) => ch.charCodeAt(0) < 0x20)).toBe(false);
     expect(w!.length).toBeLessThan(200);
   });
 });
