@@ -22,13 +22,20 @@ export const ExportReport = z.object({
   rejected: z.number().int(),
   unknownTypes: z.record(z.string(), z.number().int()),
   batches: z.number().int(),
+  /** Failed requests tried again (rate-limit waits are counted apart, below). */
   retries: z.number().int(),
+  /** Waits for a rate limit to reset (the source's 429 or exhausted x-ratelimit-remaining, a destination's 429). Optional: older reports lack it. */
+  rateLimitWaits: z.number().int().optional(),
+  /** Total time spent in those waits. */
+  rateLimitWaitMs: z.number().optional(),
+  /** Settings the engine ignored (unknown names), each with the closest known name when there is one. */
+  warnings: z.array(z.string()).optional(),
   /** Replay from here to continue: every log up to it was delivered (or filtered). */
   nextCheckpoint: z.string().nullable(),
   /** Set when the run stopped on an error: replay from this checkpoint. */
   failedCheckpoint: z.string().nullable().optional(),
   error: z.string().optional(),
-  /** A batch may have reached the destination without its acknowledgement reaching us. */
+  /** A batch was sent and no acknowledgement came back (a timed-out or dropped request): it may arrive twice. */
   duplicatesPossible: z.boolean(),
   durationMs: z.number(),
   logsPerSecond: z.number(),

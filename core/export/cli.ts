@@ -1,10 +1,10 @@
 // Headless export: `npm run export -- --config FILE [--from CHECKPOINT] [--state DIR] [--dry-run]`.
 // Progress goes to stderr (a bar on a terminal), the final report is one JSON line on stdout, and
 // the exit status is 0 only when every fetched log was delivered.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileCheckpointStore } from './checkpoint';
+import { CheckpointFileError, FileCheckpointStore } from './checkpoint';
 import { ConfigError, parseExportConfig, secretValues } from './config';
 import { runExport } from './engine';
 import { type ExportProgress, everyLogDelivered } from './report';
@@ -18,7 +18,7 @@ process.on('warning', (w) => {
 
 const USAGE = `usage: npm run export -- --config FILE [--from CHECKPOINT] [--state DIR] [--dry-run] [--no-slack]
 
-  --config FILE        JSON object of settings (AUTH0_DOMAIN, AUTH0_CLIENT_ID, ..., see core/export/README.md)
+  --config FILE        JSON object of settings (AUTH0_DOMAIN, AUTH0_CLIENT_ID, ..., see core/export/README.md), at most 1 MiB
   --from CHECKPOINT    start after this log id (56 digits), ignoring the saved checkpoint
   --state DIR          where the checkpoint is kept (default: ./.export-state)
   --dry-run            fetch and filter only: nothing is sent, no checkpoint saved
@@ -26,6 +26,33 @@ const USAGE = `usage: npm run export -- --config FILE [--from CHECKPOINT] [--sta
 
 exit status: 0 every fetched log delivered; 1 the run failed or some logs were not delivered;
 2 bad arguments or settings; 130 interrupted (the checkpoint stays consistent).`;
+
+/** Settings are a few KB; anything larger is the wrong file, and is not read whole. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+async function readConfigFile(file: string): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    if (bytesRead > MAX_CONFIG_BYTES) {
+      const { size } = await fh.stat();
+      throw new Error(`it is ${size} bytes; a config file may hold at most 1 MiB (${MAX_CONFIG_BYTES} bytes) of settings`);
+    }
+    // A UTF-8 byte order mark (Windows editors) is not part of the JSON.
+    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Line and column (1-based) of a JSON.parse error, from its position when given, else the end of the text. */
+function jsonErrorAt(text: string, e: Error): { line: number; column: number } {
+  const m = /position (\d+)/.exec(e.message);
+  const pos = m ? Math.min(Number(m[1]), text.length) : text.length;
+  const before = text.slice(0, pos).split(/\r\n|\r|\n/);
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`export: ${message}\n`);
@@ -68,7 +95,7 @@ async function main(): Promise<void> {
 
   let text: string;
   try {
-    text = await readFile(resolve(args.config), 'utf8');
+    text = await readConfigFile(resolve(args.config));
   } catch (e) {
     fail(`cannot read the config file ${args.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -76,7 +103,9 @@ async function main(): Promise<void> {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    fail(`the config file ${args.config} is not valid JSON: ${(e as Error).message}`);
+    // JSON.parse quotes the text around the error, and the text holds secrets: say where, never what.
+    const { line, column } = jsonErrorAt(text, e as Error);
+    fail(`the config file ${args.config} is not valid JSON at line ${line}, column ${column} (its text is not shown: it holds secrets)`);
   }
   let config;
   try {
@@ -85,6 +114,9 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(`${e.message}\n(in ${args.config})`);
     throw e;
   }
+
+  // Unknown settings: said before the run starts (the report carries them too).
+  for (const w of config.warnings) process.stderr.write(`export: warning: ${w}\n`);
 
   const ac = new AbortController();
   let interrupted = false;
@@ -100,24 +132,32 @@ async function main(): Promise<void> {
   const tty = process.stderr.isTTY === true;
   let lastLine = 0;
   const secrets = secretValues(raw as Record<string, unknown>);
-  const report = await runExport({
-    config,
-    checkpointStore: new FileCheckpointStore(resolve(args.state ?? '.export-state')),
-    ...(args.from !== undefined ? { from: args.from } : {}),
-    signal: ac.signal,
-    dryRun: args['dry-run'],
-    notify: !args['no-slack'],
-    jobName: `export ${args.config}`,
-    progressIntervalMs: tty ? 100 : 2000,
-    log: (line) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}export: ${line}\n`),
-    onProgress: (p) => {
-      if (tty) process.stderr.write(`\r\x1b[K${bar(p)}${p.phase === 'done' ? '\n' : ''}`);
-      else if (Date.now() - lastLine >= 2000 || p.phase === 'done') {
-        lastLine = Date.now();
-        process.stderr.write(`export: ${bar(p)}\n`);
-      }
-    },
-  });
+  const store = new FileCheckpointStore(resolve(args.state ?? '.export-state'), { log: (line) => process.stderr.write(`export: ${line}\n`) });
+  let report;
+  try {
+    report = await runExport({
+      config,
+      checkpointStore: store,
+      ...(args.from !== undefined ? { from: args.from } : {}),
+      signal: ac.signal,
+      dryRun: args['dry-run'],
+      notify: !args['no-slack'],
+      jobName: `export ${args.config}`,
+      progressIntervalMs: tty ? 100 : 2000,
+      log: (line) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}export: ${line}\n`),
+      onProgress: (p) => {
+        if (tty) process.stderr.write(`\r\x1b[K${bar(p)}${p.phase === 'done' ? '\n' : ''}`);
+        else if (Date.now() - lastLine >= 2000 || p.phase === 'done') {
+          lastLine = Date.now();
+          process.stderr.write(`export: ${bar(p)}\n`);
+        }
+      },
+    });
+  } catch (e) {
+    // Only reading the stored checkpoint throws here (settings were checked above).
+    if (e instanceof CheckpointFileError) fail(e.message);
+    throw e;
+  }
   let out = JSON.stringify(report);
   // The engine already redacts; this is the last line of defence before stdout.
   for (const s of secrets) if (s.length >= 6) out = out.split(s).join('[redacted]');

@@ -37,24 +37,43 @@ const bool = (setting: string) =>
     },
     z.boolean({ error: `${setting} must be true or false` }).optional(),
   );
+/**
+ * Why `s` is not an http(s) URL fit for `setting`, or null when it is. Never quotes the value:
+ * a URL setting may carry a credential (a Slack webhook, a token in a query string).
+ */
+export function urlProblem(setting: string, s: string, example: string): string | null {
+  if (/\s/.test(s)) return `${setting} must be an http(s) URL like ${example}: it contains a space or a line break`;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https' && /^[a-z][a-z0-9+.-]*:\/\//i.test(s))
+    return `${setting} must be an http(s) URL like ${example}, not ${scheme}://`;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(s)?.[1];
+    if (port !== undefined && Number(port) > 65_535) return `${setting} has port ${port}: a port is a number from 1 to 65535 (${example})`;
+    return `${setting} must be an http(s) URL like ${example}`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${setting} must be an http(s) URL like ${example}, not ${u.protocol}//`;
+  if (!u.hostname) return `${setting} must name a host, like ${example}`;
+  if (u.port === '0') return `${setting} has port 0: a port is a number from 1 to 65535 (${example})`;
+  return null;
+}
+
 const url = (setting: string, example: string) =>
   z.preprocess(
     empty,
     z
       .string({ error: `${setting} must be a URL like ${example}` })
       .trim()
-      .refine((s) => {
-        try {
-          const u = new URL(s);
-          return u.protocol === 'http:' || u.protocol === 'https:';
-        } catch {
-          return false;
-        }
-      }, `${setting} must be an http(s) URL like ${example}`)
+      .superRefine((s, ctx) => {
+        const problem = urlProblem(setting, s, example);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
   );
 
-const RawConfig = z.looseObject({
+const RawConfig = z.object({
   DESTINATION: z.preprocess(
     (v) => (typeof v === 'string' ? empty(v.trim().toLowerCase()) : empty(v)),
     z.enum(DESTINATIONS, { error: `DESTINATION must be one of ${DESTINATIONS.join(', ')} (or leave it out to infer it from the destination's settings)` }).optional(),
@@ -87,7 +106,8 @@ const RawConfig = z.looseObject({
   ),
   LOG_TYPES: z.preprocess(
     (v) => {
-      if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
+      // Only text and numbers are codes; String() on an arbitrary object can throw (a hostile toString).
+      if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '(not text)')).filter(Boolean);
       if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
       return empty(v);
     },
@@ -96,7 +116,8 @@ const RawConfig = z.looseObject({
       .refine((codes) => codes.every((c) => LOG_TYPES.has(c)), {
         error: (issue) => {
           const bad = (issue.input as string[]).filter((c) => !LOG_TYPES.has(c));
-          return `LOG_TYPES holds unknown log type code(s) ${bad.join(', ')}: use codes from the log types table, comma-separated, e.g. "s,f,fp"`;
+          const shown = bad.slice(0, 5).map((c) => (c.length > 24 ? `${c.slice(0, 24)}…` : c));
+          return `LOG_TYPES holds unknown log type code(s) ${shown.join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}: use codes from the log types table, comma-separated, e.g. "s,f,fp"`;
         },
       })
       .optional(),
@@ -115,7 +136,6 @@ const RawConfig = z.looseObject({
   CLOUDWATCH_LOG_STREAM_NAME: str('CLOUDWATCH_LOG_STREAM_NAME', 'the log stream to write to, e.g. export'),
   AWS_ACCESS_KEY_ID: str('AWS_ACCESS_KEY_ID', 'an access key allowed logs:PutLogEvents and logs:DescribeLogStreams'),
   AWS_SECRET_KEY: str('AWS_SECRET_KEY', "that access key's secret"),
-  AWS_SECRET_ACCESS_KEY: str('AWS_SECRET_ACCESS_KEY', "that access key's secret"),
   AWS_REGION: str('AWS_REGION', 'the region of the log group, e.g. eu-west-1'),
   CLOUDWATCH_ENDPOINT: url('CLOUDWATCH_ENDPOINT', 'http://127.0.0.1:8721/dest/cloudwatch (only to target an emulator)'),
   CLOUDWATCH_CREATE: bool('CLOUDWATCH_CREATE'),
@@ -149,6 +169,126 @@ const RawConfig = z.looseObject({
 
 type Raw = z.infer<typeof RawConfig>;
 
+/** Every setting the engine reads, under its current name. */
+export const SETTING_NAMES: readonly string[] = Object.keys(RawConfig.shape);
+
+/**
+ * Older names of a setting, mapped to the one the engine reads. The first Logs to CloudWatch
+ * extension's documentation names the Slack webhook SLACK_INCOMING_WEBHOOK_URL; the later
+ * extensions call it SLACK_INCOMING_WEBHOOK. AWS's own SDKs call the secret AWS_SECRET_ACCESS_KEY.
+ */
+export const SETTING_ALIASES: Readonly<Record<string, string>> = {
+  SLACK_INCOMING_WEBHOOK_URL: 'SLACK_INCOMING_WEBHOOK',
+  AWS_SECRET_ACCESS_KEY: 'AWS_SECRET_KEY',
+};
+
+/**
+ * Settings that belong to the extension or its cron job rather than to the export: an Auth0
+ * extension's own secrets (its session key, the Auth0 hosts it was installed from), the webtask
+ * runtime's, and the job's Schedule (a cron setting the seeds list with the others). Known, read
+ * by no one here, and never warned about.
+ */
+export const EXTENSION_OWNED_SETTINGS: readonly string[] = [
+  'EXTENSION_SECRET',
+  'EXTENSION_CLIENT_ID',
+  'AUTH0_RTA',
+  'AUTH0_ISSUER_DOMAIN',
+  'AUTH0_MANAGE_URL',
+  'WT_URL',
+  'PUBLIC_WT_URL',
+  'NODE_ENV',
+  'Schedule',
+  'SCHEDULE',
+];
+/** The webtask runtime's own keys (webtask_*, WEBTASK_*): internals, never the export's. */
+const RUNTIME_KEY = /^webtask_/i;
+
+const isOwned = (k: string) => EXTENSION_OWNED_SETTINGS.includes(k) || RUNTIME_KEY.test(k);
+const has = (o: Record<string, unknown>, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const isSet = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+
+/** Edit distance (insert, delete, substitute, swap two neighbours): a few lines, not worth a dependency. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The known setting closest to `name` (case aside), when it is close enough to be a slip. */
+export function closestSetting(name: string): string | null {
+  const n = name.trim().toUpperCase();
+  let best: { name: string; d: number } | null = null;
+  for (const k of [...SETTING_NAMES, ...Object.keys(SETTING_ALIASES)]) {
+    // A name cut short or run long (CLOUDWATCH_LOG_GROUP) is as near as a typo.
+    const d = n.length >= 8 && (k.startsWith(n) || n.startsWith(k)) ? 1 : distance(n, k);
+    if (!best || d < best.d) best = { name: SETTING_ALIASES[k] ?? k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(n.length / 5)) ? best.name : null;
+}
+
+/** A setting's name as it may be shown: bounded, without control characters. */
+function shownName(k: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a terminal
+  const clean = k.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return JSON.stringify(clean.length > 60 ? `${clean.slice(0, 60)}…` : clean);
+}
+
+/**
+ * One line per setting the engine does not know and the extension does not own, with the closest
+ * known name when there is one. Names only: a value is never quoted.
+ */
+export function settingWarnings(input: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(input)) {
+    if (SETTING_NAMES.includes(k) || has(SETTING_ALIASES, k) || isOwned(k)) continue;
+    const near = closestSetting(k);
+    out.push(`unknown setting ${shownName(k)} is ignored${near ? `: did you mean ${near}?` : ' (not an export setting; see the export settings list)'}`);
+  }
+  return out;
+}
+
+/**
+ * The known settings of `input` under their current names, plus problems: an alias and its
+ * setting both set to different values. Unknown keys are left out (they are warned about).
+ */
+function canonical(input: Record<string, unknown>): { values: Record<string, unknown>; problems: string[] } {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const k of SETTING_NAMES) if (has(input, k)) values[k] = input[k];
+  for (const [alias, name] of Object.entries(SETTING_ALIASES)) {
+    if (!has(input, alias) || !isSet(input[alias])) continue;
+    const v = input[alias];
+    if (isSet(values[name])) {
+      const same = typeof v === typeof values[name] && (typeof v === 'string' ? v.trim() === (values[name] as string).trim() : v === values[name]);
+      if (!same) problems.push(`${alias} and ${name} are both set, to different values: they are one setting (${alias} is its older name); keep only ${name}`);
+    } else {
+      values[name] = v;
+    }
+  }
+  return { values, problems };
+}
+
+/** AUTH0_DOMAIN: a domain (mytenant.eu.auth0.com) or a full http(s) URL (an emulator's /auth0/{tenant}). */
+function auth0DomainProblem(domain: string): string | null {
+  const example = 'mytenant.eu.auth0.com';
+  const full = /^[a-z][a-z0-9+.-]*:\/\//i.test(domain) ? domain : `https://${domain}`;
+  const problem = urlProblem('AUTH0_DOMAIN', full, example);
+  if (problem) return problem.replace('must be an http(s) URL like', "must be the tenant's domain or an http(s) URL, like");
+  const u = new URL(full);
+  if (u.username || u.password) return 'AUTH0_DOMAIN must not hold a user name or password: put the credentials in AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET';
+  if (u.search || u.hash) return `AUTH0_DOMAIN must be a domain like ${example}, without a query (?) or fragment (#)`;
+  return null;
+}
+
+
 export interface ExportConfig {
   destination: DestinationKind;
   auth0: { baseUrl: string; audience: string; clientId: string; clientSecret: string };
@@ -164,6 +304,8 @@ export interface ExportConfig {
   maxLogs: number | null;
   fetchAheadPages: number;
   maxBatchEvents: number | null;
+  /** Settings the engine ignores, each with the closest known name when there is one. */
+  warnings: string[];
   cloudwatch?: { group: string; stream: string; accessKeyId: string; secretAccessKey: string; region: string; endpoint?: string; create: boolean };
   logstash?: { url: string; index?: string; token?: string; user?: string; password?: string };
   elasticsearch?: { url: string; index: string; user?: string; password?: string; apiKey?: string };
@@ -191,11 +333,13 @@ const SECRET_SETTINGS = [
   'LOGANALYTICS_WORKSPACEKEY',
   'AZURE_CLIENT_SECRET',
   'SLACK_INCOMING_WEBHOOK',
+  'SLACK_INCOMING_WEBHOOK_URL',
+  'EXTENSION_SECRET',
 ] as const;
 
 /** Values of a raw configuration that must never appear in a log line, error or report. */
 export function secretValues(raw: Record<string, unknown>): string[] {
-  return SECRET_SETTINGS.map((k) => raw[k]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return SECRET_SETTINGS.map((k) => (has(raw, k) ? raw[k] : undefined)).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
 function need(raw: Raw, problems: string[], setting: keyof Raw & string, fix: string): string {
@@ -226,20 +370,28 @@ export function parseExportConfig(input: unknown): ExportConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(['the settings must be a JSON object of NAME: value pairs, e.g. {"AUTH0_DOMAIN": "mytenant.auth0.com", ...}']);
   }
-  const parsed = RawConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
+  const settings = input as Record<string, unknown>;
+  const { values, problems: aliasProblems } = canonical(settings);
+  const parsed = RawConfig.safeParse(values);
+  if (!parsed.success || aliasProblems.length) {
+    const viaAlias = (name: string) => Object.keys(SETTING_ALIASES).find((a) => SETTING_ALIASES[a] === name && has(settings, a) && isSet(settings[a]) && !isSet(settings[name]));
+    throw new ConfigError([
+      ...aliasProblems,
+      ...(parsed.error?.issues ?? []).map((i) => {
         const setting = i.path.map(String).join('.');
-        return i.message.startsWith(setting) ? i.message : `${setting}: ${i.message}`;
+        const line = i.message.startsWith(setting) ? i.message : `${setting}: ${i.message}`;
+        const alias = viaAlias(setting);
+        return alias ? `${alias} (read as ${setting}): ${line}` : line;
       }),
-    );
+    ]);
   }
   const raw = parsed.data;
   const problems: string[] = [];
   const domain = need(raw, problems, 'AUTH0_DOMAIN', "set it to the tenant's domain, e.g. mytenant.eu.auth0.com");
   const clientId = need(raw, problems, 'AUTH0_CLIENT_ID', 'set it to the client id of a machine-to-machine application allowed read:logs');
   const clientSecret = need(raw, problems, 'AUTH0_CLIENT_SECRET', "set it to that application's client secret");
+  const domainProblem = domain ? auth0DomainProblem(domain) : null;
+  if (domainProblem) problems.push(domainProblem);
 
   let destination = raw.DESTINATION;
   if (!destination) {
@@ -252,7 +404,7 @@ export function parseExportConfig(input: unknown): ExportConfig {
     else problems.push(`settings for several destinations (${found.join(', ')}): set DESTINATION to the one this job writes to`);
   }
 
-  const baseUrl = domain ? auth0BaseUrl(domain) : '';
+  const baseUrl = domain && !domainProblem ? auth0BaseUrl(domain) : '';
   const cfg: ExportConfig = {
     destination: destination ?? 'logstash',
     auth0: { baseUrl, audience: `${baseUrl}/api/v2/`, clientId, clientSecret },
@@ -268,12 +420,13 @@ export function parseExportConfig(input: unknown): ExportConfig {
     maxLogs: raw.MAX_LOGS ?? null,
     fetchAheadPages: raw.FETCH_AHEAD_PAGES ?? 50,
     maxBatchEvents: raw.MAX_BATCH_EVENTS ?? null,
+    warnings: settingWarnings(settings),
   };
   if (cfg.retryMaxMs < cfg.retryBaseMs) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
 
   switch (destination) {
     case 'cloudwatch': {
-      const secret = raw.AWS_SECRET_KEY ?? raw.AWS_SECRET_ACCESS_KEY;
+      const secret = raw.AWS_SECRET_KEY;
       if (!secret) problems.push("AWS_SECRET_KEY is required: set it to the access key's secret");
       cfg.cloudwatch = {
         group: need(raw, problems, 'CLOUDWATCH_LOG_GROUP_NAME', 'set it to the log group, e.g. /auth0/mytenant'),

@@ -1,14 +1,14 @@
 // The headless command line: bad input, and the crash test: SIGKILL at random points, resume,
 // and at the end every source log at the destination, duplicates at most one batch per crash.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCheckpointStore } from '../../core/export/checkpoint';
 import { ExportReport } from '../../core/export/report';
 import { checkDelivery, idsOf } from '../helpers/export-check';
-import { type ExportServer, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
+import { type ExportServer, TEST_CLIENT, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
 
 let s: ExportServer;
 let dir: string;
@@ -176,5 +176,114 @@ describe('export CLI: crash and resume', () => {
     expect(report).toMatchObject({ status: 'failed', delivered: 0, retries: 2, failedCheckpoint: null });
     expect(report.error).toMatch(/Logstash answered 502/);
     expect(r.stderr).toMatch(/retry 1\/2/);
+  });
+});
+
+describe('export CLI: attacks on its input (issue 11)', () => {
+  const SECRET = 'cli-secret-Zq9-77aa';
+  const good = () => ({ AUTH0_DOMAIN: `${s.url}/auth0/cli-attack`, AUTH0_CLIENT_ID: TEST_CLIENT.clientId, AUTH0_CLIENT_SECRET: TEST_CLIENT.clientSecret, LOGSTASH_URL: `${s.url}/dest/logstash/cli-attack` });
+
+  it.each([
+    ['http://exa mple.com', /AUTH0_DOMAIN .*contains a space/],
+    ['mytenant.auth0.com:99999', /AUTH0_DOMAIN has port 99999/],
+    ['ftp://mytenant.auth0.com', /AUTH0_DOMAIN .*not ftp:\/\//],
+  ])('a malformed AUTH0_DOMAIN %j is refused at once (exit 2), naming the setting', async (domain, message) => {
+    const file = await writeConfig('bad-domain', { ...good(), AUTH0_DOMAIN: domain });
+    const t0 = Date.now();
+    const r = await start(['--config', file, '--state', join(dir, 'bad-domain-state')]).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    // Refused before any request: no 70 s of retries (the process start itself takes a few seconds on a busy machine).
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('a config that is not JSON is located by line and column, and its text (a secret) is never echoed', async () => {
+    const file = await writeConfig('secret-broken', `{\n  "AUTH0_DOMAIN": "x.auth0.com",\n  "AUTH0_CLIENT_SECRET": "${SECRET}" oops\n}`);
+    const r = await start(['--config', file]).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/secret-broken\.json is not valid JSON at line 3, column \d+/);
+    expect(r.stderr).not.toContain(SECRET);
+    expect(r.stderr).not.toContain('oops');
+    const truncated = await writeConfig('secret-truncated', `{"AUTH0_CLIENT_SECRET": "${SECRET}`);
+    const r2 = await start(['--config', truncated]).done;
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/is not valid JSON at line 1, column \d+/);
+    expect(r2.stderr).not.toContain(SECRET.slice(0, 10));
+  });
+
+  it('a config file over 1 MiB is refused without reading it whole', async () => {
+    const file = join(dir, 'huge.json');
+    await writeFile(file, `{"AUTH0_DOMAIN": "${'x'.repeat(100 * 1024 * 1024)}"}`);
+    const r = await start(['--config', file]).done;
+    await rm(file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/huge\.json: it is \d+ bytes; a config file may hold at most 1 MiB/);
+  });
+
+  it.each([
+    ['truncated', '{"checkpointId":"90020'],
+    ['empty', ''],
+    ['null', 'null'],
+    ['binary', Buffer.from([0x00, 0xff, 0xfe, 0x13, 0x37, 0x00])],
+    ['an array', '["9"]'],
+  ])('a %s checkpoint file stops the run naming the file and both ways out, and is left as it was', async (_what, content) => {
+    addTenant(s, 'cli-attack', { seedCount: 50 });
+    if (!s.dest.logstash.get('cli-attack')) s.dest.logstash.create('cli-attack', {});
+    const file = await writeConfig('cp-attack', good());
+    const state = await mkdtemp(join(dir, 'cp-'));
+    const cp = join(state, 'checkpoint.json');
+    await writeFile(cp, content);
+    const r = await start(['--config', file, '--state', state]).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the checkpoint file ${cp}`);
+    expect(r.stderr).toMatch(/--from CHECKPOINT/);
+    expect(r.stderr).toMatch(/move the file away .* to start from the oldest log/);
+    expect(r.stderr).not.toMatch(/unexpected error|Unterminated string/);
+    expect(r.stdout).toBe('');
+    expect(Buffer.compare(await readFile(cp), Buffer.from(content))).toBe(0);
+  });
+
+  it('with --from, an unreadable checkpoint file is moved aside with a word, not overwritten silently', async () => {
+    const t = addTenant(s, 'cli-aside', { seedCount: 120 });
+    s.dest.logstash.create('cli-aside', {});
+    const file = await writeConfig('cp-aside', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-aside`, LOGSTASH_URL: `${s.url}/dest/logstash/cli-aside` });
+    const state = await mkdtemp(join(dir, 'aside-'));
+    await writeFile(join(state, 'checkpoint.json'), 'null');
+    const r = await start(['--config', file, '--state', state, '--from', t.allIds()[19]!]).done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/checkpoint\.json holds null.*; it was moved to .*checkpoint\.json\.unreadable-/);
+    const files = await readdir(state);
+    const aside = files.find((f) => f.startsWith('checkpoint.json.unreadable-'))!;
+    expect(await readFile(join(state, aside), 'utf8')).toBe('null');
+    expect(await new FileCheckpointStore(state).load()).toBe(t.allIds().at(-1));
+  });
+
+  it('a destination that hangs fails its batch within REQUEST_TIMEOUT_MS, naming the setting to raise', async () => {
+    addTenant(s, 'cli-hang', { seedCount: 300 });
+    s.dest.logstash.create('cli-hang', {});
+    const hang = s.faults.add({ path: '/dest/logstash/cli-hang', latencyMs: 600_000 });
+    const timeoutMs = 1500;
+    // MAX_RETRIES stays at its default (8): before, each timed-out attempt was retried, 9 x the timeout in all.
+    const file = await writeConfig('hang', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-hang`, LOGSTASH_URL: `${s.url}/dest/logstash/cli-hang`, REQUEST_TIMEOUT_MS: timeoutMs, RETRY_BASE_MS: 20, RETRY_MAX_MS: 200 });
+    const r = await start(['--config', file, '--state', join(dir, 'hang-state')]).done;
+    s.faults.remove(hang.id);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as ExportReport;
+    expect(report).toMatchObject({ status: 'failed', delivered: 0, retries: 0, duplicatesPossible: true, failedCheckpoint: null });
+    expect(report.error).toMatch(/no acknowledgement within REQUEST_TIMEOUT_MS \(1500 ms\).*raise REQUEST_TIMEOUT_MS/);
+    expect(report.durationMs).toBeLessThan(3 * timeoutMs);
+  });
+
+  it('unknown settings are warned about on stderr and in the report, with the closest name, in a dry run too', async () => {
+    addTenant(s, 'cli-warn', { seedCount: 30 });
+    const file = await writeConfig('warn', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-warn`, SLACK_INCOMING_WEBHOK: `${s.url}/dest/slack/T/B/typo`, EXTENSION_SECRET: 'ext-own-secret-1', AUTH0_RTA: 'https://auth0.auth0.com' });
+    const r = await start(['--config', file, '--state', join(dir, 'warn-state'), '--dry-run']).done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/export: warning: unknown setting "SLACK_INCOMING_WEBHOK" is ignored: did you mean SLACK_INCOMING_WEBHOOK\?/);
+    const report = JSON.parse(r.stdout) as ExportReport;
+    expect(report.dryRun).toBe(true);
+    expect(report.warnings).toEqual(['unknown setting "SLACK_INCOMING_WEBHOK" is ignored: did you mean SLACK_INCOMING_WEBHOOK?']);
+    expect(r.stderr + r.stdout).not.toContain('ext-own-secret-1');
   });
 });

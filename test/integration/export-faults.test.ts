@@ -110,7 +110,10 @@ describe('export engine: faults', () => {
     expect(elapsed).toBeGreaterThan(1500);
     expect(st.rateLimited).toBeLessThanOrEqual(3);
     expect(st.requests).toBeLessThan(16 + 2 + 3 + 5);
-    expect(report.retries).toBeGreaterThanOrEqual(3);
+    // The token renewal is a retry; the 429s and the proactive waits are rate-limit waits, counted and timed apart.
+    expect(report.retries).toBeGreaterThanOrEqual(1);
+    expect(report.rateLimitWaits).toBeGreaterThanOrEqual(2);
+    expect(report.rateLimitWaitMs).toBeGreaterThan(500);
   });
 
   it('never skips a failing batch: when retries run out it stops with the failed checkpoint and a Slack notice, and a replay finishes the job', async () => {
@@ -350,7 +353,8 @@ describe('export engine: progress', () => {
     });
     s.faults.remove(rule.id);
     expect(report.status).toBe('ok');
-    const mid = events.filter((e) => e.phase === 'running' && e.etaSeconds !== null && e.fraction !== null && e.fraction > 0 && e.fraction < 1);
+    // The ETA itself needs a run long enough to mean something: see export-progress.test.ts.
+    const mid = events.filter((e) => e.phase === 'running' && e.fraction !== null && e.fraction > 0 && e.fraction < 1);
     expect(mid.length).toBeGreaterThan(5);
     expect(mid.every((e) => e.head === s.auth0.tenant('progress')!.allIds().at(-1))).toBe(true);
     const fractions = mid.map((e) => e.fraction!);

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileCheckpointStore, storageCheckpointStore } from '../../core/export/checkpoint';
+import { CheckpointFileError, FileCheckpointStore, storageCheckpointStore } from '../../core/export/checkpoint';
 import { ExportReport, everyLogDelivered } from '../../core/export/report';
 
 const id = (n: number) => String(n).padStart(56, '9');
@@ -27,7 +27,37 @@ describe('file checkpoint store', () => {
   it('refuses a file that holds no checkpoint, with a fix in the message', async () => {
     const s = new FileCheckpointStore(dir);
     await writeFile(s.file, '{"checkpointId": 12}');
-    await expect(s.load()).rejects.toThrow(/does not hold a checkpoint: delete it or pass --from CHECKPOINT/);
+    await expect(s.load()).rejects.toThrow(/checkpoint.json does not hold a checkpoint .*--from CHECKPOINT.*move the file away/);
+  });
+});
+
+describe('an unreadable checkpoint file', () => {
+  it.each([
+    ['truncated', '{"checkpointId":"9002', /is not valid JSON \(truncated\?\)/],
+    ['empty', '', /is empty/],
+    ['null', 'null', /holds null/],
+    ['binary', Buffer.from([0, 1, 2, 0xff]), /is binary/],
+    ['a number', '42', /holds a number/],
+  ])('%s: stops with the file, the reason and both ways out, and leaves the file as it was', async (_w, content, reason) => {
+    const s = new FileCheckpointStore(dir);
+    await writeFile(s.file, content);
+    const e = await s.load().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CheckpointFileError);
+    expect((e as Error).message).toContain(`the checkpoint file ${s.file}`);
+    expect((e as Error).message).toMatch(reason);
+    expect((e as Error).message).toMatch(/--from CHECKPOINT.*move the file away/);
+    expect(Buffer.compare(await readFile(s.file), Buffer.from(content))).toBe(0);
+  });
+
+  it('is moved aside, with a line saying where, before the first save replaces it', async () => {
+    const lines: string[] = [];
+    const s = new FileCheckpointStore(dir, { log: (l) => lines.push(l) });
+    await writeFile(s.file, '{"checkpointId":');
+    await s.save(id(7));
+    expect(await s.load()).toBe(id(7));
+    expect(s.setAside).toMatch(/checkpoint\.json\.unreadable-/);
+    expect(await readFile(s.setAside!, 'utf8')).toBe('{"checkpointId":');
+    expect(lines).toEqual([expect.stringMatching(/is not valid JSON .*moved to .*unreadable-/)]);
   });
 });
 
