@@ -95,6 +95,15 @@ export class Auth0Tenant {
     return log;
   }
 
+  /** Appends a log exactly as given (golden-file tests); its log_id must sort after every stored one. */
+  appendLog(log: GeneratedLog): void {
+    if (this.ids.length > this.head && log.log_id <= this.ids[this.ids.length - 1]!) throw new Error('log ids must increase');
+    const t = Date.parse(log.date);
+    this.json.push(JSON.stringify(log));
+    this.ids.push(log.log_id);
+    this.dates.push(Number.isFinite(t) ? t : Date.now());
+  }
+
   /** Generates `rate` events/s from now on (0 stops). Counted by elapsed time, so late timers do not lower the rate. */
   setRate(rate: number): void {
     clearInterval(this.timer);
