@@ -97,7 +97,7 @@ async function bareLoop(kind: string, name: string, limit: number, perEvent = fa
   const sig = new AbortController().signal;
   const t0 = performance.now();
   while (n < limit) {
-    const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
     const page = JSON.parse(await res.text()) as Auth0Log[];
     if (!page.length) break;
     const enc = page.map((l) => dest.encode(l));
@@ -127,7 +127,7 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
     let from = '';
     let n = 0;
     while (Date.now() < stop) {
-      const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&` : ''}take=100`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
       const text = await res.text();
       if (res.status === 429) continue;
       const page = JSON.parse(text) as Auth0Log[];

@@ -7,7 +7,7 @@ import { LEVEL_NAMES, LOG_TYPES } from './log-types';
  * number and boolean is accepted as a string too; an empty string means "not set".
  */
 
-export const DESTINATIONS = ['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy'] as const;
+export const DESTINATIONS = ['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const;
 export type DestinationKind = (typeof DESTINATIONS)[number];
 
 const LOG_ID = /^\d{56}$/;
@@ -71,6 +71,14 @@ const url = (setting: string, example: string) =>
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
+  );
+
+export const FORMATS = ['compatible', 'compact'] as const;
+export type EventFormat = (typeof FORMATS)[number];
+const format = (setting: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? empty(v.trim().toLowerCase()) : empty(v)),
+    z.enum(FORMATS, { error: `${setting} must be compatible (what the old extension sent, the default) or compact` }).optional(),
   );
 
 const RawConfig = z.object({
@@ -145,6 +153,7 @@ const RawConfig = z.object({
   LOGSTASH_TOKEN: str('LOGSTASH_TOKEN', 'the token your Logstash expects in the query string'),
   LOGSTASH_USER: str('LOGSTASH_USER', "the http input's user"),
   LOGSTASH_PASSWORD: str('LOGSTASH_PASSWORD', "the http input's password"),
+  LOGSTASH_FORMAT: format('LOGSTASH_FORMAT'),
   // Elasticsearch
   ELASTICSEARCH_URL: url('ELASTICSEARCH_URL', 'https://es.example.com:9200'),
   ELASTICSEARCH_INDEX: str('ELASTICSEARCH_INDEX', 'the index to write to, e.g. auth0-logs'),
@@ -165,6 +174,23 @@ const RawConfig = z.object({
   LOGS_INGESTION_ENDPOINT: url('LOGS_INGESTION_ENDPOINT', 'https://my-dce.eastus-1.ingest.monitor.azure.com'),
   LOGS_INGESTION_RULE_ID: str('LOGS_INGESTION_RULE_ID', 'the immutable id of the Data Collection Rule, dcr-...'),
   LOGS_INGESTION_STREAM_NAME: str('LOGS_INGESTION_STREAM_NAME', 'the stream declared in the rule, e.g. Custom-Auth0Logs_CL'),
+  // Splunk HTTP Event Collector (the old extension's names, plus index/source/sourcetype, indexer acknowledgement and the event shape)
+  SPLUNK_URL: url('SPLUNK_URL', 'https://splunk.example.com:8088'),
+  SPLUNK_TOKEN: str('SPLUNK_TOKEN', 'the HTTP Event Collector token (a GUID)'),
+  SPLUNK_COLLECTOR_PORT: int('SPLUNK_COLLECTOR_PORT', 1, 65535, "the collector's port when SPLUNK_URL has none (default 8088)"),
+  SPLUNK_COLLECTOR_PATH: str('SPLUNK_COLLECTOR_PATH', 'the collector path, /services/collector/event (or /services/collector/event/1.0)'),
+  SPLUNK_INDEX: str('SPLUNK_INDEX', "an index the token may write to (empty: the token's default index)"),
+  SPLUNK_SOURCE: str('SPLUNK_SOURCE', 'the source field of each event (compact format)'),
+  SPLUNK_SOURCETYPE: str('SPLUNK_SOURCETYPE', 'the sourcetype of each event (compact format), e.g. _json'),
+  SPLUNK_ACK: bool('SPLUNK_ACK'),
+  SPLUNK_FORMAT: format('SPLUNK_FORMAT'),
+  // Datadog Logs intake, API v2
+  DATADOG_API_KEY: str('DATADOG_API_KEY', 'a Datadog API key (Organization settings > API keys)'),
+  DATADOG_SERVER: str('DATADOG_SERVER', 'the Datadog site: US, EU, or a site such as us3.datadoghq.com'),
+  DATADOG_URL: url('DATADOG_URL', 'https://http-intake.logs.datadoghq.com (only to target another intake or an emulator)'),
+  DATADOG_CUSTOM_TAGS: str('DATADOG_CUSTOM_TAGS', 'comma-separated key:value tags, e.g. env:prod,team:iam'),
+  DATADOG_SERVICE: str('DATADOG_SERVICE', 'the service attribute of each log (compact format), default auth0'),
+  DATADOG_FORMAT: format('DATADOG_FORMAT'),
 });
 
 type Raw = z.infer<typeof RawConfig>;
@@ -307,10 +333,12 @@ export interface ExportConfig {
   /** Settings the engine ignores, each with the closest known name when there is one. */
   warnings: string[];
   cloudwatch?: { group: string; stream: string; accessKeyId: string; secretAccessKey: string; region: string; endpoint?: string; create: boolean };
-  logstash?: { url: string; index?: string; token?: string; user?: string; password?: string };
+  logstash?: { url: string; index?: string; token?: string; user?: string; password?: string; format: EventFormat };
   elasticsearch?: { url: string; index: string; user?: string; password?: string; apiKey?: string };
   azureLegacy?: { workspaceId: string; workspaceKey: string; logType: string; apiVersion: string; endpoint: string };
   azure?: { tenantId: string; clientId: string; clientSecret: string; authorityHost?: string; endpoint: string; ruleId: string; streamName: string };
+  splunk?: { url: string; token: string; index?: string; source?: string; sourcetype?: string; ack: boolean; format: EventFormat };
+  datadog?: { url: string; apiKey: string; tags?: string; service: string; hostname: string; format: EventFormat };
 }
 
 export class ConfigError extends Error {
@@ -335,6 +363,8 @@ const SECRET_SETTINGS = [
   'SLACK_INCOMING_WEBHOOK',
   'SLACK_INCOMING_WEBHOOK_URL',
   'EXTENSION_SECRET',
+  'SPLUNK_TOKEN',
+  'DATADOG_API_KEY',
 ] as const;
 
 /** Values of a raw configuration that must never appear in a log line, error or report. */
@@ -362,6 +392,8 @@ function inferDestination(raw: Raw): DestinationKind[] {
   if (raw.ELASTICSEARCH_URL) found.push('elasticsearch');
   if (raw.LOGS_INGESTION_ENDPOINT) found.push('azure');
   if (raw.LOGANALYTICS_WORKSPACEID) found.push('azure-legacy');
+  if (raw.SPLUNK_URL) found.push('splunk');
+  if (raw.DATADOG_API_KEY) found.push('datadog');
   return found;
 }
 
@@ -399,7 +431,7 @@ export function parseExportConfig(input: unknown): ExportConfig {
     if (found.length === 1) destination = found[0];
     else if (found.length === 0)
       problems.push(
-        'no destination configured: set CLOUDWATCH_LOG_GROUP_NAME, LOGSTASH_URL, ELASTICSEARCH_URL, LOGS_INGESTION_ENDPOINT or LOGANALYTICS_WORKSPACEID (or DESTINATION)',
+        'no destination configured: set CLOUDWATCH_LOG_GROUP_NAME, LOGSTASH_URL, ELASTICSEARCH_URL, LOGS_INGESTION_ENDPOINT, LOGANALYTICS_WORKSPACEID, SPLUNK_URL or DATADOG_API_KEY (or DESTINATION)',
       );
     else problems.push(`settings for several destinations (${found.join(', ')}): set DESTINATION to the one this job writes to`);
   }
@@ -446,6 +478,7 @@ export function parseExportConfig(input: unknown): ExportConfig {
         token: raw.LOGSTASH_TOKEN,
         user: raw.LOGSTASH_USER,
         password: raw.LOGSTASH_PASSWORD,
+        format: raw.LOGSTASH_FORMAT ?? 'compatible',
       };
       if (Boolean(raw.LOGSTASH_USER) !== Boolean(raw.LOGSTASH_PASSWORD))
         problems.push('LOGSTASH_USER and LOGSTASH_PASSWORD go together: set both for basic auth, or neither');
@@ -486,9 +519,56 @@ export function parseExportConfig(input: unknown): ExportConfig {
         streamName: need(raw, problems, 'LOGS_INGESTION_STREAM_NAME', 'set it to the stream declared in the rule, e.g. Custom-Auth0Logs_CL'),
       };
       break;
+    case 'splunk':
+      cfg.splunk = splunkSettings(raw, problems);
+      break;
+    case 'datadog':
+      cfg.datadog = datadogSettings(raw, problems, domain);
+      break;
     default:
       break;
   }
   if (problems.length) throw new ConfigError(problems);
   return cfg;
+}
+
+/** SPLUNK_URL plus the old extension's port and path settings: the port applies when the URL names none. */
+function splunkSettings(raw: Raw, problems: string[]): NonNullable<ExportConfig['splunk']> {
+  const base = need(raw, problems, 'SPLUNK_URL', 'set it to the HTTP Event Collector URL, e.g. https://splunk.example.com:8088');
+  const token = need(raw, problems, 'SPLUNK_TOKEN', 'set it to the HTTP Event Collector token');
+  let full = '';
+  if (base) {
+    const u = new URL(base);
+    if (!u.port) u.port = String(raw.SPLUNK_COLLECTOR_PORT ?? 8088);
+    const collector = /\/services\/collector(\/event(\/1\.0)?)?\/?$/;
+    const path = raw.SPLUNK_COLLECTOR_PATH ?? '/services/collector/event';
+    if (!collector.test(path))
+      problems.push('SPLUNK_COLLECTOR_PATH must be /services/collector/event (or /services/collector/event/1.0, the old default): the export sends JSON events');
+    // A URL that already names the collector keeps it; otherwise the path goes after whatever prefix it has (a proxy, the emulator).
+    if (!collector.test(u.pathname)) u.pathname = u.pathname.replace(/\/+$/, '') + path;
+    full = u.toString();
+  }
+  return { url: full, token, index: raw.SPLUNK_INDEX, source: raw.SPLUNK_SOURCE, sourcetype: raw.SPLUNK_SOURCETYPE, ack: raw.SPLUNK_ACK ?? false, format: raw.SPLUNK_FORMAT ?? 'compatible' };
+}
+
+const DATADOG_SITES: Record<string, string> = { US: 'datadoghq.com', US1: 'datadoghq.com', EU: 'datadoghq.eu', EU1: 'datadoghq.eu' };
+
+/** DATADOG_SERVER is the old extension's US/EU switch, or any Datadog site; DATADOG_URL overrides both (emulator). */
+function datadogSettings(raw: Raw, problems: string[], domain: string): NonNullable<ExportConfig['datadog']> {
+  const apiKey = need(raw, problems, 'DATADOG_API_KEY', 'set it to a Datadog API key');
+  const server = (raw.DATADOG_SERVER ?? 'US').trim();
+  const site = DATADOG_SITES[server.toUpperCase()] ?? server.toLowerCase();
+  if (!raw.DATADOG_URL && !/^([a-z0-9-]+\.)*(datadoghq\.(com|eu)|ddog-gov\.com)$/.test(site))
+    problems.push('DATADOG_SERVER must be US, EU or a Datadog site such as us3.datadoghq.com, us5.datadoghq.com, ap1.datadoghq.com');
+  const tags = raw.DATADOG_CUSTOM_TAGS;
+  if (tags && !tags.split(',').every((t) => /^[^:,\s]+:[^,\s]+$/.test(t.trim())))
+    problems.push('DATADOG_CUSTOM_TAGS must be comma-separated key:value pairs, e.g. env:prod,team:iam');
+  const url = (raw.DATADOG_URL ?? `https://http-intake.logs.${site}`).replace(/\/+$/, '');
+  let hostname = '';
+  try {
+    hostname = domain ? new URL(auth0BaseUrl(domain)).hostname : '';
+  } catch {
+    hostname = '';
+  }
+  return { url: `${url}/api/v2/logs`, apiKey, tags, service: raw.DATADOG_SERVICE ?? 'auth0', hostname, format: raw.DATADOG_FORMAT ?? 'compatible' };
 }

@@ -292,6 +292,8 @@ function parsedSecrets(cfg: ExportConfig): string[] {
     cfg.elasticsearch?.apiKey,
     cfg.azureLegacy?.workspaceKey,
     cfg.azure?.clientSecret,
+    cfg.splunk?.token,
+    cfg.datadog?.apiKey,
     cfg.slack?.webhookUrl,
   ].filter((s): s is string => !!s);
 }

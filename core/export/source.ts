@@ -24,6 +24,8 @@ interface RateState {
  */
 export class Auth0LogSource {
   private token: { value: string; renewAtMs: number } | null = null;
+  /** Where the page after `after` is: the previous answer's `Link: rel=next` (and, after the first search page, the ids it already returned). */
+  private cursor: { after: string; url: string; seen: { ids: Set<string>; max: string } | null } | null = null;
   private rate: RateState | null = null;
   tokensIssued = 0;
 
@@ -84,22 +86,76 @@ export class Auth0LogSource {
     return body.access_token;
   }
 
-  /** One page after `from` (null: from the oldest log), retried until it succeeds or retries run out. */
-  fetchPage(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
-    const q = new URLSearchParams();
-    if (from) q.set('from', from);
-    q.set('take', String(take));
-    return this.getLogs(q, signal);
+  /**
+   * The next page after `from`, as Auth0's "Retrieve Log Events Using the Management API" asks:
+   * with no checkpoint, the oldest logs first in search mode (`page=0&per_page=N&sort=date:1`);
+   * with one, checkpoint mode (`from`, `take`); after that, the `Link: rel=next` URL of the previous
+   * answer ("only the first request should be made manually"), as long as the caller continues
+   * from the last log this source returned. Retried until it succeeds or retries run out.
+   */
+  async fetchPage(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
+    if (from === null) {
+      const page = (await this.getLogs(this.logsUrl(new URLSearchParams({ page: '0', per_page: String(take), sort: 'date:1' })), signal)).logs;
+      if (page.length === 0) {
+        this.cursor = null;
+        return page;
+      }
+      // Search results are ordered by date, checkpoints by log_id: continue from the smallest log_id
+      // of this page and drop what was already returned, so a log whose id and date disagree is neither lost nor repeated.
+      let min = page[0]!.log_id;
+      let max = min;
+      for (const l of page) {
+        if (l.log_id < min) min = l.log_id;
+        if (l.log_id > max) max = l.log_id;
+      }
+      const seen = { ids: new Set(page.map((l) => l.log_id)), max };
+      this.cursor = { after: page[page.length - 1]!.log_id, url: this.logsUrl(new URLSearchParams({ from: min, take: String(take) })), seen };
+      return page;
+    }
+    const url = this.cursor && this.cursor.after === from ? this.cursor.url : this.logsUrl(new URLSearchParams({ from, take: String(take) }));
+    const seen = this.cursor?.after === from ? this.cursor.seen : null;
+    const out: Auth0Log[] = [];
+    let next = url;
+    let lastRaw = from;
+    for (;;) {
+      const r = await this.getLogs(next, signal);
+      const fresh = seen ? r.logs.filter((l) => !seen.ids.has(l.log_id)) : r.logs;
+      lastRaw = r.logs.at(-1)?.log_id ?? lastRaw;
+      out.push(...fresh);
+      // Keep the Link only when it stays on this tenant's logs endpoint: the token must never go elsewhere.
+      const following = r.next && this.isLogsUrl(r.next) ? r.next : this.logsUrl(new URLSearchParams({ from: r.logs.at(-1)?.log_id ?? from, take: String(take) }));
+      next = following;
+      // Pages overlapping the search page come back short once the repeats are dropped: read on, so
+      // that a short page keeps meaning "head reached" to the caller.
+      if (out.length >= take || r.logs.length < take) break;
+    }
+    const last = out.at(-1)?.log_id ?? from;
+    this.cursor = { after: last, url: next, seen: seen && lastRaw < seen.max ? seen : null };
+    return out;
   }
 
   /** The newest log (search mode, one result), for progress estimates; null when the tenant has none. One attempt: it is only a nicety. */
   async fetchHead(signal: AbortSignal): Promise<Auth0Log | null> {
     if (this.rate && this.rate.remaining <= 0 && this.rate.resetAtMs > Date.now()) return null;
-    const page = await this.fetchOnce(new URLSearchParams({ page: '0', per_page: '1', sort: 'date:-1' }), signal);
-    return page[0] ?? null;
+    const page = await this.fetchOnce(this.logsUrl(new URLSearchParams({ page: '0', per_page: '1', sort: 'date:-1' })), signal);
+    return page.logs[0] ?? null;
   }
 
-  private async getLogs(q: URLSearchParams, signal: AbortSignal): Promise<Auth0Log[]> {
+  private logsUrl(q: URLSearchParams): string {
+    return `${this.cfg.auth0.baseUrl}/api/v2/logs?${q}`;
+  }
+
+  private isLogsUrl(u: string): boolean {
+    try {
+      const a = new URL(u);
+      const b = new URL(`${this.cfg.auth0.baseUrl}/api/v2/logs`);
+      return a.protocol === b.protocol && a.host === b.host && a.pathname === b.pathname;
+    } catch {
+      return false;
+    }
+  }
+
+  private async getLogs(url: string, signal: AbortSignal): Promise<{ logs: Auth0Log[]; next: string | null }> {
     let failures = 0;
     let rateWaits = 0;
     let unauthorized = 0;
@@ -113,7 +169,7 @@ export class Auth0LogSource {
         this.rate = null;
       }
       try {
-        return await this.fetchOnce(q, signal);
+        return await this.fetchOnce(url, signal);
       } catch (e) {
         if (e instanceof CancelledError || signal.aborted) throw new CancelledError();
         if (!(e instanceof DeliveryError) || !e.retryable) throw e;
@@ -141,9 +197,8 @@ export class Auth0LogSource {
     }
   }
 
-  private async fetchOnce(q: URLSearchParams, signal: AbortSignal): Promise<Auth0Log[]> {
+  private async fetchOnce(url: string, signal: AbortSignal): Promise<{ logs: Auth0Log[]; next: string | null }> {
     const token = await this.getToken(signal);
-    const url = `${this.cfg.auth0.baseUrl}/api/v2/logs?${q}`;
     let res: HttpResponse;
     let text: string;
     const rs = requestSignal(signal, this.cfg.requestTimeoutMs);
@@ -174,7 +229,7 @@ export class Auth0LogSource {
           throw new DeliveryError('Auth0 logs response held an entry without log_id', { retryable: false, status: 200 });
         }
       }
-      return data as Auth0Log[];
+      return { logs: data as Auth0Log[], next: nextLink(res.headers.get('link')) };
     }
     const why = errorText(text);
     if (res.status === 401) throw new DeliveryError(`Auth0 logs request unauthorized (401${why ? `: ${why}` : ''})`, { retryable: true, status: 401 });
@@ -199,6 +254,16 @@ export class Auth0LogSource {
       this.rate = { remaining, resetAtMs: reset * 1000 };
     }
   }
+}
+
+/** The `rel="next"` URL of an RFC 8288 Link header, if any. */
+export function nextLink(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>\s*(.*)$/.exec(part);
+    if (m && /(?:^|;)\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(m[2]!)) return m[1]!;
+  }
+  return null;
 }
 
 /** x-ratelimit-reset is epoch seconds; Retry-After (if any) seconds. */

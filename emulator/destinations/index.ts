@@ -9,8 +9,10 @@ import { DestError, send, sendJson, tail } from './common';
 import { ElasticsearchState, handleBulk } from './elasticsearch';
 import { type LogstashPipelineOptions, LogstashState, handleLogstash } from './logstash';
 import { SlackState, handleSlack } from './slack';
+import { DatadogState, handleDatadog } from './datadog';
+import { SplunkState, handleSplunk } from './splunk';
 
-export { CloudWatchState, LogstashState, ElasticsearchState, AzureLegacyState, AzureIngestionState, SlackState };
+export { CloudWatchState, LogstashState, ElasticsearchState, AzureLegacyState, AzureIngestionState, SlackState, SplunkState, DatadogState };
 
 export interface DestinationsOptions {
   prefix?: string;
@@ -27,6 +29,8 @@ export interface Destinations {
   azureLegacy: AzureLegacyState;
   azure: AzureIngestionState;
   slack: SlackState;
+  splunk: SplunkState;
+  datadog: DatadogState;
   summary(): Record<string, unknown>;
 }
 
@@ -39,6 +43,8 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
     azureLegacy: new AzureLegacyState(),
     azure: new AzureIngestionState(),
     slack: new SlackState(),
+    splunk: new SplunkState(),
+    datadog: new DatadogState(),
   };
   const summary = () => ({
     cloudwatch: d.cloudwatch.summary(),
@@ -47,6 +53,8 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
     azureLegacy: d.azureLegacy.summary(),
     azure: d.azure.summary(),
     slack: { ...d.slack.summary(), last: tail(d.slack.messages, 20) },
+    splunk: d.splunk.summary(),
+    datadog: d.datadog.summary(),
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -79,6 +87,10 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
         if (rest.startsWith('/dce/')) return handleIngestion(d.azure, rest.slice('/dce'.length), req, res, url);
         throw new DestError(404, JSON.stringify({ error: { code: 'NotFound', message: 'use /dest/azure/entra/... or /dest/azure/dce/...' } }), { 'content-type': 'application/json' });
       }
+      case 'splunk':
+        return handleSplunk(d.splunk, path.slice('/splunk'.length), req, res, url);
+      case 'datadog':
+        return handleDatadog(d.datadog, path.slice('/datadog'.length), req, res);
       case 'slack':
         if (seg.length < 2) throw new DestError(404, 'no_service', { 'content-type': 'text/plain' });
         return handleSlack(d.slack, seg.slice(1).join('/'), req, res);
@@ -117,6 +129,8 @@ export const DEMO_DESTINATIONS = {
     ruleId: 'dcr-00000000000000000000000000000demo',
     streamName: 'Custom-Auth0Logs_CL',
   },
+  splunk: { token: '00000000-0000-4000-8000-0000005b1c0e', index: 'auth0' },
+  datadog: { apiKey: 'emulatordemo0000000000000000dd01' },
 } as const;
 
 const registry = new WeakMap<object, Destinations>();
@@ -132,6 +146,8 @@ export function install(emulator: Emulator): void {
   d.azureLegacy.addWorkspace(DEMO_DESTINATIONS.azureLegacy.workspaceId, DEMO_DESTINATIONS.azureLegacy.workspaceKey);
   d.azure.addApp(DEMO_DESTINATIONS.azure.tenantId, DEMO_DESTINATIONS.azure.clientId, DEMO_DESTINATIONS.azure.clientSecret);
   d.azure.addRule(DEMO_DESTINATIONS.azure.ruleId, [DEMO_DESTINATIONS.azure.streamName]);
+  d.splunk.addToken(DEMO_DESTINATIONS.splunk.token, { indexes: [DEMO_DESTINATIONS.splunk.index, 'main'] });
+  d.datadog.addApiKey(DEMO_DESTINATIONS.datadog.apiKey);
   registry.set(emulator, d);
   emulator.registerMount(d.mount);
 }

@@ -19,6 +19,8 @@ export const TEST_CLIENT = { clientId: 'test-export-client', clientSecret: 'test
 export const TEST_AWS = { accessKeyId: 'AKIATESTEXPORT000001', secretAccessKey: 'test/aws/secret/key+0001', region: 'eu-west-1' };
 export const TEST_LOGSTASH = { user: 'ls-user', password: 'ls-pass-93ab12', token: 'ls-token-55cd' };
 export const TEST_AZURE_LEGACY = { workspaceId: '11111111-2222-4333-8444-555555555555', workspaceKey: Buffer.from('test-workspace-key-0123456789').toString('base64') };
+export const TEST_SPLUNK = { token: '6f1c2a9e-0b7d-4e2f-9a41-5c3d7e8f9a10', ackToken: '7a2d3b0f-1c8e-4f3a-8b52-6d4e8f9a0b21', index: 'auth0' };
+export const TEST_DATADOG = { apiKey: 'ddtestkey0123456789abcdef01234567' };
 export const TEST_AZURE = { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000002', clientSecret: 'entra-secret-xyz-123', ruleId: 'dcr-0123456789abcdef0123456789abcdef', streamName: 'Custom-Auth0Logs_CL' };
 
 export async function startExportServer(): Promise<ExportServer> {
@@ -30,6 +32,9 @@ export async function startExportServer(): Promise<ExportServer> {
   dest.azureLegacy.addWorkspace(TEST_AZURE_LEGACY.workspaceId, TEST_AZURE_LEGACY.workspaceKey);
   dest.azure.addApp(TEST_AZURE.tenantId, TEST_AZURE.clientId, TEST_AZURE.clientSecret);
   dest.azure.addRule(TEST_AZURE.ruleId, [TEST_AZURE.streamName]);
+  dest.splunk.addToken(TEST_SPLUNK.token, { indexes: [TEST_SPLUNK.index, 'main'] });
+  dest.splunk.addToken(TEST_SPLUNK.ackToken, { indexes: [TEST_SPLUNK.index], ack: true, ackDelayMs: 30 });
+  dest.datadog.addApiKey(TEST_DATADOG.apiKey);
   const mounts = [auth0.mount, dest.mount];
   const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -64,7 +69,7 @@ export function addTenant(s: ExportServer, name: string, opts: Auth0TenantOption
 }
 
 /** Settings for an export from tenant `tenant` of `s` to `kind`. */
-export function exportSettings(s: ExportServer, tenant: string, kind: 'cloudwatch' | 'logstash' | 'elasticsearch' | 'azure-legacy' | 'azure', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function exportSettings(s: ExportServer, tenant: string, kind: 'cloudwatch' | 'logstash' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog', extra: Record<string, unknown> = {}): Record<string, unknown> {
   const base: Record<string, unknown> = {
     AUTH0_DOMAIN: `${s.url}/auth0/${tenant}`,
     AUTH0_CLIENT_ID: TEST_CLIENT.clientId,
@@ -99,6 +104,8 @@ export function exportSettings(s: ExportServer, tenant: string, kind: 'cloudwatc
       LOGS_INGESTION_RULE_ID: TEST_AZURE.ruleId,
       LOGS_INGESTION_STREAM_NAME: TEST_AZURE.streamName,
     },
+    splunk: { SPLUNK_URL: `${s.url}/dest/splunk`, SPLUNK_TOKEN: TEST_SPLUNK.token, SPLUNK_INDEX: TEST_SPLUNK.index },
+    datadog: { DATADOG_API_KEY: TEST_DATADOG.apiKey, DATADOG_URL: `${s.url}/dest/datadog` },
   };
   return { ...base, ...per[kind], ...extra };
 }

@@ -53,22 +53,50 @@ describe('Auth0 /oauth/token', () => {
 });
 
 describe('Auth0 /api/v2/logs', () => {
-  it('checkpoint mode: pages ordered by 56-digit log_id, from exclusive, [] at the head', async () => {
+  it('checkpoint mode: pages ordered by 56-digit log_id, from exclusive, a Link rel=next after each, [] and the same URL at the head', async () => {
     const t = (await token('acme')).body.access_token as string;
     const seen: string[] = [];
-    let from = '';
+    const first = s.auth0.tenant('acme')!.allIds()[0]!;
+    seen.push(first);
+    // Only the first request is built by hand; every later one is the Link header's next URL.
+    let next = `${s.url}/auth0/acme/api/v2/logs?from=${first}&take=100`;
     for (let i = 0; i < 20; i++) {
-      const { body } = await logs('acme', `${from ? `from=${from}&` : ''}take=100`, t);
-      const page = body as Array<{ log_id: string }>;
-      if (page.length === 0) break;
+      const res = await fetch(next, { headers: { authorization: `Bearer ${t}` } });
+      const page = (await res.json()) as Array<{ log_id: string }>;
+      const link = res.headers.get('link');
+      expect(link).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/auth0\/acme\/api\/v2\/logs\?from=\d{56}&take=100>; rel="next"$/);
+      const url = /^<([^>]+)>/.exec(link!)![1]!;
+      if (page.length === 0) {
+        expect(new URL(url).searchParams.get('from')).toBe(new URL(next).searchParams.get('from'));
+        break;
+      }
       seen.push(...page.map((l) => l.log_id));
-      from = page[page.length - 1]!.log_id;
+      expect(new URL(url).searchParams.get('from')).toBe(page.at(-1)!.log_id);
+      next = url;
     }
     expect(seen.length).toBe(1500);
     expect(new Set(seen).size).toBe(1500);
     expect(seen.every((id) => /^\d{56}$/.test(id))).toBe(true);
     expect([...seen].sort()).toEqual(seen);
-    expect((await logs('acme', `from=${from}&take=100`, t)).body).toEqual([]);
+  });
+
+  it('refuses what the docs do not describe, with Auth0\'s error body: take without from', async () => {
+    const before = s.auth0.tenant('acme')!.stat().refused;
+    const r = await logs('acme', 'take=100');
+    expect(r.res.status).toBe(400);
+    expect(r.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: expect.stringMatching(/^Invalid request query string\. The message is: .*'take' is only valid with 'from'/) as unknown,
+      errorCode: 'invalid_query_string',
+    });
+    expect(s.auth0.tenant('acme')!.stat().refused).toBe(before + 1);
+  });
+
+  it('checkpoint mode ignores every parameter other than from and take, as documented', async () => {
+    const all = s.auth0.tenant('acme')!.allIds();
+    const r = await logs('acme', `from=${all[9]}&take=3&q=type:zzz&sort=date:-1&page=7&per_page=1`);
+    expect((r.body as Array<{ log_id: string }>).map((l) => l.log_id)).toEqual(all.slice(10, 13));
   });
 
   it('serves realistic events: known types, ISO dates, non-ASCII text', async () => {
@@ -103,16 +131,16 @@ describe('Auth0 /api/v2/logs', () => {
   });
 
   it('401 without, with a bad, or with an expired token; 403 without read:logs', async () => {
-    const none = await fetch(`${s.url}/auth0/acme/api/v2/logs?take=1`);
+    const none = await fetch(`${s.url}/auth0/acme/api/v2/logs?per_page=1`);
     expect(none.status).toBe(401);
-    expect((await logs('acme', 'take=1', 'bogus')).res.status).toBe(401);
+    expect((await logs('acme', 'per_page=1', 'bogus')).res.status).toBe(401);
     const t = (await token('short')).body.access_token as string;
-    expect((await logs('short', 'take=1', t)).res.status).toBe(200);
+    expect((await logs('short', 'per_page=1', t)).res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1100));
-    const expired = await logs('short', 'take=1', t);
+    const expired = await logs('short', 'per_page=1', t);
     expect(expired.res.status).toBe(401);
     expect((expired.body as { message: string }).message).toMatch(/Expired token/);
-    expect((await logs('noscope', 'take=1')).res.status).toBe(403);
+    expect((await logs('noscope', 'per_page=1')).res.status).toBe(403);
   });
 
   it('x-ratelimit-* headers on every answer and 429 past the limit', async () => {
@@ -122,7 +150,7 @@ describe('Auth0 /api/v2/logs', () => {
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 5; i++) {
-      last = (await logs('limited', 'take=1', t)).res;
+      last = (await logs('limited', 'per_page=1', t)).res;
       statuses.push(last.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
@@ -132,7 +160,7 @@ describe('Auth0 /api/v2/logs', () => {
     expect(reset * 1000).toBeGreaterThan(Date.now());
     expect(reset * 1000 - Date.now()).toBeLessThanOrEqual(1000);
     await new Promise((r) => setTimeout(r, reset * 1000 - Date.now() + 10));
-    expect((await logs('limited', 'take=1', t)).res.status).toBe(200);
+    expect((await logs('limited', 'per_page=1', t)).res.status).toBe(200);
   });
 
   it('generates events at a chosen rate', async () => {

@@ -238,7 +238,8 @@ describe('export engine: destination-specific failures', () => {
 
   it('Logstash answering 429 with a full queue: the engine backs off and delivers everything', async () => {
     const t = addTenant(s, 'lsfull', { seedCount: 3000 });
-    const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 3000 });
+    // A slow drain, so a second batch of 500 arrives before 400 events drained (0.67 s) even on a busy machine.
+    const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 600 });
     const report = await runExport({
       config: exportSettings(s, 'lsfull', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/lsfull`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 500, MAX_RETRIES: 40 }),
       checkpointStore: new MemoryCheckpointStore(),

@@ -52,7 +52,7 @@ describe('export settings', () => {
     [{ ...base, SLACK_SEND_SUCCESS: 'maybe' }, /SLACK_SEND_SUCCESS must be true or false/],
     [{ ...base, LOGSTASH_URL: 'ftp://x' }, /LOGSTASH_URL must be an http\(s\) URL/],
     [{ ...base, LOGSTASH_USER: 'u' }, /LOGSTASH_USER and LOGSTASH_PASSWORD go together/],
-    [{ ...base, DESTINATION: 'splunk' }, /DESTINATION must be one of cloudwatch, logstash, elasticsearch, azure, azure-legacy/],
+    [{ ...base, DESTINATION: 'sumologic' }, /DESTINATION must be one of cloudwatch, logstash, elasticsearch, azure, azure-legacy, splunk, datadog/],
     [{ ...base, RETRY_BASE_MS: '1000', RETRY_MAX_MS: '10' }, /RETRY_MAX_MS must be at least RETRY_BASE_MS/],
   ])('names the setting and the fix: %j', (input, message) => {
     expect(problems(input).join('\n')).toMatch(message);

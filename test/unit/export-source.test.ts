@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExportConfig } from '../../core/export/config';
 import type { HttpFn, HttpResponse } from '../../core/export/http';
-import { Auth0LogSource } from '../../core/export/source';
+import { Auth0LogSource, nextLink } from '../../core/export/source';
 
 const cfg = parseExportConfig({ AUTH0_DOMAIN: 'http://127.0.0.1:1/auth0/t', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's-123456789', LOGSTASH_URL: 'http://127.0.0.1:1/ls', MAX_RETRIES: 3, RETRY_BASE_MS: 5, RETRY_MAX_MS: 20 });
 
@@ -30,10 +30,39 @@ const page = [{ log_id: '1'.padStart(56, '0'), type: 's' }];
 const signal = new AbortController().signal;
 
 describe('Auth0 log source', () => {
-  it('asks in checkpoint mode: from and take', async () => {
-    const s = scripted([() => reply(200, page)]);
-    await new Auth0LogSource(cfg, s.http).fetchPage('9'.repeat(56), 100, signal);
-    expect(s.calls[0]!.url).toBe(`http://127.0.0.1:1/auth0/t/api/v2/logs?from=${'9'.repeat(56)}&take=100`);
+  it('asks in checkpoint mode (from and take) from a checkpoint, then follows Link rel=next', async () => {
+    const next = `http://127.0.0.1:1/auth0/t/api/v2/logs?from=${'1'.padStart(56, '0')}&take=100&opaque=x`;
+    const s = scripted([() => reply(200, page, { link: `<${next}>; rel="next"` }), () => reply(200, [])]);
+    const src = new Auth0LogSource(cfg, s.http);
+    await src.fetchPage('9'.repeat(56), 100, signal);
+    await src.fetchPage(page[0]!.log_id, 100, signal);
+    expect(s.calls.map((c) => c.url)).toEqual([`http://127.0.0.1:1/auth0/t/api/v2/logs?from=${'9'.repeat(56)}&take=100`, next]);
+  });
+
+  it('with no checkpoint asks in search mode, oldest first, then continues in checkpoint mode without repeating a log', async () => {
+    const id = (n: number) => String(n).padStart(56, '0');
+    // Dates and ids disagree on the first page: ordered by date, log 3 comes before log 2.
+    const first = [{ log_id: id(1) }, { log_id: id(3) }, { log_id: id(2) }];
+    const s = scripted([() => reply(200, first), () => reply(200, [{ log_id: id(2) }, { log_id: id(3) }, { log_id: id(4) }]), () => reply(200, [])]);
+    const src = new Auth0LogSource(cfg, s.http);
+    expect(await src.fetchPage(null, 3, signal)).toEqual(first);
+    expect(await src.fetchPage(id(2), 3, signal)).toEqual([{ log_id: id(4) }]);
+    expect(s.calls.map((c) => new URL(c.url).search)).toEqual(['?page=0&per_page=3&sort=date%3A1', `?from=${id(1)}&take=3`, `?from=${id(4)}&take=3`]);
+  });
+
+  it('never follows a Link to another host (the token would go with it)', async () => {
+    const s = scripted([() => reply(200, page, { link: '<https://evil.example/api/v2/logs?from=1&take=100>; rel="next"' }), () => reply(200, [])]);
+    const src = new Auth0LogSource(cfg, s.http);
+    await src.fetchPage('9'.repeat(56), 100, signal);
+    await src.fetchPage(page[0]!.log_id, 100, signal);
+    expect(s.calls[1]!.url).toBe(`http://127.0.0.1:1/auth0/t/api/v2/logs?from=${page[0]!.log_id}&take=100`);
+  });
+
+  it('reads the next relation of a Link header', () => {
+    expect(nextLink('<https://a/x?from=1&take=2>; rel="next"')).toBe('https://a/x?from=1&take=2');
+    expect(nextLink('<https://a/p>; rel="prev", <https://a/n>; rel=next')).toBe('https://a/n');
+    expect(nextLink('<https://a/p>; rel="prev"')).toBeNull();
+    expect(nextLink(null)).toBeNull();
   });
 
   it('waits for x-ratelimit-reset after a 429, and before asking when no request remains', async () => {

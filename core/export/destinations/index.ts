@@ -3,7 +3,9 @@ import { azureDestination } from './azure';
 import { azureLegacyDestination } from './azure-legacy';
 import { cloudwatchDestination } from './cloudwatch';
 import { elasticsearchDestination } from './elasticsearch';
+import { datadogDestination } from './datadog';
 import { logstashDestination } from './logstash';
+import { splunkDestination } from './splunk';
 import type { Destination, DestinationDeps } from './types';
 
 export type { Destination, DestinationDeps, Encoded, SendResult, DestinationLimits } from './types';
@@ -21,5 +23,9 @@ export function createDestination(cfg: ExportConfig, deps: DestinationDeps): Des
       return azureLegacyDestination(cfg.azureLegacy!, deps, n);
     case 'azure':
       return azureDestination(cfg.azure!, deps, n);
+    case 'splunk':
+      return splunkDestination(cfg.splunk!, deps, n);
+    case 'datadog':
+      return datadogDestination(cfg.datadog!, deps, n);
   }
 }

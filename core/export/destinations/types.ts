@@ -59,7 +59,12 @@ export async function post(
   deps: DestinationDeps,
   what: string,
   url: string,
-  init: { headers: Record<string, string>; body: string | Uint8Array<ArrayBuffer> },
+  init: {
+    headers: Record<string, string>;
+    body: string | Uint8Array<ArrayBuffer>;
+    /** An API's own reading of a refusal (its error body, the setting to check); the status decides retrying unless it says otherwise. */
+    explain?: (status: number, text: string) => { message: string; retryable?: boolean } | undefined;
+  },
   signal: AbortSignal,
 ): Promise<string> {
   let res: HttpResponse;
@@ -75,6 +80,14 @@ export async function post(
     rs.dispose();
   }
   if (res.status >= 200 && res.status < 300) return text;
+  const own = init.explain?.(res.status, text);
+  if (own) {
+    throw new DeliveryError(`${what} answered ${res.status}: ${own.message}`, {
+      retryable: own.retryable ?? isRetryableStatus(res.status),
+      status: res.status,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+    });
+  }
   const snippet = text.slice(0, 300).replace(/\s+/g, ' ').trim();
   const hint =
     res.status === 401 || res.status === 403 ? ': check the destination credentials' : res.status === 413 ? ': the batch is too large' : '';
