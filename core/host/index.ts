@@ -4,7 +4,7 @@
  * error typing and redaction happen here, once.
  */
 import { channels, isChannel, type ApiError, type Channel, type Input, type Output, type Result } from '../../common/contract';
-import { describeIssues, HostError } from '../util/errors';
+import { describeIssues, HostError, issuesOf } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
@@ -44,7 +44,8 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
       if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}.` });
       const def = channels[channel];
       const parsed = def.input.safeParse(rawInput);
-      if (!parsed.success) return fail({ code: 'invalid_input', message: describeIssues(parsed.error.issues), detail: { channel } });
+      // The issues' paths let a form name each field as it labels it (renderer/src/lib/field-labels.ts).
+      if (!parsed.success) return fail({ code: 'invalid_input', message: describeIssues(parsed.error.issues), detail: { channel, issues: issuesOf(parsed.error.issues) } });
       const ctx: CallContext = { deps, session };
       try {
         const handler = handlers[channel] as Handler<Channel>;

@@ -4,6 +4,7 @@ import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { LocalRunView } from './LocalRunView';
 import { useExports } from './store';
+import { MAX } from '../../lib/limits';
 
 type Mode = 'local' | 'remote';
 
@@ -61,7 +62,7 @@ export function ReplaySection(props: {
       <div className="row">
         <label className="export-field grow">
           Checkpoint (log id, 56 digits)
-          <input className="mono" value={cp} onChange={(e) => setCp(e.target.value.trim())} placeholder="paste a checkpoint or take one from a failed run below" spellCheck={false} data-testid="checkpoint-input" aria-invalid={!!cpError} />
+          <input className="mono" value={cp} onChange={(e) => setCp(e.target.value.trim())} placeholder="paste a checkpoint or take one from a failed run below" spellCheck={false} data-testid="checkpoint-input" maxLength={MAX.checkpoint} aria-invalid={!!cpError} />
         </label>
         {job.remoteCheckpoint && (
           <button className="small" onClick={() => setCp(job.remoteCheckpoint!)} title="The checkpoint the job stored on the cluster">

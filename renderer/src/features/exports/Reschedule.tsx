@@ -4,6 +4,7 @@ import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { fmtRelative, fmtTime } from './format';
 import { useExports } from './store';
+import { MAX } from '../../lib/limits';
 
 const BROWSER_TZ = (() => {
   try {
@@ -66,11 +67,11 @@ export function Reschedule({ profileId, job }: { profileId: string; job: ExportJ
       <div className="row">
         <label className="export-field">
           Cron expression
-          <input className="mono" value={schedule} onChange={(e) => setSchedule(e.target.value)} spellCheck={false} data-testid="reschedule-cron" aria-invalid={!!problem} />
+          <input className="mono" value={schedule} onChange={(e) => setSchedule(e.target.value)} spellCheck={false} data-testid="reschedule-cron" maxLength={MAX.cron} aria-invalid={!!problem} />
         </label>
         <label className="export-field">
           Time zone
-          <input value={tz} onChange={(e) => setTz(e.target.value)} list="export-tz-list" spellCheck={false} data-testid="reschedule-tz" />
+          <input value={tz} onChange={(e) => setTz(e.target.value)} list="export-tz-list" spellCheck={false} data-testid="reschedule-tz" maxLength={MAX.tz} />
           <datalist id="export-tz-list">
             {['UTC', BROWSER_TZ, 'Europe/London', 'Europe/Paris', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney'].map((z) => (
               <option key={z} value={z} />

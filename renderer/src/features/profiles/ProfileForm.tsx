@@ -4,6 +4,7 @@ import { call, CallError, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { ConnectionResult } from './ConnectionResult';
 import { useProfiles } from './store';
+import { MAX } from '../../lib/limits';
 
 interface Props {
   profile?: Profile;
@@ -60,15 +61,15 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="profile-form" autoComplete="off">
       <label>
         Name
-        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production (EU)" required />
+        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production (EU)" required maxLength={MAX.profileName} />
       </label>
       <label>
         Cluster URL
-        <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://sandbox.example.com" required spellCheck={false} />
+        <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://sandbox.example.com" required maxLength={MAX.url} spellCheck={false} />
       </label>
       <label>
         Default container
-        <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required spellCheck={false} />
+        <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required maxLength={MAX.containerName} spellCheck={false} />
       </label>
       <label>
         Master token{profile ? ' (leave empty to keep the stored one)' : ''}
@@ -78,6 +79,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
           value={token}
           onChange={(e) => setToken(e.target.value)}
           autoComplete="new-password"
+          maxLength={MAX.token}
           spellCheck={false}
           required={!profile}
           placeholder={profile?.hasToken ? '•••••••• stored' : ''}
