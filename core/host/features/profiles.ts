@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import type { HostDeps } from '../deps';
 import {
   activeProfileId,
+  appearanceOf,
   findProfile,
   newProfileId,
   readProfiles,
@@ -88,6 +89,7 @@ export const profileHandlers = defineHandlers({
       if (!input.token) throw new HostError('invalid_input', 'token: A new profile needs its token.');
       record = { id: newProfileId(input.name), name: input.name, url: input.url, container: input.container, source: 'manual', tokenKind: 'unknown', createdAt: now, updatedAt: now };
     }
+    Object.assign(record, appearanceOf(input));
     if (input.token) {
       await storeToken(deps, record.id, input.token, input.tokenStorage);
       record.tokenKind = WebtaskClient.tokenKind(input.token);

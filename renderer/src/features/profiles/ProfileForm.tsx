@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { ApiError, ConnectionTest, Profile } from '../../../../common/contract';
+import type { ApiError, ConnectionTest, Profile, ProfileColour } from '../../../../common/contract';
 import { call, CallError, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { ConnectionResult } from './ConnectionResult';
+import { TabLookFields } from './TabLookFields';
 import { useProfiles } from './store';
 import { MAX } from '../../lib/limits';
 
@@ -20,6 +21,8 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
   const [url, setUrl] = useState(profile?.url ?? '');
   const [container, setContainer] = useState(profile?.container ?? 'master');
   const [token, setToken] = useState('');
+  const [colour, setColour] = useState(profile?.colour);
+  const [label, setLabel] = useState(profile?.label ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
@@ -30,7 +33,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage });
+      const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage, ...(colour ? { colour: colour as ProfileColour } : {}), label });
       setToken('');
       setConfirm(null);
       onDone?.(saved);
@@ -85,6 +88,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
           placeholder={profile?.hasToken ? '•••••••• stored' : ''}
         />
       </label>
+      <TabLookFields colour={colour} label={label} name={name} setColour={setColour} setLabel={setLabel} />
       {vault?.warning && <p className="hint warn">{vault.warning}</p>}
       {confirm && (
         <div className="confirm" role="alertdialog" data-testid="vault-confirm">
