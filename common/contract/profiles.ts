@@ -90,6 +90,16 @@ export const profileChannels = {
     ConnectionTest,
     'Test a profile against its cluster',
   ),
+  'profiles.copyEmbeddedToken': channel(
+    z.object({ what: z.enum(['token', 'wtInit']) }),
+    z.object({
+      /** The host put it on the clipboard itself (Electron): the token never reached this window. */
+      copied: z.boolean(),
+      /** Only when the host cannot (browser host): the text for the renderer to copy. */
+      text: z.string().optional(),
+    }),
+    "Copy the embedded emulator's throwaway token, or a `wt init` command with it (audited)",
+  ),
   'profiles.importPreview': channel(
     z.object({ path: WtFilePath }),
     z.object({ path: z.string(), profiles: z.array(WtProfilePreview) }),

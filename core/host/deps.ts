@@ -57,6 +57,8 @@ export interface HostDeps {
   saveFile?: (suggestedName: string, content: string) => Promise<{ path: string } | null>;
   /** Asks the user, then opens an http(s) URL in the system browser; absent in the browser host. */
   openExternal?: (url: string) => Promise<boolean>;
+  /** Writes text to the system clipboard from the host; absent in the browser host (no clipboard of its own). */
+  copyText?: (text: string) => void;
   /** Timeouts for cluster requests, shortened in tests. */
   requestTimeoutMs?: number;
 }

@@ -10,6 +10,7 @@ import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
 import { exportsHandlers } from './features/exports';
 import { logsHandlers } from './features/logs';
+import { embeddedHandlers } from './features/embedded';
 import { profileHandlers } from './features/profiles';
 import { webtasksHandlers } from './features/webtasks';
 import type { CallContext, Handler, Handlers } from './types';
@@ -20,6 +21,7 @@ export function createHandlers(): Handlers {
   return {
     ...appHandlers,
     ...profileHandlers,
+    ...embeddedHandlers,
     ...auditHandlers,
     ...webtasksHandlers,
     ...logsHandlers,
@@ -55,6 +57,9 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
         if (!checked.success) {
           return fail({ code: 'internal', message: `The console produced an invalid answer for ${channel}: ${describeIssues(checked.error.issues)}` });
         }
+        // The one deliberate exception to redaction (see features/embedded.ts): the embedded emulator's
+        // throwaway local token, handed out on the user's request, only where the host has no clipboard.
+        if (channel === 'profiles.copyEmbeddedToken') return { ok: true, data: checked.data as never };
         return { ok: true, data: deps.redactor.deep(checked.data) as never };
       } catch (err) {
         if (err instanceof HostError) return fail(err.toApiError());
