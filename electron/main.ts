@@ -1,6 +1,6 @@
 // The Electron main process: window, vault, IPC registration. Thin by design: every behaviour
 // worth testing lives in core/ and runs without Electron.
-import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, net, protocol, screen, session, shell, type WebContents } from 'electron';
 import Store from 'electron-store';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -64,6 +64,7 @@ async function main() {
       await writeFile(r.filePath, content, { mode: 0o600 });
       return { path: r.filePath };
     },
+    copyText: (text) => clipboard.writeText(text),
     async openExternal(url) {
       const parsed = new URL(url);
       // Only https leaves the app, and only after the user confirms the exact URL.

@@ -4,6 +4,18 @@ import { startEmulator } from './index';
 
 const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--verbose]';
 
+const HELP = `Options:
+  --port N           port on 127.0.0.1 (0 = any free port; default 8721)
+  --seed S           demo (demo tenants, active crons), empty, or a seed JSON file
+  --master-token T   the cluster's master token: at least 8 characters, printable ASCII
+                     without spaces (as the wt CLI accepts it); default: a random one,
+                     printed at start
+  --clock-speed X    cron clock speed (1 = real time)
+  --log-rate R       Auth0 log events generated per second (the log-export source)
+  --verbose          log every request
+
+Point the real CLI at it: wt init --url http://127.0.0.1:PORT --token T --container acme-prod`;
+
 function fail(msg: string): never {
   console.error(`emulator: ${msg}\n${USAGE}`);
   process.exit(2);
@@ -28,7 +40,7 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   if (values.help) {
-    console.log(USAGE);
+    console.log(`${USAGE}\n\n${HELP}`);
     return;
   }
   const port = Number(values.port);
@@ -38,7 +50,7 @@ async function main(): Promise<void> {
   const logRate = values['log-rate'] === undefined ? undefined : Number(values['log-rate']);
   if (logRate !== undefined && (!Number.isFinite(logRate) || logRate < 0)) fail(`--log-rate must be a non-negative number, got "${values['log-rate']}"`);
   const token = values['master-token'];
-  if (token !== undefined && token.length < 8) fail('--master-token must be at least 8 characters');
+  if (token !== undefined && (token.length < 8 || !/^[\x21-\x7e]+$/.test(token))) fail('--master-token must be at least 8 characters of printable ASCII without spaces (see --help)');
 
   let emulator;
   try {

@@ -94,4 +94,5 @@ export class Store {
   }
 }
 
-export const NAME_RX = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** The platform's name rule, declared once in the contract. */
+export { PLATFORM_NAME_RX as NAME_RX } from '../common/contract/common';

@@ -41,6 +41,21 @@ export const channel = <I extends z.ZodType, O extends z.ZodType>(
   summary: string,
 ): ChannelDef<I, O> => ({ input, output, summary });
 
+// Zod's default messages are schema talk ("Too big: expected string to have <=128 characters"); these
+// are the words a form shows after the field's label (renderer/src/lib/field-labels.ts adds it).
+// Messages a schema states itself win over these.
+z.config({
+  customError: (iss) => {
+    if (iss.code === 'too_big' && iss.origin === 'string') return `at most ${String(iss.maximum)} characters`;
+    if (iss.code === 'too_small' && iss.origin === 'string') return Number(iss.minimum) <= 1 ? 'is required' : `at least ${String(iss.minimum)} characters`;
+    if (iss.code === 'too_big' && iss.origin === 'array') return `at most ${String(iss.maximum)} entries`;
+    if (iss.code === 'too_big' && iss.origin === 'number') return `at most ${String(iss.maximum)}`;
+    if (iss.code === 'too_small' && iss.origin === 'number') return `at least ${String(iss.minimum)}`;
+    if (iss.code === 'invalid_type') return iss.input === undefined ? 'is required' : `must be a ${iss.expected}`;
+    return undefined;
+  },
+});
+
 export const NoInput = z.object({}).strict().optional();
 
 /** A cluster URL: http(s) only, no credentials or fragments in it. */
@@ -48,6 +63,7 @@ export const ClusterUrl = z
   .string()
   .trim()
   .min(1, 'Cluster URL is required')
+  .max(2048, 'Cluster URL is at most 2048 characters')
   .refine((s) => {
     try {
       const u = new URL(s);
@@ -58,12 +74,23 @@ export const ClusterUrl = z
   }, 'Cluster URL must be an http(s) URL like https://sandbox.example.com, without credentials')
   .transform((s) => s.replace(/\/+$/, ''));
 
+/**
+ * The platform's rule for container and webtask names (docs/webtask-protocol.md; the emulator's
+ * NAME_RX): a letter, digit or "_" first, then letters, digits, "_", "-" or ".", at most 128
+ * characters. Checked once, here, so "..", "/" or a 5 MB paste never reach a URL path.
+ */
+export const PLATFORM_NAME_RX = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** A name as the platform accepts it; `what` names the field in the error ("Container name"). */
+export const platformName = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is required`)
+    .max(128, `Invalid name: ${what.toLowerCase()}s are at most 128 characters`)
+    .regex(PLATFORM_NAME_RX, `Invalid name: ${what.toLowerCase()}s start with a letter, digit or "_", then use letters, digits, "_", "-" and "." only`);
+
 /** Container (tenant) names as the webtask platform accepts them. */
-export const ContainerName = z
-  .string()
-  .trim()
-  .min(1, 'Container name is required')
-  .max(256)
-  .regex(/^[A-Za-z0-9_.-]+$/, 'Container names use letters, digits, "-", "_" and "." only');
+export const ContainerName = platformName('Container name');
 
 export const ProfileId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'Invalid profile id');

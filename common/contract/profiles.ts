@@ -13,10 +13,20 @@ export const Profile = z.object({
   /** Token kind as the protocol tells them apart: v2 is a JWT, v1 opaque. */
   tokenKind: z.enum(['v1', 'v2', 'unknown']),
   source: z.enum(['manual', 'wt-cli', 'embedded']),
+  /** How the profile's tabs are marked (absent: derived from the id and name). */
+  colour: z.string().optional(),
+  label: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type Profile = z.infer<typeof Profile>;
+
+/** A tab colour: one of the palette's hex values, so tabs stay readable on the dark theme. */
+export const PROFILE_COLOURS = ['#e5534b', '#e0823d', '#c69026', '#57ab5a', '#39c5cf', '#539bf5', '#986ee2', '#e275ad'] as const;
+export const ProfileColour = z.enum(PROFILE_COLOURS, { message: 'Choose one of the offered colours' });
+export type ProfileColour = z.infer<typeof ProfileColour>;
+/** A short mark shown on every tab of the profile, e.g. "PROD" or "EU". */
+export const ProfileLabel = z.string().trim().max(6, 'at most 6 characters').regex(/^[\p{L}\p{N} _-]*$/u, 'letters, digits, space, "-" and "_" only');
 
 export const ProfileName = z.string().trim().min(1, 'Profile name is required').max(80, 'Profile name is too long');
 export const Token = z
@@ -36,6 +46,9 @@ export const SaveProfileInput = z.object({
   token: Token.optional(),
   /** Only asked for when the OS offers no real keyring: the user's answer to "store it anyway?". */
   tokenStorage: z.enum(['persistent', 'session']).optional(),
+  colour: ProfileColour.optional(),
+  /** Empty: no label (the tab shows the name's initials). */
+  label: ProfileLabel.optional(),
 });
 export type SaveProfileInput = z.infer<typeof SaveProfileInput>;
 
@@ -81,6 +94,16 @@ export const profileChannels = {
     ]),
     ConnectionTest,
     'Test a profile against its cluster',
+  ),
+  'profiles.copyEmbeddedToken': channel(
+    z.object({ what: z.enum(['token', 'wtInit']) }),
+    z.object({
+      /** The host put it on the clipboard itself (Electron): the token never reached this window. */
+      copied: z.boolean(),
+      /** Only when the host cannot (browser host): the text for the renderer to copy. */
+      text: z.string().optional(),
+    }),
+    "Copy the embedded emulator's throwaway token, or a `wt init` command with it (audited)",
   ),
   'profiles.importPreview': channel(
     z.object({ path: WtFilePath }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channel, ContainerName, ProfileId } from './common';
+import { channel, ContainerName, platformName, ProfileId } from './common';
 
 // Tenants (containers) and their extensions (webtasks): browse, inspect, reveal, invoke.
 // No output here carries a webtask `token`: the schemas below do not name it, so the host strips it.
@@ -7,12 +7,8 @@ import { channel, ContainerName, ProfileId } from './common';
 /** The profile to act as; absent means the active one. */
 const Scope = { profileId: ProfileId.optional() };
 
-export const WebtaskName = z
-  .string()
-  .trim()
-  .min(1, 'Extension name is required')
-  .max(128, 'Extension names are at most 128 characters')
-  .regex(/^[A-Za-z0-9_.-]+$/, 'Extension names use letters, digits, "_", "-" and "." only');
+/** Extension (webtask) names: the platform's rule, checked once in ./common. */
+export const WebtaskName = platformName('Extension name');
 
 export const Tenant = z.object({
   name: z.string(),

@@ -63,6 +63,8 @@ export interface HostDeps {
    * the host process keeps itself, outside the vault, so a lock does not lose it for good).
    */
   onUnlock?: () => Promise<void>;
+  /** Writes text to the system clipboard from the host; absent in the browser host (no clipboard of its own). */
+  copyText?: (text: string) => void;
   /** Timeouts for cluster requests, shortened in tests. */
   requestTimeoutMs?: number;
 }

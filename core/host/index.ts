@@ -4,12 +4,13 @@
  * error typing and redaction happen here, once.
  */
 import { channels, isChannel, type ApiError, type Channel, type Input, type Output, type Result } from '../../common/contract';
-import { describeIssues, HostError } from '../util/errors';
+import { describeIssues, HostError, issuesOf } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
 import { exportsHandlers } from './features/exports';
 import { logsHandlers } from './features/logs';
+import { embeddedHandlers } from './features/embedded';
 import { profileHandlers } from './features/profiles';
 import { webtasksHandlers } from './features/webtasks';
 import type { CallContext, Handler, Handlers } from './types';
@@ -20,6 +21,7 @@ export function createHandlers(): Handlers {
   return {
     ...appHandlers,
     ...profileHandlers,
+    ...embeddedHandlers,
     ...auditHandlers,
     ...webtasksHandlers,
     ...logsHandlers,
@@ -44,7 +46,8 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
       if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}.` });
       const def = channels[channel];
       const parsed = def.input.safeParse(rawInput);
-      if (!parsed.success) return fail({ code: 'invalid_input', message: describeIssues(parsed.error.issues), detail: { channel } });
+      // The issues' paths let a form name each field as it labels it (renderer/src/lib/field-labels.ts).
+      if (!parsed.success) return fail({ code: 'invalid_input', message: describeIssues(parsed.error.issues), detail: { channel, issues: issuesOf(parsed.error.issues) } });
       const ctx: CallContext = { deps, session };
       try {
         const handler = handlers[channel] as Handler<Channel>;
@@ -54,6 +57,9 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
         if (!checked.success) {
           return fail({ code: 'internal', message: `The console produced an invalid answer for ${channel}: ${describeIssues(checked.error.issues)}` });
         }
+        // The one deliberate exception to redaction (see features/embedded.ts): the embedded emulator's
+        // throwaway local token, handed out on the user's request, only where the host has no clipboard.
+        if (channel === 'profiles.copyEmbeddedToken') return { ok: true, data: checked.data as never };
         return { ok: true, data: deps.redactor.deep(checked.data) as never };
       } catch (err) {
         if (err instanceof HostError) return fail(err.toApiError());

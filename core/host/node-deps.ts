@@ -59,6 +59,9 @@ export async function registerEmbeddedCluster(deps: HostDeps, cluster: { url: st
     container: existing?.container ?? cluster.container,
     source: 'embedded' as const,
     tokenKind: WebtaskClient.tokenKind(cluster.masterToken),
+    // The user's tab colour and label survive the relaunch that refreshes the URL and token.
+    colour: existing?.colour,
+    label: existing?.label,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };

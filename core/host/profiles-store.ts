@@ -12,6 +12,9 @@ export interface ProfileRecord {
   tokenKind: 'v1' | 'v2' | 'unknown';
   /** The origin (scheme://host:port) the stored token was saved for; see core/host/tokens.ts. */
   tokenOrigin?: string;
+  /** How its tabs are marked; set in the profile form. */
+  colour?: string;
+  label?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,6 +30,11 @@ export const activeProfileId = (deps: HostDeps): string | null => {
   return id && list.some((p) => p.id === id) ? id : (list[0]?.id ?? null);
 };
 export const setActiveProfile = (deps: HostDeps, id: string) => deps.settings.set(ACTIVE, id);
+
+/** The tab colour and label of a save: only the fields the form sent (an empty label clears it). */
+export function appearanceOf(input: { colour?: string; label?: string }): Pick<ProfileRecord, 'colour' | 'label'> {
+  return { ...(input.colour ? { colour: input.colour } : {}), ...(input.label !== undefined ? { label: input.label || undefined } : {}) };
+}
 
 export const newProfileId = (name: string) =>
   `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'profile'}-${randomBytes(3).toString('hex')}`;

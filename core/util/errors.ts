@@ -26,3 +26,7 @@ export function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; mess
     .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
     .join('\n');
 }
+
+/** The first issues with their paths as strings, for the renderer to label (JSON-safe, no input values). */
+export const issuesOf = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
+  issues.slice(0, 5).map((i) => ({ path: i.path.map(String), message: i.message }));

@@ -7,6 +7,7 @@ import type { HostDeps } from '../deps';
 import { clientFor, clientForTyped, dropTokenIfMoved, storeToken } from '../tokens';
 import {
   activeProfileId,
+  appearanceOf,
   findProfile,
   newProfileId,
   readProfiles,
@@ -71,6 +72,7 @@ export const profileHandlers = defineHandlers({
       if (!input.token) throw new HostError('invalid_input', 'token: A new profile needs its token.');
       record = { id: newProfileId(input.name), name: input.name, url: input.url, container: input.container, source: 'manual', tokenKind: 'unknown', createdAt: now, updatedAt: now };
     }
+    Object.assign(record, appearanceOf(input));
     if (input.token) {
       await storeToken(deps, record, input.token, input.tokenStorage);
       record.tokenKind = WebtaskClient.tokenKind(input.token);

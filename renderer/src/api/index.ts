@@ -1,4 +1,5 @@
 import type { ApiError, Channel, ConsoleApi, Input, Output, Result } from '../../../common/contract';
+import { inWords } from '../lib/field-labels';
 import { createApi, type WebSocketApi } from './transport';
 
 const created = createApi();
@@ -22,5 +23,6 @@ export async function call<C extends Channel>(channel: C, input: Input<C>): Prom
   return r.data;
 }
 
+/** The error to show: invalid input is worded with the form's field labels (one map: lib/field-labels). */
 export const errorOf = (e: unknown): ApiError =>
-  e instanceof CallError ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+  e instanceof CallError ? inWords(e.error) : { code: 'internal', message: e instanceof Error ? e.message : String(e) };

@@ -1,9 +1,11 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { api, call, errorOf, wsTransport } from '../api';
 import { useProfiles } from '../features/profiles/store';
 import { HomeTab } from './HomeTab';
+import { Palette } from './Palette';
 import { sidebarSections, tabKinds } from './registry';
 import { useShell } from './store';
+import { TabStrip } from './TabStrip';
 
 function Notices() {
   const { notices, dismiss } = useShell();
@@ -15,26 +17,6 @@ function Notices() {
           <button className="icon" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
             ×
           </button>
-        </div>
-      ))}
-    </div>
-  );
-}
-
-function Tabs() {
-  const { tabs, activeTab, focusTab, closeTab } = useShell();
-  return (
-    <div className="tabs" role="tablist">
-      {tabs.map((t) => (
-        <div key={t.id} className={`tab ${t.id === activeTab ? 'active' : ''}`} role="tab" aria-selected={t.id === activeTab} data-testid="tab" data-tab={t.id}>
-          <button className="link" onClick={() => focusTab(t.id)} title={t.title}>
-            {t.title}
-          </button>
-          {t.id !== 'home' && (
-            <button className="icon" aria-label={`Close ${t.title}`} onClick={() => closeTab(t.id)}>
-              ×
-            </button>
-          )}
         </div>
       ))}
     </div>
@@ -85,6 +67,20 @@ function LockButton() {
 export function App() {
   const { info, connection, tabs, activeTab, setInfo, setConnection, report, openTab } = useShell();
   const loadProfiles = useProfiles((s) => s.load);
+  const [palette, setPalette] = useState(false);
+
+  // Ctrl/Cmd+K opens the palette from anywhere, as in VS Code and Lens.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPalette((open) => !open);
+      }
+    };
+    // Capture phase: a focused terminal (xterm) must not swallow the shortcut.
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
 
   useEffect(() => {
     if (wsTransport) wsTransport.onState = (s, why) => setConnection(s, why);
@@ -119,7 +115,7 @@ export function App() {
             {connection.why ?? 'Disconnected from the console host.'}
           </div>
         )}
-        <Tabs />
+        <TabStrip />
         {tabs.map((t) => {
           const Kind = t.kind === 'home' ? HomeTab : tabKinds.get(t.kind)?.component;
           // Inactive tabs stay mounted (a log tail keeps streaming), just hidden.
@@ -130,6 +126,7 @@ export function App() {
           );
         })}
         <Notices />
+        {palette && <Palette onClose={() => setPalette(false)} />}
       </main>
     </div>
   );

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell } from '../../shell/store';
+import { MAX } from '../../lib/limits';
 
 const ACTIONS = ['', 'profile.', 'tenant.', 'webtask.inspect', 'webtask.invoke', 'secret.reveal', 'exports.', 'logs.'];
 const SINCE: Record<string, number | null> = { any: null, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
@@ -81,8 +82,8 @@ export function AuditTab() {
             </option>
           ))}
         </select>
-        <input placeholder="Tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} aria-label="Filter by tenant" data-testid="audit-tenant" />
-        <input placeholder="Profile" value={profile} onChange={(e) => setProfile(e.target.value)} aria-label="Filter by profile" list="audit-profiles" />
+        <input placeholder="Tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} aria-label="Filter by tenant" maxLength={MAX.containerName} data-testid="audit-tenant" />
+        <input placeholder="Profile" value={profile} onChange={(e) => setProfile(e.target.value)} aria-label="Filter by profile" maxLength={MAX.profileName} list="audit-profiles" />
         <datalist id="audit-profiles">
           {profiles.map((p) => (
             <option key={p} value={p} />
@@ -99,7 +100,7 @@ export function AuditTab() {
           <option value="ok">ok</option>
           <option value="error">error</option>
         </select>
-        <input placeholder="Search" value={text} onChange={(e) => setText(e.target.value)} aria-label="Search audit entries" />
+        <input placeholder="Search" value={text} onChange={(e) => setText(e.target.value)} aria-label="Search audit entries" maxLength={MAX.search} />
         <button onClick={() => void load()}>Refresh</button>
         <button onClick={() => void exportJsonl()} data-testid="audit-export">
           Export JSON lines

@@ -4,6 +4,7 @@ import { useShell } from '../../shell/store';
 import { useActiveProfile } from '../profiles/store';
 import { useTenants } from '../tenants/store';
 import { openExports } from './ExportsTab';
+import { MAX } from '../../lib/limits';
 
 /** Sidebar entry: open a tenant's export jobs, and the names treated as log exports. */
 export function ExportsPanel() {
@@ -57,7 +58,7 @@ export function ExportsPanel() {
         <div className="form small">
           <label>
             Extra log-export extension names (besides logs-to-cloudwatch, logs-to-logstash, logs-to-loganalytics)
-            <input value={extra} onChange={(e) => setExtra(e.target.value)} placeholder="e.g. logs-to-splunk, logs-to-datadog" spellCheck={false} />
+            <input value={extra} onChange={(e) => setExtra(e.target.value)} placeholder="e.g. logs-to-splunk, logs-to-datadog" maxLength={MAX.search * 16} spellCheck={false} />
           </label>
           <div className="row">
             <button onClick={() => void saveNames()}>Save</button>
@@ -75,7 +76,7 @@ export function ExportsPanel() {
         ))}
       </ul>
       <form className="row" onSubmit={open}>
-        <input className="grow" placeholder="Tenant name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Open the exports of a tenant" spellCheck={false} data-testid="exports-tenant-input" />
+        <input className="grow" placeholder="Tenant name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Open the exports of a tenant" maxLength={MAX.containerName} spellCheck={false} data-testid="exports-tenant-input" />
         <button type="submit">Open</button>
       </form>
     </section>

@@ -1,4 +1,5 @@
 import { useShell } from '../../shell/store';
+import { useProfiles } from '../profiles/store';
 import type { Filter } from './format';
 
 export interface OpenLogTabOptions {
@@ -11,11 +12,13 @@ export interface OpenLogTabOptions {
 /** Opens (or focuses) the live tail of a container: one tab per profile and container (pass `profileId`
  *  so the same tenant opened from the sidebar, a tenant view or an export job lands in one tab). */
 export function openLogTab(container: string, opts: OpenLogTabOptions = {}): void {
-  const id = `logs:${opts.profileId ?? 'active'}:${container}`;
+  // The active profile named in the id: the sidebar's Tail and a tenant view's Logs land in one tab.
+  const profileId = opts.profileId ?? useProfiles.getState().activeId ?? undefined;
+  const id = `logs:${profileId ?? 'active'}:${container}`;
   useShell.getState().openTab({
     id,
     kind: 'logs',
     title: `Logs · ${container}`,
-    params: { container, ...(opts.profileId ? { profileId: opts.profileId } : {}), ...(opts.filter ? { filter: opts.filter } : {}) },
+    params: { container, ...(profileId ? { profileId } : {}), ...(opts.filter ? { filter: opts.filter } : {}) },
   });
 }

@@ -10,12 +10,17 @@ const LABEL: Record<ConnectionTest['outcome'], string> = {
   no_token: 'No token',
 };
 
-export function ConnectionResult({ result }: { result: ConnectionTest }) {
+export function ConnectionResult({ result, onDismiss }: { result: ConnectionTest; onDismiss?: () => void }) {
   return (
     <div className={`conn-result ${result.outcome === 'ok' ? 'ok' : 'bad'}`} role="status" data-testid="connection-result" data-outcome={result.outcome}>
       <strong>{LABEL[result.outcome]}</strong>
       {result.status !== undefined && <span className="muted"> HTTP {result.status}</span>}
       <span className="muted"> · {result.elapsedMs} ms</span>
+      {onDismiss && (
+        <button className="icon conn-dismiss" aria-label="Dismiss the test result" onClick={onDismiss} data-testid="connection-result-dismiss">
+          ×
+        </button>
+      )}
       <div className="conn-message">{result.message}</div>
     </div>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ApiError, Profile, WtProfilePreview } from '../../../../common/contract';
 import { call, CallError, errorOf } from '../../api';
 import { useProfiles } from './store';
+import { MAX } from '../../lib/limits';
 
 /** Imports the wt CLI's profiles: preview (no tokens), choose, move each token into the vault. */
 export function ImportTab() {
@@ -62,7 +63,7 @@ export function ImportTab() {
           void read();
         }}
       >
-        <input className="grow mono" placeholder="~/.webtask (default)" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Profiles file" data-testid="import-path" spellCheck={false} />
+        <input className="grow mono" placeholder="~/.webtask (default)" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Profiles file" maxLength={MAX.filePath} data-testid="import-path" spellCheck={false} />
         <button type="submit" disabled={busy} data-testid="import-read">
           Read file
         </button>

@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import type { ApiError, ConnectionTest, Profile } from '../../../../common/contract';
+import type { ApiError, ConnectionTest, Profile, ProfileColour } from '../../../../common/contract';
 import { call, CallError, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { ConnectionResult } from './ConnectionResult';
+import { TabLookFields } from './TabLookFields';
 import { useProfiles } from './store';
+import { MAX } from '../../lib/limits';
 
 interface Props {
   profile?: Profile;
@@ -19,6 +21,8 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
   const [url, setUrl] = useState(profile?.url ?? '');
   const [container, setContainer] = useState(profile?.container ?? 'master');
   const [token, setToken] = useState('');
+  const [colour, setColour] = useState(profile?.colour);
+  const [label, setLabel] = useState(profile?.label ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
@@ -31,7 +35,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage });
+      const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage, ...(colour ? { colour: colour as ProfileColour } : {}), label });
       setToken('');
       setConfirm(null);
       setDropped(saved.tokenDropped ?? null);
@@ -63,15 +67,15 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="profile-form" autoComplete="off">
       <label>
         Name
-        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production (EU)" required />
+        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production (EU)" required maxLength={MAX.profileName} />
       </label>
       <label>
         Cluster URL
-        <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://sandbox.example.com" required spellCheck={false} />
+        <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://sandbox.example.com" required maxLength={MAX.url} spellCheck={false} />
       </label>
       <label>
         Default container
-        <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required spellCheck={false} />
+        <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required maxLength={MAX.containerName} spellCheck={false} />
       </label>
       <label>
         Master token{profile ? ' (leave empty to keep the stored one)' : ''}
@@ -81,6 +85,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
           value={token}
           onChange={(e) => setToken(e.target.value)}
           autoComplete="new-password"
+          maxLength={MAX.token}
           spellCheck={false}
           required={!profile || Boolean(dropped)}
           placeholder={profile?.hasToken ? '•••••••• stored' : ''}
@@ -92,6 +97,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
           {dropped}
         </p>
       )}
+      <TabLookFields colour={colour} label={label} name={name} setColour={setColour} setLabel={setLabel} />
       {vault?.warning && <p className="hint warn">{vault.warning}</p>}
       {confirm && (
         <div className="confirm" role="alertdialog" data-testid="vault-confirm">

@@ -6,7 +6,7 @@ import { useProfiles } from './store';
 const STORAGE_LABEL = { persistent: 'token stored', session: 'token for this session', none: 'no token' } as const;
 
 export function ProfilesPanel() {
-  const { profiles, activeId, tests, testing, activate, test, remove } = useProfiles();
+  const { profiles, activeId, tests, testing, activate, test, remove, dismissTest } = useProfiles();
   const openTab = useShell((s) => s.openTab);
   const report = useShell((s) => s.report);
   const [removing, setRemoving] = useState<string | null>(null);
@@ -60,7 +60,7 @@ export function ProfilesPanel() {
                 </button>
               )}
             </div>
-            {tests[p.id] && <ConnectionResult result={tests[p.id]!} />}
+            {tests[p.id] && <ConnectionResult result={tests[p.id]!} onDismiss={() => dismissTest(p.id)} />}
           </li>
         ))}
       </ul>

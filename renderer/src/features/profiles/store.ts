@@ -15,6 +15,8 @@ interface ProfilesState {
   remove(id: string): Promise<void>;
   activate(id: string): Promise<void>;
   test(id: string): Promise<ConnectionTest | null>;
+  /** One result per profile is kept; this drops it. */
+  dismissTest(id: string): void;
 }
 
 export const useProfiles = create<ProfilesState>((set, get) => ({
@@ -50,6 +52,10 @@ export const useProfiles = create<ProfilesState>((set, get) => ({
     } catch (e) {
       useShell.getState().report(errorOf(e));
     }
+  },
+  dismissTest(id) {
+    const { [id]: _gone, ...tests } = get().tests;
+    set({ tests });
   },
   async test(id) {
     set({ testing: { ...get().testing, [id]: true } });

@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import type { ApiError } from '../../../../common/contract';
 import { useActiveProfile } from '../profiles/store';
 import { useShell } from '../../shell/store';
 import { useTenants } from './store';
+import { MAX } from '../../lib/limits';
 
 export const openTenant = (profileId: string, container: string) =>
   useShell.getState().openTab({ id: `tenant:${profileId}:${container}`, kind: 'tenant', title: container, params: { profileId, container } });
@@ -12,6 +14,7 @@ export function TenantsPanel() {
   const { byProfile, loading, errors, load, add, pin, remove, discover } = useTenants();
   const [query, setQuery] = useState('');
   const [adding, setAdding] = useState('');
+  const [addError, setAddError] = useState<ApiError | null>(null);
   const pid = profile?.id;
   const hasToken = profile?.hasToken ?? false;
 
@@ -32,7 +35,10 @@ export function TenantsPanel() {
     e.preventDefault();
     const name = adding.trim();
     if (!name || !pid) return;
-    void add(pid, name).then(() => setAdding(''));
+    void add(pid, name).then((refused) => {
+      setAddError(refused);
+      if (!refused) setAdding('');
+    });
   }
 
   return (
@@ -43,7 +49,7 @@ export function TenantsPanel() {
           ⟳
         </button>
       </header>
-      <input className="full" placeholder="Search tenants" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search tenants" data-testid="tenants-search" />
+      <input className="full" placeholder="Search tenants" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search tenants" maxLength={MAX.containerName} data-testid="tenants-search" />
       {!profile.hasToken && <p className="muted small">This profile has no token: edit it to enter one.</p>}
       {list?.discovery.state === 'forbidden' && (
         <p className="hint warn small" data-testid="discovery-forbidden">
@@ -83,9 +89,20 @@ export function TenantsPanel() {
         {list && shown.length === 0 && <li className="muted small">No tenant matches.</li>}
       </ul>
       <form className="row tenant-add" onSubmit={submit}>
-        <input placeholder="Add tenant by name" value={adding} onChange={(e) => setAdding(e.target.value)} aria-label="Add tenant by name" spellCheck={false} data-testid="tenant-add-input" />
+        <input placeholder="Add tenant by name" value={adding} onChange={(e) => {
+            setAdding(e.target.value);
+            setAddError(null);
+          }} aria-label="Add tenant by name" maxLength={MAX.containerName} spellCheck={false} data-testid="tenant-add-input" />
         <button type="submit">Add</button>
       </form>
+      {addError && (
+        <div className="error small row" role="alert" data-testid="tenant-add-error">
+          <span className="grow">{addError.message}</span>
+          <button className="icon" aria-label="Dismiss" onClick={() => setAddError(null)}>
+            ×
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -8,7 +8,8 @@ interface TenantsState {
   loading: Record<string, boolean>;
   errors: Record<string, ApiError | undefined>;
   load(profileId: string): Promise<void>;
-  add(profileId: string, name: string): Promise<void>;
+  /** Resolves with the refusal in words (shown next to the Add field), or null when added. */
+  add(profileId: string, name: string): Promise<ApiError | null>;
   remove(profileId: string, name: string): Promise<void>;
   pin(profileId: string, name: string, pinned: boolean): Promise<void>;
   discover(profileId: string): Promise<void>;
@@ -31,7 +32,15 @@ export const useTenants = create<TenantsState>((set, get) => {
     loading: {},
     errors: {},
     load: (profileId) => run(profileId, () => call('tenants.list', { profileId })),
-    add: (profileId, name) => run(profileId, () => call('tenants.add', { profileId, name })),
+    // An Add that is refused is the form's error, not the list's: "Retry" would only reload the list.
+    add: async (profileId, name) => {
+      try {
+        set({ byProfile: { ...get().byProfile, [profileId]: await call('tenants.add', { profileId, name }) } });
+        return null;
+      } catch (e) {
+        return errorOf(e);
+      }
+    },
     remove: (profileId, name) => run(profileId, () => call('tenants.remove', { profileId, name })),
     pin: (profileId, name, pinned) => run(profileId, () => call('tenants.pin', { profileId, name, pinned })),
     discover: (profileId) => run(profileId, () => call('tenants.discover', { profileId })),

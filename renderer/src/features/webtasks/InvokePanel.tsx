@@ -3,6 +3,7 @@ import type { ApiError, InvocationRecord } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { KeyValues } from './KeyValues';
+import { MAX } from '../../lib/limits';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 type Method = (typeof METHODS)[number];
@@ -18,8 +19,8 @@ function Pairs({ label, pairs, onChange, testId }: { label: string; pairs: Pair[
       <legend>{label}</legend>
       {pairs.map((p, i) => (
         <div className="row" key={i}>
-          <input placeholder="name" value={p.name} aria-label={`${label} name`} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
-          <input placeholder="value" value={p.value} aria-label={`${label} value`} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))} />
+          <input placeholder="name" value={p.name} aria-label={`${label} name`} maxLength={MAX.headerName} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
+          <input placeholder="value" value={p.value} aria-label={`${label} value`} maxLength={MAX.headerValue} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))} />
           <button type="button" className="icon" aria-label={`Remove ${label}`} onClick={() => onChange(pairs.filter((_, j) => j !== i))}>
             ×
           </button>
@@ -204,7 +205,7 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
           <span className="mono muted">
             /api/run/{container}/{name}
           </span>
-          <input className="grow mono" placeholder="/path" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Path" data-testid="inv-path" />
+          <input className="grow mono" placeholder="/path" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Path" data-testid="inv-path" maxLength={MAX.path} />
           <button type="submit" className="primary" disabled={busy} data-testid="inv-send">
             {busy ? 'Calling…' : 'Send'}
           </button>
@@ -213,7 +214,7 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
           <Pairs label="Query" pairs={query} onChange={setQuery} testId="inv-query" />
           <Pairs label="Header" pairs={headers} onChange={setHeaders} testId="inv-headers" />
         </div>
-        {method !== 'GET' && method !== 'HEAD' && <textarea className="mono" rows={5} placeholder="Body" value={body} onChange={(e) => setBody(e.target.value)} aria-label="Body" data-testid="inv-body-input" />}
+        {method !== 'GET' && method !== 'HEAD' && <textarea className="mono" rows={5} placeholder="Body" value={body} onChange={(e) => setBody(e.target.value)} aria-label="Body" data-testid="inv-body-input" maxLength={MAX.body} />}
         <label className="check">
           <input type="checkbox" checked={withToken} onChange={(e) => setWithToken(e.target.checked)} />
           Send the profile&apos;s token (for extensions that require webtask authentication; the extension&apos;s code can read it, so only for extensions you trust)

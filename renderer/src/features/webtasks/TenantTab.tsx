@@ -5,6 +5,7 @@ import { useShell, type TabSpec } from '../../shell/store';
 import { openExports } from '../exports';
 import { openLogTab } from '../logs';
 import { VirtualList } from './VirtualList';
+import { MAX } from '../../lib/limits';
 
 const PAGE = 100; // the protocol's default page size
 
@@ -141,7 +142,7 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
             changeFilters((f) => ({ ...f, name: nameInput.trim() }));
           }}
         >
-          <input placeholder="Name contains…" value={nameInput} onChange={(e) => setNameInput(e.target.value)} aria-label="Search extensions by name" data-testid="ext-name-filter" />
+          <input placeholder="Name contains…" value={nameInput} onChange={(e) => setNameInput(e.target.value)} aria-label="Search extensions by name" maxLength={MAX.search} data-testid="ext-name-filter" />
         </form>
         <form
           className="row"
@@ -150,7 +151,7 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
             addMeta();
           }}
         >
-          <input placeholder="meta key:value" value={metaInput} onChange={(e) => setMetaInput(e.target.value)} aria-label="Add meta filter" data-testid="ext-meta-input" spellCheck={false} />
+          <input placeholder="meta key:value" value={metaInput} onChange={(e) => setMetaInput(e.target.value)} aria-label="Add meta filter" maxLength={MAX.search * 2} data-testid="ext-meta-input" spellCheck={false} />
           <button type="submit">Add filter</button>
         </form>
         <label className="check">
