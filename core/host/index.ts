@@ -8,6 +8,7 @@ import { describeIssues, HostError } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
+import { diagnosticsHandlers } from './features/diagnostics';
 import { exportsHandlers } from './features/exports';
 import { logsHandlers } from './features/logs';
 import { profileHandlers } from './features/profiles';
@@ -24,6 +25,7 @@ export function createHandlers(): Handlers {
     ...webtasksHandlers,
     ...logsHandlers,
     ...exportsHandlers,
+    ...diagnosticsHandlers,
   };
 }
 
