@@ -1,8 +1,9 @@
-// `npm run emulator -- --port N [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--verbose]`
+// `npm run emulator -- --port N [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--stats-header H] [--verbose]`
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
+import { isStatsHeaderMode, STATS_HEADER_MODES } from './stats-header';
 
-const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--verbose]';
+const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--stats-header x-auth0-stats|s-auth0-stats|both] [--verbose]';
 
 const HELP = `Options:
   --port N           port on 127.0.0.1 (0 = any free port; default 8721)
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
         'master-token': { type: 'string' },
         'clock-speed': { type: 'string', default: '1' },
         'log-rate': { type: 'string' },
+        'stats-header': { type: 'string', default: 'x-auth0-stats' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
   if (!Number.isFinite(clockSpeed) || clockSpeed <= 0 || clockSpeed > 100_000) fail(`--clock-speed must be a positive number (1 = real time), got "${values['clock-speed']}"`);
   const logRate = values['log-rate'] === undefined ? undefined : Number(values['log-rate']);
   if (logRate !== undefined && (!Number.isFinite(logRate) || logRate < 0)) fail(`--log-rate must be a non-negative number, got "${values['log-rate']}"`);
+  const statsHeader = values['stats-header'];
+  if (!isStatsHeaderMode(statsHeader)) fail(`--stats-header must be one of ${STATS_HEADER_MODES.join(', ')}, got "${statsHeader}"`);
   const token = values['master-token'];
   if (token !== undefined && (token.length < 8 || !/^[\x21-\x7e]+$/.test(token))) fail('--master-token must be at least 8 characters of printable ASCII without spaces (see --help)');
 
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       ...(token ? { masterToken: token } : {}),
       clockSpeed,
       ...(logRate !== undefined ? { logRate } : {}),
+      statsHeader,
       verbose: values.verbose,
       quiet: false,
     });

@@ -12,6 +12,7 @@ import { createEmulatorServer } from './server';
 import { applySeed } from './seed';
 import { install as installAuth0 } from './auth0/index';
 import { install as installDestinations } from './destinations/index';
+import { StatsHeaders } from './stats-header';
 import type { Cluster } from './api/context';
 import type { Emulator, EmulatorOptions, FloodHandle, HostModule, Mount } from './types';
 
@@ -125,6 +126,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     scheduler,
     hostModules,
     maxBodyBytes: opts.maxBodyBytes ?? 5 * 1024 * 1024,
+    statsHeaders: new StatsHeaders(opts.statsHeader),
     platformLog,
     webtaskUrl: (c, n) => `${baseUrl}/api/run/${encodeURIComponent(c)}/${encodeURIComponent(n)}`,
     webtaskToken: (rec) => (rec.token ??= tokens.webtaskToken({ ten: rec.container, jtn: rec.name, dd: 0, dr: 1, ...(rec.meta ? { meta: rec.meta } : {}) })),
@@ -213,6 +215,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     flood,
     setLogResume: (container, enabled) => logs.setResume(container, enabled),
+    setStatsHeader: (header, target) => cluster.statsHeaders.set(header, target),
+    webtaskTokens: () => [...store.containers.values()].flatMap((c) => c.list().map((w) => cluster.webtaskToken(w))),
     now: () => clock.now(),
     close: async () => {
       if (closed) return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultController } from './faults';
+import type { StatsHeaderMode } from './stats-header';
 
 export interface EmulatorOptions {
   /** 0 = any free port */
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
   logMaxBufferedBytes?: number;
   /** containers whose stream offers no resume (clients must show a gap) */
   noResume?: string[];
+  /** the name a run's stats header goes out under: `x-auth0-stats` (default, as clusters send it), `s-auth0-stats` (as the guide spells it) or both */
+  statsHeader?: StatsHeaderMode;
 }
 
 export type Mount = {
@@ -72,6 +75,10 @@ export interface Emulator {
   flood(container: string, rate: number, count?: number): FloodHandle;
   /** Turns `Last-Event-ID` resume on or off for a container's stream. */
   setLogResume(container: string, enabled: boolean): void;
+  /** The stats header's name for every run, a container's runs, or one extension's (`null` drops an override). */
+  setStatsHeader(header: StatsHeaderMode | null, target?: { container: string; name?: string }): void;
+  /** Every webtask token the cluster holds (signed now if not yet): what must never leave the console. */
+  webtaskTokens(): string[];
   /** The cron clock (accelerated by clockSpeed), epoch ms. */
   now(): number;
   close(): Promise<void>;

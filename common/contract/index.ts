@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { appChannels, VaultStatus } from './app';
 import { auditChannels } from './audit';
 import type { ApiError } from './common';
+import { diagnosticsChannels } from './diagnostics';
 import { exportsChannels, exportsTopics } from './exports';
 import { logsChannels, logsTopics } from './logs';
 import { profileChannels } from './profiles';
@@ -19,6 +20,7 @@ export * from './profiles';
 export * from './webtasks';
 export * from './logs';
 export * from './exports';
+export * from './diagnostics';
 
 export const channels = {
   ...appChannels,
@@ -27,6 +29,7 @@ export const channels = {
   ...webtasksChannels,
   ...logsChannels,
   ...exportsChannels,
+  ...diagnosticsChannels,
 };
 
 /** Events pushed from the core to the renderer that opened them (one session each). */

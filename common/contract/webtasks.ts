@@ -120,6 +120,8 @@ export const Diagnostics = z.object({
   reading: z.string(),
   proxyStats: z.record(z.string(), z.unknown()).optional(),
   stats: z.record(z.string(), z.unknown()).optional(),
+  /** Which name the stats header came under: `s-auth0-stats` (the guide's spelling) or `x-auth0-stats` (what clusters send). */
+  statsHeader: z.string().optional(),
   /** A header that was present but not JSON, quoted (bounded). */
   problems: z.array(z.string()),
   reqId: z.string().optional(),

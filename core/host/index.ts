@@ -8,6 +8,7 @@ import { describeIssues, HostError, issuesOf } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
+import { diagnosticsHandlers } from './features/diagnostics';
 import { exportsHandlers } from './features/exports';
 import { logsHandlers } from './features/logs';
 import { embeddedHandlers } from './features/embedded';
@@ -26,6 +27,7 @@ export function createHandlers(): Handlers {
     ...webtasksHandlers,
     ...logsHandlers,
     ...exportsHandlers,
+    ...diagnosticsHandlers,
   };
 }
 

@@ -66,13 +66,55 @@ export async function listPage(client: WebtaskClient, container: string, opts: {
   return asList(parseJsonBody(res, what).value, what);
 }
 
+/** One cross-container page as it crossed the wire: what the diagnostics log keeps of a discovery call. */
+export interface AcrossExchange {
+  url: string;
+  offset: number;
+  limit: number;
+  status?: number;
+  body?: Buffer;
+  /** The body was dropped: the client read more than TAP_BUDGET_BYTES of pages. */
+  bodyDropped?: boolean;
+  size: number;
+  elapsedMs: number;
+  error?: string;
+}
+
+// Each discovery uses a client of its own (clientFor makes one per call), so the pages a client read
+// are exactly one discovery's: kept beside the client, read once by the diagnostics log, and garbage
+// collected with the client. Bounded, as a long scan may read many pages through one client.
+const acrossExchanges = new WeakMap<WebtaskClient, { list: AcrossExchange[]; bytes: number }>();
+const TAP_BUDGET_BYTES = 64 * 1024 * 1024;
+
+function tapAcross(client: WebtaskClient, x: AcrossExchange): void {
+  let t = acrossExchanges.get(client);
+  if (!t) acrossExchanges.set(client, (t = { list: [], bytes: 0 }));
+  if (x.body && t.bytes + x.body.length > TAP_BUDGET_BYTES) x = { ...x, body: undefined, bodyDropped: true };
+  t.bytes += x.body?.length ?? 0;
+  t.list.push(x);
+}
+
+/** The cross-container pages this client read (raw, tokens included: redact before keeping), and forgets them. */
+export function takeAcrossExchanges(client: WebtaskClient): AcrossExchange[] {
+  const t = acrossExchanges.get(client);
+  acrossExchanges.delete(client);
+  return t?.list ?? [];
+}
+
 /** One page of the cross-container list (needs the master token). */
 export async function listAcrossPage(client: WebtaskClient, opts: { offset: number; limit: number }): Promise<WireWebtask[]> {
   const what = 'listing webtasks across containers';
-  const res = await client.raw('GET', '/api/webtask', {
-    query: { offset: opts.offset > 0 ? opts.offset : undefined, limit: opts.limit },
-    headers: { accept: 'application/json' },
-  });
+  const query = { offset: opts.offset > 0 ? opts.offset : undefined, limit: opts.limit };
+  const base = { url: client.buildUrl('/api/webtask', query).toString(), offset: opts.offset, limit: opts.limit };
+  const started = performance.now();
+  let res: RawResponse;
+  try {
+    res = await client.raw('GET', '/api/webtask', { query, headers: { accept: 'application/json' } });
+  } catch (e) {
+    tapAcross(client, { ...base, size: 0, elapsedMs: performance.now() - started, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+  tapAcross(client, { ...base, status: res.status, body: res.body, size: res.body.length, elapsedMs: res.elapsedMs });
   return asList(parseJsonBody(res, what).value, what);
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, isRecord, readJson, sendJson } from '../http';
 import type { Faults } from '../faults';
 import type { FloodHandle } from '../types';
+import { isStatsHeaderMode, STATS_HEADER_MODES } from '../stats-header';
 import { authenticate, type Cluster } from './context';
 
 export interface AdminDeps {
@@ -78,6 +79,20 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
     if (!records.every(isRecord)) throw new ApiError(400, 'the request body must be a bunyan record object or an array of them');
     const ids = records.map((r) => cluster.logs.emit(decodeURIComponent(m![1]!), r as Record<string, unknown>));
     return sendJson(res, 200, { ids });
+  }
+  if (path === '/admin/stats-header') {
+    if (method === 'GET') return sendJson(res, 200, cluster.statsHeaders.list());
+    if (method === 'PUT') {
+      const body = await readJson(req, 4096);
+      const shape = `the request body must be {"header": ${STATS_HEADER_MODES.map((h) => `"${h}"`).join(' | ')} | null, "container"?: name, "name"?: extension}`;
+      if (!isRecord(body) || !(body.header === null || isStatsHeaderMode(body.header))) throw new ApiError(400, shape);
+      if (body.container !== undefined && typeof body.container !== 'string') throw new ApiError(400, 'container must be a string');
+      if (body.name !== undefined && (typeof body.name !== 'string' || body.container === undefined)) throw new ApiError(400, 'name must be a string, with a container');
+      if (body.header === null && body.container === undefined) throw new ApiError(400, 'null removes a container or extension override; the global header can only be changed');
+      const target = typeof body.container === 'string' ? { container: body.container, ...(typeof body.name === 'string' ? { name: body.name } : {}) } : undefined;
+      cluster.statsHeaders.set(body.header, target);
+      return sendJson(res, 200, cluster.statsHeaders.list());
+    }
   }
   if ((m = /^\/admin\/cron\/([^/]+)\/([^/]+)\/run$/.exec(path)) && method === 'POST') {
     const item = await deps.fireCron(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));

@@ -6,6 +6,7 @@ import type { LogHub } from '../logs';
 import type { WorkerPool } from '../runtime/pool';
 import type { Scheduler } from '../cron';
 import type { HostModule } from '../types';
+import type { StatsHeaders } from '../stats-header';
 import { ApiError } from '../http';
 
 export interface Cluster {
@@ -17,6 +18,8 @@ export interface Cluster {
   scheduler: Scheduler;
   hostModules: Map<string, HostModule>;
   maxBodyBytes: number;
+  /** Which name a run's stats header goes out under (global, per container, per extension). */
+  statsHeaders: StatsHeaders;
   /** containers a token was issued for: they exist even while empty */
   platformLog(container: string, msg: string, extra?: Record<string, unknown>): void;
   webtaskUrl(container: string, name: string): string;

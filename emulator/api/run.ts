@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { ApiError, readBody, reqId } from '../http';
 import type { RunRequest, RunResult } from '../runtime/pool';
+import { statsHeaderNames, type StatsHeaderMode } from '../stats-header';
 import { TokenError } from '../tokens';
 import { authorize, requireContainer, requestToken, type Cluster } from './context';
 
@@ -15,7 +16,7 @@ function memory(): Record<string, number> {
 }
 
 /** Writes a run's response with the diagnostics headers the real cluster adds. */
-export function writeRunResult(req: IncomingMessage, res: ServerResponse, container: string, r: RunResult): void {
+export function writeRunResult(req: IncomingMessage, res: ServerResponse, container: string, r: RunResult, statsHeader: StatsHeaderMode = 'x-auth0-stats'): void {
   const id = reqId(req);
   const proxyStats = {
     proxy_host: hostname(),
@@ -39,12 +40,12 @@ export function writeRunResult(req: IncomingMessage, res: ServerResponse, contai
   for (const [k, v] of Object.entries(r.headers)) {
     const key = k.toLowerCase();
     // The proxy owns framing and its diagnostics headers.
-    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key.startsWith('x-auth0-') || key === 'x-wt-response-source') continue;
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key.startsWith('x-auth0-') || key === 's-auth0-stats' || key === 'x-wt-response-source') continue;
     headers[key] = v;
   }
   headers['x-wt-response-source'] = r.source;
   headers['x-auth0-proxy-stats'] = JSON.stringify(proxyStats);
-  headers['x-auth0-stats'] = JSON.stringify(stats);
+  for (const name of statsHeaderNames(statsHeader)) headers[name] = JSON.stringify(stats);
   headers['x-wt-req-id'] = id;
   headers['content-length'] = String(r.body.length);
   res.writeHead(r.status, headers);
@@ -93,7 +94,7 @@ export async function runNamed(cluster: Cluster, req: IncomingMessage, res: Serv
     },
   };
   const r = await cluster.pool.run(run);
-  writeRunResult(req, res, container, r);
+  writeRunResult(req, res, container, r, cluster.statsHeaders.for(container, name));
 }
 
 /** `POST /api/run/{c}` with code in the body (what `wt create --bundle` uses to probe the node version). */
@@ -126,5 +127,5 @@ export async function runAnonymous(cluster: Cluster, req: IncomingMessage, res: 
     reqId: reqId(req),
     req: { method: req.method ?? 'POST', url: '/', path: '/', query: flatQuery(url), headers: flatHeaders(req), body: Buffer.alloc(0) },
   });
-  writeRunResult(req, res, container, r);
+  writeRunResult(req, res, container, r, cluster.statsHeaders.for(container));
 }

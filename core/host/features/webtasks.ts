@@ -14,6 +14,7 @@ import { toCurl } from '../../webtask/curl';
 import { parseDiagnostics } from '../../webtask/diagnostics';
 import { countReplacements, decodeForDisplay, decodeJwtClaims } from '../../webtask/text';
 import { audit } from '../audit';
+import { recordDiscovery, recordInvocation } from './diagnostics';
 import type { HostDeps } from '../deps';
 import { findProfile, type ProfileRecord } from '../profiles-store';
 import { clientFor } from '../tokens';
@@ -109,6 +110,7 @@ async function discover(ctx: CallContext, profileId: string | undefined, maxPage
   s.discovery = discovery;
   writeTenants(deps, profile.id, s);
   await audit(ctx, { action: 'tenant.discover', profile: profile.name, outcome: discovery.state === 'ok' || discovery.state === 'partial' ? 'ok' : 'error', detail: { state: discovery.state, tenants: counts.size, pagesRead, auto } });
+  await recordDiscovery(ctx, { profile, client, discovery, auto });
   return { ...tenantList(profile, s), found: counts.size, pagesRead };
 }
 
@@ -349,6 +351,7 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     outcome: safe.status !== undefined && safe.status < 500 ? 'ok' : 'error',
     detail: { method: input.method, path: fullPath, status: safe.status, elapsedMs: safe.elapsedMs, source: safe.diagnostics.source, error: safe.error?.code },
   });
+  await recordInvocation(ctx, { profile, record: safe });
   return safe;
 }
 

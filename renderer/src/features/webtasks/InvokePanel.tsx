@@ -98,7 +98,7 @@ export function InvocationView({ rec, onRetry }: { rec: InvocationRecord; onRetr
         ))}
         <div className="row">
           <Stats title="x-auth0-proxy-stats" value={rec.diagnostics.proxyStats} />
-          <Stats title="x-auth0-stats" value={rec.diagnostics.stats} />
+          <Stats title={rec.diagnostics.statsHeader ?? 'x-auth0-stats'} value={rec.diagnostics.stats} />
         </div>
       </section>
       <details>
