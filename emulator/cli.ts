@@ -1,8 +1,8 @@
-// `npm run emulator -- --port N [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--verbose]`
+// `npm run emulator -- --port N [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--verbose]`
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
 
-const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--verbose]';
+const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--verbose]';
 
 function fail(msg: string): never {
   console.error(`emulator: ${msg}\n${USAGE}`);
