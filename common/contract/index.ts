@@ -8,6 +8,7 @@ import { appChannels } from './app';
 import { auditChannels } from './audit';
 import type { ApiError } from './common';
 import { exportsChannels, exportsTopics } from './exports';
+import { fleetChannels, fleetTopics } from './fleet';
 import { logsChannels, logsTopics } from './logs';
 import { profileChannels } from './profiles';
 import { webtasksChannels, webtasksTopics } from './webtasks';
@@ -19,6 +20,7 @@ export * from './profiles';
 export * from './webtasks';
 export * from './logs';
 export * from './exports';
+export * from './fleet';
 
 export const channels = {
   ...appChannels,
@@ -27,6 +29,7 @@ export const channels = {
   ...webtasksChannels,
   ...logsChannels,
   ...exportsChannels,
+  ...fleetChannels,
 };
 
 /** Events pushed from the core to the renderer that opened them (one session each). */
@@ -36,6 +39,7 @@ export const topics = {
   ...webtasksTopics,
   ...logsTopics,
   ...exportsTopics,
+  ...fleetTopics,
 };
 
 export type Channels = typeof channels;

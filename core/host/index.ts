@@ -9,6 +9,7 @@ import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
 import { exportsHandlers } from './features/exports';
+import { fleetHandlers } from './features/fleet';
 import { logsHandlers } from './features/logs';
 import { profileHandlers } from './features/profiles';
 import { webtasksHandlers } from './features/webtasks';
@@ -24,6 +25,7 @@ export function createHandlers(): Handlers {
     ...webtasksHandlers,
     ...logsHandlers,
     ...exportsHandlers,
+    ...fleetHandlers,
   };
 }
 
