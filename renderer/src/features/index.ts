@@ -5,3 +5,4 @@ import './tenants';
 import './webtasks';
 import './logs';
 import './exports';
+import './fleet';
