@@ -1,13 +1,14 @@
-// `npm run emulator -- --port N [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--stats-header H] [--verbose]`
+// `npm run emulator -- --port N [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--stats-header H] [--verbose]`
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
 import { isStatsHeaderMode, STATS_HEADER_MODES } from './stats-header';
 
-const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--stats-header x-auth0-stats|s-auth0-stats|both] [--verbose]';
+const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--stats-header x-auth0-stats|s-auth0-stats|both] [--verbose]';
 
 const HELP = `Options:
   --port N           port on 127.0.0.1 (0 = any free port; default 8721)
-  --seed S           demo (demo tenants, active crons), empty, or a seed JSON file
+  --seed S           demo (demo tenants, active crons), empty, fleet (1,000 tenants
+                     for the fleet view), or a seed JSON file
   --master-token T   the cluster's master token: at least 8 characters, printable ASCII
                      without spaces (as the wt CLI accepts it); default: a random one,
                      printed at start

@@ -6,6 +6,7 @@ import type { Emulator } from './types';
 import { saveJob } from './api/cron';
 import type { WebtaskRecord } from './store';
 import { demoExportSecrets } from './auth0/index';
+import { seedFleet } from './fleet-seed';
 
 export interface SeedWebtask {
   code: string;
@@ -278,6 +279,10 @@ export function loadSeed(cluster: Cluster, seed: SeedFile): void {
 
 export async function applySeed(cluster: Cluster, _emulator: Emulator, seed: string): Promise<void> {
   if (seed === 'empty') return;
+  if (seed === 'fleet') {
+    seedFleet(cluster);
+    return;
+  }
   if (seed === 'demo') {
     loadSeed(cluster, demoSeed(cluster.url));
     seedBulk(cluster);

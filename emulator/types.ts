@@ -5,7 +5,7 @@ import type { StatsHeaderMode } from './stats-header';
 export interface EmulatorOptions {
   /** 0 = any free port */
   port?: number;
-  /** 'demo' (default for the CLI), 'empty' (default for the library), or a path to a JSON seed file */
+  /** 'demo' (default for the CLI), 'empty' (default for the library), 'fleet' (1,000 tenants: fleet-seed.ts), or a path to a JSON seed file */
   seed?: 'demo' | 'empty' | string;
   masterToken?: string;
   /** cron time acceleration, default 1 */

@@ -9,6 +9,7 @@ import { auditChannels } from './audit';
 import type { ApiError } from './common';
 import { diagnosticsChannels } from './diagnostics';
 import { exportsChannels, exportsTopics } from './exports';
+import { fleetChannels, fleetTopics } from './fleet';
 import { logsChannels, logsTopics } from './logs';
 import { profileChannels } from './profiles';
 import { webtasksChannels, webtasksTopics } from './webtasks';
@@ -21,6 +22,7 @@ export * from './webtasks';
 export * from './logs';
 export * from './exports';
 export * from './diagnostics';
+export * from './fleet';
 
 export const channels = {
   ...appChannels,
@@ -30,6 +32,7 @@ export const channels = {
   ...logsChannels,
   ...exportsChannels,
   ...diagnosticsChannels,
+  ...fleetChannels,
 };
 
 /** Events pushed from the core to the renderer that opened them (one session each). */
@@ -41,6 +44,7 @@ export const topics = {
   ...webtasksTopics,
   ...logsTopics,
   ...exportsTopics,
+  ...fleetTopics,
 };
 
 export type Channels = typeof channels;

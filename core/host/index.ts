@@ -10,6 +10,7 @@ import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
 import { diagnosticsHandlers } from './features/diagnostics';
 import { exportsHandlers } from './features/exports';
+import { fleetHandlers } from './features/fleet';
 import { logsHandlers } from './features/logs';
 import { embeddedHandlers } from './features/embedded';
 import { profileHandlers } from './features/profiles';
@@ -28,6 +29,7 @@ export function createHandlers(): Handlers {
     ...logsHandlers,
     ...exportsHandlers,
     ...diagnosticsHandlers,
+    ...fleetHandlers,
   };
 }
 

@@ -6,3 +6,4 @@ import './webtasks';
 import './logs';
 import './exports';
 import './diagnostics';
+import './fleet';

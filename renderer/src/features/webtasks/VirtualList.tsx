@@ -22,6 +22,7 @@ export function VirtualList<T>({
   overscan = 10,
   className = '',
   testId,
+  scrollToIndex,
 }: {
   items: readonly T[];
   rowHeight: number;
@@ -31,6 +32,8 @@ export function VirtualList<T>({
   overscan?: number;
   className?: string;
   testId?: string;
+  /** Scrolls this row into view (a third from the top) when it changes. */
+  scrollToIndex?: number;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -43,6 +46,12 @@ export function VirtualList<T>({
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || scrollToIndex === undefined) return;
+    el.scrollTop = Math.max(0, scrollToIndex * rowHeight - el.clientHeight / 3);
+  }, [scrollToIndex, rowHeight]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const visible = Math.ceil(height / rowHeight);

@@ -70,7 +70,14 @@ export function WebtaskTab({ tab }: { tab: TabSpec }) {
   const [ins, setIns] = useState<Inspection | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
-  const [section, setSection] = useState<Section>('overview');
+  const line = Number(tab.params?.line) || undefined;
+  const [section, setSection] = useState<Section>(line ? 'code' : 'overview');
+  // Opened again at another line (a search hit): show the code there.
+  const [shownLine, setShownLine] = useState(line);
+  if (line !== shownLine) {
+    setShownLine(line);
+    if (line) setSection('code');
+  }
 
   // State is set only in the callbacks, so the effect can start it without cascading renders.
   const fetchIt = useCallback(
@@ -165,7 +172,7 @@ export function WebtaskTab({ tab }: { tab: TabSpec }) {
                   This code is not valid UTF-8: {ins.code.replacements} byte sequence{ins.code.replacements === 1 ? '' : 's'} shown as � (U+FFFD). Saving keeps the replacement characters.
                 </p>
               )}
-              <CodeView code={ins.code.text} />
+              <CodeView code={ins.code.text} line={line} />
             </>
           ) : (
             <p className="muted">{ins.codeUrl ? `This extension runs code from ${ins.codeUrl}.` : 'The cluster returned no code.'}</p>
