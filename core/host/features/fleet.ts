@@ -53,8 +53,8 @@ async function readLastScan(deps: HostDeps, profileId: string): Promise<LastScan
 }
 
 function writeLastScan(deps: HostDeps, scan: LastScan): void {
-  // Through the redactor like everything the core writes: rows name no secret, and must never hold one.
-  writeFileAtomic(cacheFile(deps, scan.profileId), JSON.stringify(deps.redactor.deep(scan)));
+  // writeFileAtomic redacts like every write of the core: rows name no secret, and must never hold one.
+  writeFileAtomic(cacheFile(deps, scan.profileId), JSON.stringify(scan), deps.redactor);
 }
 
 /** Starts a long job: tracked as a flow, stopped with its session, cancellable by id. */
