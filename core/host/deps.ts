@@ -64,7 +64,7 @@ export interface HostDeps {
    */
   onUnlock?: () => Promise<void>;
   /** Writes text to the system clipboard from the host; absent in the browser host (no clipboard of its own). */
-  copyText?: (text: string) => void;
+  copyText?: (text: string) => void | Promise<void>;
   /** Timeouts for cluster requests, shortened in tests. */
   requestTimeoutMs?: number;
 }

@@ -31,7 +31,7 @@ export const embeddedHandlers = defineHandlers({
     if (!token) throw new HostError('unauthorized', 'The local emulator\u2019s token is no longer held (locked or dropped): restart the console to get a new one.');
     const text = what === 'token' ? token : wtInitCommand(profile.url, token, profile.container);
     const copied = Boolean(deps.copyText);
-    deps.copyText?.(text);
+    await deps.copyText?.(text);
     await audit(ctx, { action: 'profile.copyEmbeddedToken', profile: profile.name, target: profile.url, outcome: 'ok', detail: { what, by: copied ? 'host' : 'window' } });
     return copied ? { copied } : { copied, text };
   },
