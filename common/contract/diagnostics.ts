@@ -71,6 +71,10 @@ export type DiscoveryPage = z.infer<typeof DiscoveryPage>;
 export const DiscoveryEntry = z.object({
   kind: z.literal('discovery'),
   ...EntryBase,
+  /** `tenants`: the cross-container list (which tenants exist); `extensions`: one tenant's list filtered by `meta=auth0-extension:...`. */
+  scope: z.enum(['tenants', 'extensions']),
+  /** The tenant an extension discovery listed. */
+  tenant: z.string().optional(),
   /** Run by the console itself (first view of the embedded emulator) rather than asked for. */
   auto: z.boolean(),
   state: z.enum(['ok', 'partial', 'forbidden', 'failed']),
@@ -92,7 +96,7 @@ export const DiagnosticsQuery = z.object({
   text: z.string().trim().max(200).optional(),
   kind: z.enum(['invocation', 'discovery']).optional(),
   profileId: z.string().max(200).optional(),
-  /** Tenant, extension and source filters match invocations only. */
+  /** Extension and source filters match invocations only; tenant also matches that tenant's extension discoveries. */
   tenant: z.string().trim().max(200).optional(),
   extension: z.string().trim().max(200).optional(),
   /** `none`: no answer came. */

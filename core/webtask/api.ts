@@ -3,6 +3,7 @@
  * (list with offset/limit and repeated meta, cross-container list, get v2, tokens/inspect v1, run).
  * Tokens stay here and in client.ts: callers get records whose `token` they must not pass on.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { HostError } from '../util/errors';
 import { WebtaskClient, type RawResponse } from './client';
 import { decodeForDisplay } from './text';
@@ -58,16 +59,37 @@ export function stringRecord(v: unknown): Record<string, string> | undefined {
 /** One protocol page of a container. `offset=0` is never sent, as `wt ls` does. */
 export async function listPage(client: WebtaskClient, container: string, opts: { offset: number; limit: number; meta?: string[] }, signal?: AbortSignal): Promise<WireWebtask[]> {
   const what = `listing container "${container}"`;
-  const res = await client.raw('GET', `/api/webtask/${enc(container)}`, {
-    query: { offset: opts.offset > 0 ? opts.offset : undefined, limit: opts.limit, meta: opts.meta?.length ? opts.meta : undefined },
-    headers: { accept: 'application/json' },
-    signal,
-  });
+  const path = `/api/webtask/${enc(container)}`;
+  const query = { offset: opts.offset > 0 ? opts.offset : undefined, limit: opts.limit, meta: opts.meta?.length ? opts.meta : undefined };
+  const tap = listTap.getStore();
+  const base = { url: client.buildUrl(path, query).toString(), offset: opts.offset, limit: opts.limit };
+  let res: RawResponse;
+  try {
+    res = await client.raw('GET', path, { query, headers: { accept: 'application/json' }, signal });
+  } catch (e) {
+    tap?.push({ ...base, size: 0, elapsedMs: 0, error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+  tap?.push({ ...base, status: res.status, body: res.body, size: res.body.length, elapsedMs: res.elapsedMs });
   return asList(parseJsonBody(res, what).value, what);
 }
 
-/** One cross-container page as it crossed the wire: what the diagnostics log keeps of a discovery call. */
-export interface AcrossExchange {
+// Container pages are recorded only inside `withListTap` (the diagnostics log's extension discovery):
+// a listing is not tied to one client the log could ask, as a discovery is.
+const listTap = new AsyncLocalStorage<ListExchange[]>();
+
+/** Runs `fn` and returns the container pages it read, raw (tokens included: redact before keeping). */
+export async function withListTap<T>(fn: () => Promise<T>): Promise<{ pages: ListExchange[]; value?: T; error?: unknown }> {
+  const pages: ListExchange[] = [];
+  try {
+    return { pages, value: await listTap.run(pages, fn) };
+  } catch (error) {
+    return { pages, error };
+  }
+}
+
+/** One list page as it crossed the wire: what the diagnostics log keeps of a discovery call. */
+export interface ListExchange {
   url: string;
   offset: number;
   limit: number;
@@ -83,10 +105,10 @@ export interface AcrossExchange {
 // Each discovery uses a client of its own (clientFor makes one per call), so the pages a client read
 // are exactly one discovery's: kept beside the client, read once by the diagnostics log, and garbage
 // collected with the client. Bounded, as a long scan may read many pages through one client.
-const acrossExchanges = new WeakMap<WebtaskClient, { list: AcrossExchange[]; bytes: number }>();
+const acrossExchanges = new WeakMap<WebtaskClient, { list: ListExchange[]; bytes: number }>();
 const TAP_BUDGET_BYTES = 64 * 1024 * 1024;
 
-function tapAcross(client: WebtaskClient, x: AcrossExchange): void {
+function tapAcross(client: WebtaskClient, x: ListExchange): void {
   let t = acrossExchanges.get(client);
   if (!t) acrossExchanges.set(client, (t = { list: [], bytes: 0 }));
   if (x.body && t.bytes + x.body.length > TAP_BUDGET_BYTES) x = { ...x, body: undefined, bodyDropped: true };
@@ -95,7 +117,7 @@ function tapAcross(client: WebtaskClient, x: AcrossExchange): void {
 }
 
 /** The cross-container pages this client read (raw, tokens included: redact before keeping), and forgets them. */
-export function takeAcrossExchanges(client: WebtaskClient): AcrossExchange[] {
+export function takeAcrossExchanges(client: WebtaskClient): ListExchange[] {
   const t = acrossExchanges.get(client);
   acrossExchanges.delete(client);
   return t?.list ?? [];

@@ -1,6 +1,6 @@
 // The diagnostics log through the handler table, against the emulator over real sockets: every
 // invocation (either stats header name) and every discovery call land in one log, redacted on disk.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('diagnostics log', () => {
     expect(d.discovery.state).toBe('ok');
 
     const [summary] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery' })).entries as DiscoveryEntry[];
-    expect(summary).toMatchObject({ kind: 'discovery', auto: false, state: 'ok', status: 200, found: tokens.length, tenants: d.found });
+    expect(summary).toMatchObject({ kind: 'discovery', scope: 'tenants', auto: false, state: 'ok', status: 200, found: tokens.length, tenants: d.found });
     // List views leave the answers out; the entry itself has them.
     expect(summary!.pages.every((p) => p.response === undefined)).toBe(true);
     const full = await callOk<DiscoveryEntry>(h.host, 'diagnostics.get', { id: summary!.id });
@@ -104,17 +104,21 @@ describe('diagnostics log', () => {
     expect(stored).toEqual(truth.map(({ token: _t, ...rest }) => rest));
     expect(stored.some((w) => 'token' in w)).toBe(false);
 
-    // grep the whole store for each webtask token of the demo data and the master token.
+    // grep the whole store for each webtask token of the demo data and the master token. A token cannot be
+    // there, whole or cut, without its signature: grepping the 43-character signatures finds both, and is
+    // what keeps 10,000 patterns fast on a busy machine.
     const patterns = join(tempDir(), 'tokens.txt');
-    writeFileSync(patterns, [...tokens, emu().masterToken].join('\n'));
-    const grep = spawnSync('grep', ['-rFc', '-f', patterns, diagDir()], { encoding: 'utf8' });
+    writeFileSync(patterns, [...tokens.map((t) => t.split('.')[2]!), emu().masterToken].join('\n'));
+    const grep = spawnSync('grep', ['-rFc', '-f', patterns, diagDir()], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
     expect(grep.stdout.trim().split('\n').every((l) => l.endsWith(':0'))).toBe(true);
     expect(grep.status).toBe(1); // 1: no line matched
     // The grep itself finds a token when one is there (the check can fail).
     writeFileSync(join(diagDir(), 'probe.txt'), `x ${tokens[123]} y\n`);
-    expect(spawnSync('grep', ['-rFq', '-f', patterns, diagDir()]).status).toBe(0);
+    expect(spawnSync('grep', ['-rFq', '-f', patterns, diagDir()], { env: { ...process.env, LC_ALL: 'C' } }).status).toBe(0);
     rmSync(join(diagDir(), 'probe.txt'));
-    expect(execFileSync('du', ['-sb', diagDir()], { encoding: 'utf8' })).toMatch(/^\d+/);
+    const { store } = await callOk<List>(h.host, 'diagnostics.list', { limit: 1 });
+    expect(store.usedBytes).toBeGreaterThan(1_000_000);
+    expect(store.usedBytes).toBeLessThanOrEqual(store.capBytes);
   });
 
   it('records a refused discovery with the cluster answer, and the auto discovery of the embedded profile', async () => {
@@ -135,6 +139,30 @@ describe('diagnostics log', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it("records an extension discovery (a tenant's list filtered by auth0-extension meta) with its entire answers, tokens removed; other listings are not recorded", async () => {
+    const before = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery' })).total;
+    await callOk(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 100 });
+    expect((await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery' })).total).toBe(before);
+
+    const page = await callOk<{ items: unknown[] }>(h.host, 'webtasks.list', { container: 'bulk-10k', auth0Only: true, limit: 100 });
+    expect(page.items).toHaveLength(100);
+    const [e] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery', tenant: 'bulk-10k' })).entries as DiscoveryEntry[];
+    expect(e).toMatchObject({ scope: 'extensions', tenant: 'bulk-10k', state: 'ok', status: 200, found: 100, tenants: 1, message: '100 extensions in bulk-10k with auth0-extension:runtime.' });
+    const full = await callOk<DiscoveryEntry>(h.host, 'diagnostics.get', { id: e!.id });
+    expect(full.pages[0]!.request.url).toBe(`${emu().url}/api/webtask/bulk-10k?limit=100&meta=auth0-extension%3Aruntime`);
+    const truth = await api<Array<Record<string, unknown>>>(emu(), '/api/webtask/bulk-10k?limit=100&meta=auth0-extension:runtime');
+    expect(full.pages[0]!.response).toEqual(truth.body.map(({ token: _t, ...rest }) => rest));
+    expect(JSON.stringify(full)).not.toContain(String(truth.body[0]!.token));
+
+    // Refused (a token for another tenant): recorded with the cluster's answer, and the call still fails.
+    const token = emu().issueToken({ ten: 'globex' }, 'v2');
+    const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Globex list', url: emu().url, container: 'globex', token });
+    const r = await h.host.call('webtasks.list', { profileId: p.id, container: 'initech', auth0Only: true }, createSession(h.host.deps, 's', () => {}));
+    expect(!r.ok && r.error.code).toBe('forbidden');
+    const [refused] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery', profileId: p.id })).entries as DiscoveryEntry[];
+    expect(refused).toMatchObject({ scope: 'extensions', tenant: 'initech', state: 'forbidden', status: 403, found: 0, error: { code: 'forbidden' } });
   });
 
   it('filters by tenant, extension, status class, source and text; exports the filtered view as JSON lines and CSV', async () => {

@@ -51,7 +51,7 @@ describe('diagnostics log file', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJ0ZW4iOiJ4In0.abcdefghijk';
     const d: DiscoveryEntry = {
       kind: 'discovery', id: 'd1', at: '2026-01-01T00:00:00.000Z', profileId: 'p', profile: 'P', cluster: 'http://c', status: 200, elapsedMs: 1,
-      auto: false, state: 'ok', found: 1, tenants: 1,
+      scope: 'tenants', auto: false, state: 'ok', found: 1, tenants: 1,
       pages: [{ request: { method: 'GET', url: 'http://c/api/webtask?key=abcdefgh&limit=1', offset: 0, limit: 1 }, status: 200, elapsedMs: 1, size: 9, items: 1,
         response: [{ name: 'n', container: 'c', token: 'opaque-token-not-jwt-shaped', meta: { note: `see ${jwt}`, other: 'known-secret-value-123' } }] }],
     };

@@ -5,16 +5,16 @@
  * redaction, rotation, search, export) lives here and in ../diagnostics-log.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { Discovery, DiagnosticsEntry, DiagnosticsQuery, DiagnosticsSettings, DiscoveryEntry, DiscoveryPage, InvocationEntry, InvocationRecord, STATUS_CLASSES } from '../../../common/contract';
+import type { ParsedInput, Discovery, DiagnosticsEntry, DiagnosticsQuery, DiagnosticsSettings, DiscoveryEntry, DiscoveryPage, InvocationEntry, InvocationRecord, STATUS_CLASSES } from '../../../common/contract';
 import { HostError } from '../../util/errors';
-import { runPath, takeAcrossExchanges, type AcrossExchange } from '../../webtask/api';
+import { runPath, takeAcrossExchanges, withListTap, type ListExchange } from '../../webtask/api';
 import type { WebtaskClient } from '../../webtask/client';
 import { toCurl } from '../../webtask/curl';
 import { decodeForDisplay } from '../../webtask/text';
 import { audit } from '../audit';
 import { diagnosticsLogFor, dropTokenFields } from '../diagnostics-log';
 import type { HostDeps } from '../deps';
-import type { ProfileRecord } from '../profiles-store';
+import { findProfile, type ProfileRecord } from '../profiles-store';
 import { defineHandlers, type CallContext } from '../types';
 
 const SETTINGS_KEY = 'diagnostics';
@@ -78,7 +78,7 @@ export async function recordInvocation(ctx: CallContext, x: { profile: ProfileRe
 
 // ---------- discovery ----------
 
-function pageOf(x: AcrossExchange): DiscoveryPage {
+function pageOf(x: ListExchange): DiscoveryPage {
   const page: DiscoveryPage = {
     request: { method: 'GET', url: x.url, offset: x.offset, limit: x.limit },
     ...(x.status !== undefined ? { status: x.status } : {}),
@@ -130,6 +130,7 @@ export async function recordDiscovery(ctx: CallContext, x: { profile: ProfileRec
     ...(last?.status !== undefined ? { status: last.status } : {}),
     ...(last?.error ? { error: { code: 'unreachable', message: last.error } } : {}),
     elapsedMs: Math.round(exchanges.reduce((a, p) => a + p.elapsedMs, 0)),
+    scope: 'tenants',
     auto: x.auto,
     state: discovery.state === 'never' ? 'failed' : discovery.state,
     ...(discovery.message ? { message: discovery.message } : {}),
@@ -138,6 +139,53 @@ export async function recordDiscovery(ctx: CallContext, x: { profile: ProfileRec
     pages,
   };
   await write(ctx, entry, shrinkDiscovery);
+}
+
+/** The protocol's "extension discovery": a container listing filtered by `meta=auth0-extension:...`. */
+const isExtensionDiscovery = (q: ParsedInput<'webtasks.list'>) => q.auth0Only || q.meta.some((m) => m.key.startsWith('auth0-extension'));
+
+/**
+ * Runs a container listing and, when it is an extension discovery, records it with the pages it read
+ * (the entire answers, tokens removed), whether it answered or failed. Other listings run untouched.
+ */
+export async function recordExtensionDiscovery<T>(ctx: CallContext, q: ParsedInput<'webtasks.list'>, list: () => Promise<T>): Promise<T> {
+  if (!isExtensionDiscovery(q)) return list();
+  const at = new Date().toISOString();
+  const { pages: exchanges, value, error } = await withListTap(list);
+  let profile: ProfileRecord | undefined;
+  try {
+    profile = findProfile(ctx.deps, q.profileId);
+  } catch {
+    /* no such profile: nothing reached a cluster, nothing to record */
+  }
+  if (profile && exchanges.length > 0) {
+    const pages = exchanges.map(pageOf);
+    const last = exchanges[exchanges.length - 1]!;
+    const code = error instanceof HostError ? error.code : undefined;
+    const found = pages.reduce((a, p) => a + p.items, 0);
+    const meta = [...q.meta.map((m) => `${m.key}:${m.value}`), ...(q.auth0Only ? ['auth0-extension:runtime'] : [])];
+    await write(ctx, {
+      kind: 'discovery',
+      id: newId(),
+      at,
+      profileId: profile.id,
+      profile: profile.name,
+      cluster: profile.url,
+      ...(last.status !== undefined ? { status: last.status } : {}),
+      ...(error ? { error: { code: code ?? 'internal', message: error instanceof Error ? error.message : String(error) } } : {}),
+      elapsedMs: Math.round(exchanges.reduce((a, p) => a + p.elapsedMs, 0)),
+      scope: 'extensions',
+      tenant: q.container,
+      auto: false,
+      state: !error ? 'ok' : code === 'forbidden' || code === 'unauthorized' ? 'forbidden' : 'failed',
+      message: error ? `Extension discovery in ${q.container} failed.` : `${found} extensions in ${q.container} with ${meta.join(' and ')}.`,
+      found,
+      tenants: found > 0 ? 1 : 0,
+      pages,
+    }, shrinkDiscovery);
+  }
+  if (error !== undefined) throw error;
+  return value as T;
 }
 
 // ---------- reading ----------
@@ -153,7 +201,9 @@ export function matches(e: DiagnosticsEntry, q: Omit<DiagnosticsQuery, 'limit'>,
   if (q.profileId && e.profileId !== q.profileId) return false;
   if (q.since && e.at < q.since) return false;
   if (q.statusClass && statusClass(e.status) !== q.statusClass) return false;
-  if (q.tenant || q.extension || q.source) {
+  if (q.tenant && (e.kind === 'invocation' || e.scope === 'extensions') && e.tenant === q.tenant && !q.extension && !q.source) {
+    /* an extension discovery of this tenant */
+  } else if (q.tenant || q.extension || q.source) {
     if (e.kind !== 'invocation') return false;
     if (q.tenant && e.tenant !== q.tenant) return false;
     if (q.extension && e.extension !== q.extension) return false;

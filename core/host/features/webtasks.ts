@@ -14,7 +14,7 @@ import { toCurl } from '../../webtask/curl';
 import { parseDiagnostics } from '../../webtask/diagnostics';
 import { countReplacements, decodeForDisplay, decodeJwtClaims } from '../../webtask/text';
 import { audit } from '../audit';
-import { recordDiscovery, recordInvocation } from './diagnostics';
+import { recordDiscovery, recordExtensionDiscovery, recordInvocation } from './diagnostics';
 import type { HostDeps } from '../deps';
 import { findProfile, type ProfileRecord } from '../profiles-store';
 import { clientFor } from '../tokens';
@@ -401,7 +401,7 @@ export const webtasksHandlers = defineHandlers({
   },
   'tenants.discover': async ({ profileId, maxPages }, ctx) => discover(ctx, profileId, maxPages, false),
 
-  'webtasks.list': async (q, ctx) => listExtensions(ctx, q),
+  'webtasks.list': async (q, ctx) => recordExtensionDiscovery(ctx, q, () => listExtensions(ctx, q)),
 
   'webtasks.inspect': async ({ profileId, container, name }, ctx): Promise<Inspection> => {
     const { deps } = ctx;

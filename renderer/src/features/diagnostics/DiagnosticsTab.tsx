@@ -20,12 +20,13 @@ interface Facets {
 function Row({ e, active, onPick }: { e: DiagnosticsEntry; active: boolean; onPick: () => void }) {
   const bad = e.status === undefined || e.status >= 500;
   const inv = e.kind === 'invocation' ? e : undefined;
+  const dis = e.kind === 'discovery' ? e : undefined;
   return (
     <tr
       className={`${bad ? 'bad' : ''} ${active ? 'active' : ''} diag-row`}
       data-testid="diag-row"
       data-kind={e.kind}
-      data-tenant={inv?.tenant ?? ''}
+      data-tenant={inv?.tenant ?? dis?.tenant ?? ''}
       data-extension={inv?.extension ?? ''}
       data-status={e.status ?? 'none'}
       onClick={onPick}
@@ -34,9 +35,9 @@ function Row({ e, active, onPick }: { e: DiagnosticsEntry; active: boolean; onPi
         {new Date(e.at).toLocaleString()}
       </td>
       <td>{e.profile}</td>
-      <td className="mono">{inv ? inv.tenant : '(all)'}</td>
-      <td className="mono">{inv ? inv.extension : 'discovery'}</td>
-      <td className="mono">{inv ? `${inv.method} ${inv.path}` : `GET /api/webtask`}</td>
+      <td className="mono">{inv ? inv.tenant : (dis?.tenant ?? '(all)')}</td>
+      <td className="mono">{inv ? inv.extension : dis?.scope === 'extensions' ? 'extension discovery' : 'tenant discovery'}</td>
+      <td className="mono">{inv ? `${inv.method} ${inv.path}` : `GET /api/webtask${dis?.tenant ? `/${dis.tenant}` : ''}`}</td>
       <td>{e.status ?? e.error?.code ?? '-'}</td>
       <td>{e.elapsedMs}</td>
       <td>{inv ? (inv.diagnostics.source ?? '-') : ''}</td>
@@ -210,7 +211,7 @@ export function DiagnosticsTab() {
         </div>
       )}
       <p className="muted small" data-testid="diag-count">
-        {entries.length} of {total} entries{scoped ? ' · tenant, extension and source filters show invocations only' : ''}
+        {entries.length} of {total} entries{scoped ? ' · tenant, extension and source filters show invocations (and a tenant\'s extension discoveries)' : ''}
       </p>
       <div className="diag-split">
         <div className="diag-table">

@@ -162,7 +162,11 @@ export function EntryDetail({ entry, onRepeated }: { entry: DiagnosticsEntry; on
   return (
     <section className="diag-detail" data-testid="diag-detail" data-id={entry.id}>
       <h3>
-        {entry.kind === 'invocation' ? `${entry.method} ${entry.tenant}/${entry.extension}${entry.path === '/' ? '' : entry.path}` : 'Discovery'}{' '}
+        {entry.kind === 'invocation'
+          ? `${entry.method} ${entry.tenant}/${entry.extension}${entry.path === '/' ? '' : entry.path}`
+          : entry.scope === 'extensions'
+            ? `Extension discovery in ${entry.tenant ?? ''}`
+            : 'Tenant discovery'}{' '}
         <span className="muted small">
           {new Date(entry.at).toLocaleString()} · {entry.profile}
         </span>
