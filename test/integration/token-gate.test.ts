@@ -286,3 +286,30 @@ describe('finding 9: invoke stays inside its extension', () => {
     }
   });
 });
+
+describe('lock stops a local replay', () => {
+  it('cancels a running local replay (registered with deps.flows)', async () => {
+    const { hostOnEmulator } = await import('../helpers/host');
+    const { localRunDone } = await import('../../core/host/exports/local');
+    const { auth0Of } = await import('../../emulator/auth0/index');
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const job = { container: 'globex', name: 'logs-to-logstash' };
+    // A slow destination keeps the replay running when the lock comes.
+    const slow = emu().faults.add({ path: '/dest/logstash/globex', latencyMs: 400 });
+    try {
+      const view = await callOk<{ destination: { label: string } }>(h.host, 'exports.job', job);
+      const from = auth0Of(emu())!.tenant('globex')!.allIds()[0]!;
+      const run = await callOk<{ runId: string; state: string }>(h.host, 'exports.replayLocal', { ...job, from, notify: false, confirm: { tenant: 'globex', destination: view.destination.label } });
+      expect(run.state).toBe('running');
+      expect(h.host.deps.flows.labels()).toContain('replay globex/logs-to-logstash');
+      const locked = await callOk<LockResult>(h.host, 'app.lock', {});
+      expect(locked.closedFlows).toBe(1);
+      const done = await localRunDone(h.host.deps, run.runId);
+      expect(done.state).toBe('cancelled');
+      expect(h.host.deps.flows.size).toBe(0);
+    } finally {
+      emu().faults.remove(slow.id);
+      await h.close();
+    }
+  });
+});
