@@ -29,6 +29,7 @@ export const SaveFileInput = z.object({
 
 /** What lock answers: the vault's state and how many running flows (tails, replays) it stopped. */
 export const LockResult = VaultStatus.extend({ closedFlows: z.number().int().nonnegative() });
+export type LockResult = z.infer<typeof LockResult>;
 
 /** What unlock answers: the vault's state and each profile whose token must be entered again, with why. */
 export const UnlockResult = VaultStatus.extend({
