@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationRecord, LockResult } from '../../common/contract';
 import { createSession, type Host } from '../../core/host';
+import { localRunDone } from '../../core/host/exports/local';
 import { WebtaskClient } from '../../core/webtask/client';
+import { auth0Of } from '../../emulator/auth0/index';
 import { api, useEmulator } from '../helpers/emulator';
-import { callOk, makeHost } from '../helpers/host';
+import { callOk, hostOnEmulator, makeHost } from '../helpers/host';
 import { hostOnEmulator as tailHostOnEmulator, sleep, until } from '../helpers/logs';
 import { recordingProxy } from '../helpers/proxy';
 
@@ -246,7 +248,6 @@ describe('finding 6: redaction before cutting and before persisting', () => {
 describe('finding 9: invoke stays inside its extension', () => {
   it('DELETE counter with /%2e%2e/%2e%2e/%2e%2e/webtask/acme-prod/delete-me and the profile token: refused with a message, delete-me still exists', async () => {
     const proxy = await recordingProxy(emu().url);
-    const { hostOnEmulator } = await import('../helpers/host');
     const h = await hostOnEmulator({ url: proxy.url, masterToken: emu().masterToken });
     try {
       const put = await api(emu(), '/api/webtask/acme-prod/delete-me', { method: 'PUT', body: { code: 'module.exports = cb => cb(null, "still here")' } });
@@ -289,9 +290,6 @@ describe('finding 9: invoke stays inside its extension', () => {
 
 describe('lock stops a local replay', () => {
   it('cancels a running local replay (registered with deps.flows)', async () => {
-    const { hostOnEmulator } = await import('../helpers/host');
-    const { localRunDone } = await import('../../core/host/exports/local');
-    const { auth0Of } = await import('../../emulator/auth0/index');
     const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
     const job = { container: 'globex', name: 'logs-to-logstash' };
     // A slow destination keeps the replay running when the lock comes.

@@ -1,5 +1,9 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createHost } from '../../core/host';
+import { createNodeDeps } from '../../core/host/node-deps';
 import { EncryptedVault, type BlobStore, type Cipher } from '../../core/host/vault';
+import { callOk, tempDir } from '../helpers/host';
 
 function fakes(backend: string, available = true) {
   let key = 7;
@@ -79,10 +83,6 @@ describe('EncryptedVault', () => {
 
 describe('lock and unlock through the host, on the safeStorage vault', () => {
   it('refuses while locked; unlock decrypts the stored token again and names the session-only profile', async () => {
-    const { createHost } = await import('../../core/host');
-    const { createNodeDeps } = await import('../../core/host/node-deps');
-    const { callOk, tempDir } = await import('../helpers/host');
-    const { rmSync } = await import('node:fs');
     const f = fakes('gnome_libsecret');
     const vault = new EncryptedVault(f.cipher, f.blobs);
     await vault.init();
