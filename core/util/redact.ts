@@ -14,6 +14,7 @@ const PATTERNS: Array<[RegExp, string]> = [
 
 /** Characters a token (or its URL-encoded / base64 form) is made of: a piece that stops before any other was cut. */
 const TOKEN_CHAR = /[A-Za-z0-9._~+/=%-]/;
+const TOKEN_SHAPED = /^[A-Za-z0-9._~+/=%-]+$/;
 /** A piece of a known secret this long, at a cut boundary, counts as the secret. */
 export const MIN_PIECE = 8;
 
@@ -57,13 +58,16 @@ export class Redactor {
     const sorted = [...forms].sort((a, b) => b.length - a.length);
     this.heads.clear();
     this.tails.clear();
-    for (const f of sorted) {
+    // Pieces are looked for only in token-shaped forms: a secret such as a URL can have an ordinary value
+    // (the cluster's own URL) as its head, and that must stay readable.
+    for (const f of sorted.filter((x) => TOKEN_SHAPED.test(x))) {
       const head = f.slice(0, MIN_PIECE);
       const tail = f.slice(-MIN_PIECE);
       this.heads.set(head, [...(this.heads.get(head) ?? []), f]);
       this.tails.set(tail, [...(this.tails.get(tail) ?? []), f]);
     }
-    this.pieceMatcher = new RegExp([...new Set([...this.heads.keys(), ...this.tails.keys()])].map(escapeRegExp).join('|'), 'g');
+    const anchors = [...new Set([...this.heads.keys(), ...this.tails.keys()])];
+    this.pieceMatcher = anchors.length ? new RegExp(anchors.map(escapeRegExp).join('|'), 'g') : null;
     this.matcher = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
     return this.matcher;
   }
@@ -80,7 +84,8 @@ export class Redactor {
   }
 
   private pieces(text: string): string {
-    const re = this.pieceMatcher!;
+    const re = this.pieceMatcher;
+    if (!re) return text;
     const spans: Array<[number, number]> = [];
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {

@@ -3,11 +3,13 @@
  * gnome-keyring unlocked by a throwaway password (CI installs libsecret-tools, gnome-keyring, dbus).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretToolVault } from '../../core/host/keyring-vault';
-import { tempDir } from '../helpers/host';
+import { createHost } from '../../core/host';
+import { SecretToolVault, scopeOf } from '../../core/host/keyring-vault';
+import { createNodeDeps } from '../../core/host/node-deps';
+import { callOk, fixedServer, tempDir } from '../helpers/host';
 
 const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const available = have('secret-tool') && have('dbus-daemon') && have('gnome-keyring-daemon');
@@ -91,5 +93,25 @@ describe.skipIf(!available)('SecretToolVault on a real Secret Service', () => {
     v.unlock();
     expect(await v.get('p')).toBe('persistent-token-x');
     expect(await v.get('s')).toBeUndefined();
+  });
+
+  it('through the host: lock refuses, unlock reads the keyring again and names only the session-only profile', async () => {
+    const server = await fixedServer(200, [{ name: 'hello', container: 'acme' }]);
+    const dataDir = tempDir('esc-keyring-host-');
+    try {
+      const host = createHost(createNodeDeps({ dataDir, host: 'browser', vault: new SecretToolVault({ scope: scopeOf(dataDir), env }) }));
+      const kept = await callOk<{ id: string; tokenStorage: string }>(host, 'profiles.save', { name: 'Kept', url: server.url, container: 'acme', token: 'keyring-host-token-1' });
+      expect(kept.tokenStorage).toBe('persistent');
+      const session = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Session', url: server.url, container: 'acme', token: 'session-host-token-2', tokenStorage: 'session' });
+      expect((await callOk<{ backend: string }>(host, 'app.lock', {})).backend).toBe('locked');
+      await expect(callOk(host, 'profiles.test', { id: kept.id })).rejects.toThrow(/^locked:/);
+      const unlocked = await callOk<{ needToken: Array<{ profileId: string; message: string }> }>(host, 'app.unlock', {});
+      expect(unlocked.needToken).toEqual([{ profileId: session.id, name: 'Session', message: expect.stringContaining('kept for this session only') }]);
+      expect(await callOk(host, 'profiles.test', { id: kept.id })).toMatchObject({ outcome: 'ok' });
+      expect(server.requests.at(-1)?.auth).toBe('Bearer keyring-host-token-1');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      await server.close();
+    }
   });
 });

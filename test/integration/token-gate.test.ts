@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvocationRecord, LockResult } from '../../common/contract';
 import { createSession, type Host } from '../../core/host';
+import { localRunDone } from '../../core/host/exports/local';
 import { WebtaskClient } from '../../core/webtask/client';
+import { auth0Of } from '../../emulator/auth0/index';
 import { api, useEmulator } from '../helpers/emulator';
-import { callOk, makeHost } from '../helpers/host';
+import { callOk, hostOnEmulator, makeHost } from '../helpers/host';
 import { hostOnEmulator as tailHostOnEmulator, sleep, until } from '../helpers/logs';
 import { recordingProxy } from '../helpers/proxy';
 
@@ -246,7 +248,6 @@ describe('finding 6: redaction before cutting and before persisting', () => {
 describe('finding 9: invoke stays inside its extension', () => {
   it('DELETE counter with /%2e%2e/%2e%2e/%2e%2e/webtask/acme-prod/delete-me and the profile token: refused with a message, delete-me still exists', async () => {
     const proxy = await recordingProxy(emu().url);
-    const { hostOnEmulator } = await import('../helpers/host');
     const h = await hostOnEmulator({ url: proxy.url, masterToken: emu().masterToken });
     try {
       const put = await api(emu(), '/api/webtask/acme-prod/delete-me', { method: 'PUT', body: { code: 'module.exports = cb => cb(null, "still here")' } });
@@ -283,6 +284,30 @@ describe('finding 9: invoke stays inside its extension', () => {
     } finally {
       await h.close();
       await proxy.close();
+    }
+  });
+});
+
+describe('lock stops a local replay', () => {
+  it('cancels a running local replay (registered with deps.flows)', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const job = { container: 'globex', name: 'logs-to-logstash' };
+    // A slow destination keeps the replay running when the lock comes.
+    const slow = emu().faults.add({ path: '/dest/logstash/globex', latencyMs: 400 });
+    try {
+      const view = await callOk<{ destination: { label: string } }>(h.host, 'exports.job', job);
+      const from = auth0Of(emu())!.tenant('globex')!.allIds()[0]!;
+      const run = await callOk<{ runId: string; state: string }>(h.host, 'exports.replayLocal', { ...job, from, notify: false, confirm: { tenant: 'globex', destination: view.destination.label } });
+      expect(run.state).toBe('running');
+      expect(h.host.deps.flows.labels()).toContain('replay globex/logs-to-logstash');
+      const locked = await callOk<LockResult>(h.host, 'app.lock', {});
+      expect(locked.closedFlows).toBe(1);
+      const done = await localRunDone(h.host.deps, run.runId);
+      expect(done.state).toBe('cancelled');
+      expect(h.host.deps.flows.size).toBe(0);
+    } finally {
+      emu().faults.remove(slow.id);
+      await h.close();
     }
   });
 });

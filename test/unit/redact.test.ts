@@ -71,3 +71,12 @@ describe('Redactor: pieces left by a cut, and cut()', () => {
     expect(r.cut(`Authorization: Bearer ${'z'.repeat(40)}`, 30, 'strict')).not.toContain('zzzzzz');
   });
 });
+
+describe('Redactor: pieces only of token-shaped secrets', () => {
+  it('leaves an ordinary value that is the head of a URL-shaped secret alone', () => {
+    const r = new Redactor();
+    r.add('http://127.0.0.1:4123/dest/logstash/acme-prod');
+    expect(r.known('http://127.0.0.1:4123')).toBe('http://127.0.0.1:4123');
+    expect(r.known('at http://127.0.0.1:4123/dest/logstash/acme-prod.')).toBe('at [redacted].');
+  });
+});

@@ -1,5 +1,9 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createHost } from '../../core/host';
+import { createNodeDeps } from '../../core/host/node-deps';
 import { EncryptedVault, type BlobStore, type Cipher } from '../../core/host/vault';
+import { callOk, tempDir } from '../helpers/host';
 
 function fakes(backend: string, available = true) {
   let key = 7;
@@ -74,5 +78,29 @@ describe('EncryptedVault', () => {
     await v.set('p', 'persistent-token-value', 'persistent');
     expect(f.map.size).toBe(0);
     expect(await v.storageOf('p')).toBe('session');
+  });
+});
+
+describe('lock and unlock through the host, on the safeStorage vault', () => {
+  it('refuses while locked; unlock decrypts the stored token again and names the session-only profile', async () => {
+    const f = fakes('gnome_libsecret');
+    const vault = new EncryptedVault(f.cipher, f.blobs);
+    await vault.init();
+    const dataDir = tempDir('esc-vault-host-');
+    try {
+      const host = createHost(createNodeDeps({ dataDir, host: 'test', vault }));
+      const kept = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Kept', url: 'http://127.0.0.1:1', container: 'c', token: 'stored-token-value-1' });
+      const session = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Session', url: 'http://127.0.0.1:1', container: 'c', token: 'session-token-value-2', tokenStorage: 'session' });
+      await callOk(host, 'app.lock', {});
+      await expect(callOk(host, 'profiles.test', { id: kept.id })).rejects.toThrow(/^locked:/);
+      const unlocked = await callOk<{ backend: string; needToken: Array<{ profileId: string }> }>(host, 'app.unlock', {});
+      expect(unlocked.backend).toBe('os-keyring');
+      expect(unlocked.needToken.map((n) => n.profileId)).toEqual([session.id]);
+      // The stored token was read (decrypted) again: the test goes on the wire (and finds nobody there).
+      expect(await callOk(host, 'profiles.test', { id: kept.id })).toMatchObject({ outcome: 'unreachable' });
+      expect(await callOk(host, 'profiles.test', { id: session.id })).toMatchObject({ outcome: 'no_token' });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

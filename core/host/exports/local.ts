@@ -149,6 +149,8 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
     for (const e of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) runs.delete(e.view.runId);
   })();
   runs.set(runId, { view, ctl, done });
+  // Lock stops every flow that holds a credential (core/host/flows.ts): the replay is cancelled, its checkpoint kept.
+  void done.finally(deps.flows.track({ label: `replay ${s.container}/${s.name}`, close: () => ctl.abort() }));
   // A renderer that goes away takes its replays with it (the checkpoint stays consistent).
   session.onClose(() => ctl.abort());
   return view;

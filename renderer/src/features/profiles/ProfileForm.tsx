@@ -78,7 +78,7 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
         <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required maxLength={MAX.containerName} spellCheck={false} />
       </label>
       <label>
-        Master token{profile ? ' (leave empty to keep the stored one)' : ''}
+        Master token{profile?.hasToken && !dropped ? ' (leave empty to keep the stored one)' : ''}
         <input
           name="token"
           type="password"
