@@ -177,7 +177,10 @@ export class WebtaskClient {
     container: string,
     opts: { lastEventId?: string; signal?: AbortSignal } = {},
   ): Promise<{ status: number; headers: Record<string, string>; body: Readable }> {
-    const target = this.buildUrl(`/api/logs/tenant/${encodeURIComponent(container)}`, { key: this.token });
+    const path = `/api/logs/tenant/${encodeURIComponent(container)}`;
+    const target = this.buildUrl(path, { key: this.token });
+    // The same rule as every REST call: this origin, and this container's stream only.
+    this.assertMayCarryToken(target, path);
     const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache', 'user-agent': 'extend-support-console' };
     if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;
     let res: Dispatcher.ResponseData;
