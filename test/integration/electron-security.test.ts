@@ -136,7 +136,9 @@ describe('Electron security checklist', () => {
   it('passes electronegativity, with every remaining finding reviewed', async () => {
     // SARIF, not CSV: electronegativity writes the CSV header and rows in two racing async writes.
     const out = join(mkdtempSync(join(tmpdir(), 'esc-en-')), 'findings.sarif');
-    await run(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000 });
+    // No network: its `got` is replaced by one that rejects cleanly (see the helper for why).
+    const env = { ...process.env, NODE_OPTIONS: `--require ${join(root, 'test', 'helpers', 'offline-got.cjs')}` };
+    await run(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000, env });
     // The SARIF file is written asynchronously after the process printed its table: wait for it, bounded.
     for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
     const sarif = JSON.parse(readFileSync(out, 'utf8')) as {
