@@ -120,7 +120,9 @@ async function main() {
     if (!isAppUrl(request.url)) return new Response('Not found', { status: 404 });
     const file = normalize(join(rendererDir, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));
     if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).toString());
+    // A missing file makes net.fetch reject: answer 404 rather than fail the request with no status.
+    const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
+    if (!res) return new Response('Not found', { status: 404 });
     const headers = new Headers(res.headers);
     // IPC is not a connection: the page may connect nowhere.
     headers.set('content-security-policy', contentSecurityPolicy({ nonce, connect: [] }));

@@ -3,7 +3,6 @@
  * Starts the embedded emulator (unless told not to), the handler table and the browser host,
  * then prints the one URL to open.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { createHost } from '../host';
 import { SecretToolVault, scopeOf } from '../host/keyring-vault';
 import { createNodeDeps, defaultDataDir, registerEmbeddedCluster } from '../host/node-deps';
+import { openConsoleInBrowser } from './open';
 import { startWebHost } from './server';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,14 +19,6 @@ function usage(message?: string): never {
   if (message) console.error(`start:web: ${message}`);
   console.error('usage: npm run start:web -- [--port N] [--no-open] [--data-dir DIR] [--no-emulator] [--session-only]');
   process.exit(2);
-}
-
-function openBrowser(url: string) {
-  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
-  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-  child.on('error', () => console.error(`Could not open a browser (${cmd}); open the URL above yourself.`));
-  child.unref();
 }
 
 async function main() {
@@ -61,6 +53,12 @@ async function main() {
   const keyring = !values['session-only'] && (await SecretToolVault.probe());
   const vault = keyring ? new SecretToolVault({ scope: scopeOf(dataDir) }) : undefined;
   const deps = createNodeDeps({ dataDir, host: 'browser', vault });
+  // The last net, not the defence: the frame and handler paths answer every input themselves
+  // (test/integration/webhost-attacks.test.ts runs without this net). Logged redacted; the host goes on.
+  const lastNet = (what: string) => (e: unknown) =>
+    console.error(`start:web: ${what} (the host goes on): ${deps.redactor.strict(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
+  process.on('uncaughtException', lastNet('uncaught exception'));
+  process.on('unhandledRejection', lastNet('unhandled rejection'));
   console.log(keyring ? 'tokens: kept in the system keyring (Secret Service)' : 'tokens: kept for this session only (no system keyring reachable)');
   let emulator: { close(): Promise<void> } | undefined;
   if (!values['no-emulator']) {
@@ -72,13 +70,15 @@ async function main() {
   }
   const host = createHost(deps);
   const web = await startWebHost({ host, staticDir, port });
+  // The URL with its secret goes only to our own terminal; the browser gets a 0600 file's path instead.
   console.log(`console at ${web.launchUrl}`);
-  if (!values['no-open']) openBrowser(web.launchUrl);
+  const openFile = values['no-open'] ? undefined : openConsoleInBrowser(web.launchUrl, (m) => console.error(m));
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    openFile?.remove();
     await web.close();
     await emulator?.close();
     process.exit(0);

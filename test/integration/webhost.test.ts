@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { request } from 'undici';
-import { PROTOCOL, SECRET_PREFIX } from '../../core/webhost/server';
+import { PROTOCOL, SECRET_PREFIX } from '../../common/wire';
 import { fixedServer, startTestWebHost } from '../helpers/host';
 
 type Started = Awaited<ReturnType<typeof startTestWebHost>>;
