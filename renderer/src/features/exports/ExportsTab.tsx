@@ -6,6 +6,7 @@ import { openLogTab } from '../logs';
 import { fmtDuration, fmtRelative, fmtShort, fmtTime, n, shortCp } from './format';
 import { ProgressView, RemoteRunView, ReportView } from './ReportView';
 import { jobKey, tenantKey, useExports } from './store';
+import { ConfigWarnings } from './ConfigWarnings';
 
 export const openExports = (profileId: string, container: string, name?: string) =>
   useShell.getState().openTab({ id: `exports:${profileId}:${container}`, kind: 'exports', title: `Exports · ${container}`, params: { profileId, container, ...(name ? { name } : {}) } });
@@ -109,6 +110,7 @@ function JobRow({ profileId, job, selected, onSelect }: { profileId: string; job
           {job.version ? ` ${job.version}` : ''}
         </div>
         {job.problem && <div className="export-warn small">{job.problem}</div>}
+        <ConfigWarnings warnings={job.warnings} />
       </td>
       <td className="small" data-testid="export-job-destination">
         {job.destination.label}
