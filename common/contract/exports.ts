@@ -72,6 +72,8 @@ export const ExportJob = z.object({
   localCheckpoint: z.string().nullable(),
   /** Why the job's configuration could not be read fully (shown, not fatal). */
   problem: z.string().optional(),
+  /** Settings the export engine ignores (unknown names, with the closest known one): names only, never values. */
+  warnings: z.array(z.string()).optional(),
 });
 export type ExportJob = z.infer<typeof ExportJob>;
 

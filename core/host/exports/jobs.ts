@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KNOWN_EXPORT_EXTENSIONS, RunItem, type ExportJob } from '../../../common/contract';
 import { FileCheckpointStore } from '../../export/checkpoint';
-import { secretValues } from '../../export/config';
+import { secretValues, settingWarnings } from '../../export/config';
 import { HostError } from '../../util/errors';
 import { getWebtask, inspectToken, listPage, stringRecord, type WireWebtask } from '../../webtask/api';
 import { type WebtaskClient } from '../../webtask/client';
@@ -195,5 +195,7 @@ export async function buildJob(
     remoteCheckpoint: remote,
     localCheckpoint: local,
     ...(problem ? { problem } : {}),
+    // The same words the engine puts in a run's report, shown next to the job before any run.
+    ...(cfg ? { warnings: settingWarnings(cfg.secrets) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { fmtRelative, fmtShort, fmtTime, n } from './format';
 import { useExports } from './store';
+import { ConfigWarnings } from './ConfigWarnings';
 
 /** One job of the tenant's table: schedule, state switch, next run, last result. */
 export function JobRow({ profileId, job, selected, onSelect }: { profileId: string; job: ExportJob; selected: boolean; onSelect(): void }) {
@@ -33,6 +34,7 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
           {job.version ? ` ${job.version}` : ''}
         </div>
         {job.problem && <div className="export-warn small">{job.problem}</div>}
+        <ConfigWarnings warnings={job.warnings} />
       </td>
       <td className="small" data-testid="export-job-destination">
         {job.destination.label}

@@ -1,4 +1,5 @@
 import type { RemoteRun, RunProgress, RunReport } from '../../../../common/contract';
+import { ConfigWarnings } from './ConfigWarnings';
 import { fmtDuration, fmtEta, fmtTime, n } from './format';
 
 /** The engine's final report: the figures support engineers quote back to customers. */
@@ -25,7 +26,15 @@ export function ReportView({ report, title }: { report: RunReport; title?: strin
         <dt>Batches</dt>
         <dd>{n(report.batches)}</dd>
         <dt>Retries</dt>
-        <dd>{n(report.retries)}</dd>
+        <dd data-testid="report-retries">{n(report.retries)}</dd>
+        {report.rateLimitWaits ? (
+          <>
+            <dt>Rate-limit waits</dt>
+            <dd data-testid="report-rate-limit-waits">
+              {n(report.rateLimitWaits)} ({fmtDuration(report.rateLimitWaitMs ?? 0)})
+            </dd>
+          </>
+        ) : null}
         <dt>Logs/s</dt>
         <dd>{n(report.logsPerSecond)}</dd>
         <dt>Started after</dt>
@@ -49,7 +58,8 @@ export function ReportView({ report, title }: { report: RunReport; title?: strin
           </>
         )}
       </dl>
-      {report.duplicatesPossible && <p className="hint warn small">A batch may have reached the destination without its acknowledgement: some logs may arrive twice.</p>}
+      {report.duplicatesPossible && <p className="hint warn small">A batch was sent and no acknowledgement came back (a timed-out or dropped request): some logs may arrive twice.</p>}
+      <ConfigWarnings warnings={report.warnings} testId="report-warnings" />
       {report.error && <div className="error small">{report.error}</div>}
     </div>
   );
