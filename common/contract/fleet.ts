@@ -89,11 +89,13 @@ export const LastScan = z.object({
 });
 export type LastScan = z.infer<typeof LastScan>;
 
+const Concurrency = z.number().int('Tenants at once is a whole number').min(1, 'Tenants at once: at least 1').max(64, 'Tenants at once: at most 64 (the cluster rate-limits anyway)');
+
 export const FleetSettings = z.object({
   /** Tenants read at once. */
-  concurrency: z.number().int().min(1).max(64),
+  concurrency: Concurrency,
   /** Export lag above this is "needs attention". */
-  lagThresholdMin: z.number().int().min(1).max(60 * 24 * 30),
+  lagThresholdMin: z.number().int('The lag threshold is a whole number of minutes').min(1, 'The lag threshold is at least 1 minute').max(60 * 24 * 30, 'The lag threshold is at most 30 days'),
 });
 export type FleetSettings = z.infer<typeof FleetSettings>;
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = { concurrency: 8, lagThresholdMin: 60 };
@@ -164,7 +166,7 @@ export const fleetChannels = {
   'fleet.scan': channel(
     z.object({
       ...Scope,
-      concurrency: z.number().int().min(1).max(64).optional(),
+      concurrency: Concurrency.optional(),
       /** Continue a cancelled scan: tenants it read fine are kept, the rest are scanned. */
       resume: z.boolean().default(false),
     }),
@@ -173,11 +175,11 @@ export const fleetChannels = {
   ),
   'fleet.refreshRow': channel(z.object({ ...Scope, container: ContainerName }), FleetRow, 'Scan one tenant again'),
   'fleet.search': channel(
-    z.object({ ...Scope, query: SearchQuery, concurrency: z.number().int().min(1).max(64).optional() }),
+    z.object({ ...Scope, query: SearchQuery, concurrency: Concurrency.optional() }),
     z.object({ searchId: SearchId }),
     'Search every tenant by name, meta, Auth0 extension or code; hits stream as fleet.hits events (audited)',
   ),
-  'fleet.cancel': channel(z.object({ id: z.union([ScanId, SearchId]) }), z.object({ cancelled: z.boolean() }), 'Cancel a running scan or search'),
+  'fleet.cancel': channel(z.object({ id: z.string().regex(/^f[sq]-[a-z0-9]{6,32}$/, 'Invalid scan or search id (fs-… or fq-…)') }), z.object({ cancelled: z.boolean() }), 'Cancel a running scan or search'),
   'fleet.export': channel(
     z.object({ ...Scope, what: z.enum(['scan', 'search']), format: z.enum(['csv', 'json']), searchId: SearchId.optional() }),
     z.object({ fileName: z.string(), text: z.string(), mime: z.string() }),

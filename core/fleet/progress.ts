@@ -24,9 +24,13 @@ export class Progress {
     private readonly everyMs = 200,
   ) {}
 
+  /** Done before this run started (a resumed scan): not part of the pace. */
+  private base = 0;
+
   startScanning(total: number): void {
     this.phase = 'scanning';
     this.total = total;
+    this.base = this.done;
     this.scanStarted = Date.now();
     this.tick();
   }
@@ -45,7 +49,7 @@ export class Progress {
       rateLimited: this.wire.gate.limited,
       waitingUntil: this.wire.gate.waitingUntil(),
       startedAt: new Date(this.started).toISOString(),
-      etaMs: state !== 'running' ? 0 : left !== null && this.done > 0 ? Math.round((elapsed / this.done) * left) : null,
+      etaMs: state !== 'running' ? 0 : left !== null && this.done > this.base ? Math.round((elapsed / (this.done - this.base)) * left) : null,
       ...(message ? { message } : {}),
     };
   }

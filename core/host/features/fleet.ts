@@ -10,7 +10,7 @@ import { HostError } from '../../util/errors';
 import { audit } from '../audit';
 import type { HostDeps, Session } from '../deps';
 import { exportNames } from '../exports/jobs';
-import { clientFor } from '../profiles-store';
+import { clientFor } from '../tokens';
 import { writeFileAtomic } from '../stores';
 import { defineHandlers, type CallContext } from '../types';
 

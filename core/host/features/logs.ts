@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LogStream, Pump, type LogStreamOptions, type PumpOptions } from '../../logs';
 import { HostError } from '../../util/errors';
 import { audit } from '../audit';
-import { clientFor } from '../profiles-store';
+import { clientFor } from '../tokens';
 import { defineHandlers, type CallContext } from '../types';
 
 interface Tail {
