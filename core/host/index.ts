@@ -47,7 +47,7 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
   return {
     deps,
     async call(channel: unknown, rawInput: unknown, session: Session): Promise<Result<never>> {
-      if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}.` });
+      if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : `(${channel === null ? 'null' : `a value of type ${typeof channel}`}, not a name)`}.` });
       const def = channels[channel];
       const parsed = def.input.safeParse(rawInput);
       // The issues' paths let a form name each field as it labels it (renderer/src/lib/field-labels.ts).

@@ -47,5 +47,3 @@ export function findProfile(deps: HostDeps, id: string | undefined): ProfileReco
   return p;
 }
 
-/** Moved to the token gate (core/host/tokens.ts); re-exported until every handler imports it from there. */
-export { clientFor } from './tokens';

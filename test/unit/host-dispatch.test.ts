@@ -16,6 +16,15 @@ describe('the handler table', () => {
     expect(r).toEqual({ ok: false, error: { code: 'unknown_channel', message: 'Unknown channel "profiles.drop".' } });
   });
 
+  it('refuses a channel that is no string without touching it (a hostile toString never runs)', async () => {
+    const h = host();
+    const { session } = recordingSession(h);
+    const hostile = { toString: 1, valueOf: () => { throw new Error('touched'); } };
+    const r = await h.call(hostile, {}, session);
+    expect(r).toEqual({ ok: false, error: { code: 'unknown_channel', message: 'Unknown channel (a value of type object, not a name).' } });
+    expect((await h.call(null, {}, session)).ok).toBe(false);
+  });
+
   it('refuses invalid input with the field and the fix, and changes nothing', async () => {
     const h = host();
     const { session } = recordingSession(h);
@@ -24,7 +33,7 @@ describe('the handler table', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('invalid_input');
     expect(r.error.message).toContain('url: Cluster URL must be an http(s) URL');
-    expect(r.error.message).toContain('container: Container names use letters');
+    expect(r.error.message).toContain('container: Invalid name: container names start with a letter');
     const list = await h.call('profiles.list', {}, session);
     expect(list).toEqual({ ok: true, data: { profiles: [], activeId: null } });
   });

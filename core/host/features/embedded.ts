@@ -13,6 +13,7 @@ import { HostError } from '../../util/errors';
 import { audit } from '../audit';
 import { findProfile } from '../profiles-store';
 import { defineHandlers } from '../types';
+import { tokenFor } from '../tokens';
 
 /** The CLI's own way to store a profile (docs/webtask-protocol.md); values quoted for a POSIX shell. */
 export function wtInitCommand(url: string, token: string, container: string): string {
@@ -26,9 +27,8 @@ export const embeddedHandlers = defineHandlers({
     if (!deps.embedded) throw new HostError('not_found', 'This console did not start a local emulator (started with --no-emulator?): there is no local token to copy.');
     const profile = findProfile(deps, deps.embedded.profileId);
     if (profile.source !== 'embedded') throw new HostError('forbidden', 'Only the embedded emulator\u2019s token can be copied.');
-    if (deps.vault.status().backend === 'locked') throw new HostError('locked', 'The console is locked: unlock it to copy the local token.');
-    const token = await deps.vault.get(profile.id);
-    if (!token) throw new HostError('unauthorized', 'The local emulator\u2019s token is no longer held (locked or dropped): restart the console to get a new one.');
+    // Through the gate like every other use of a token: refused while locked, bound to the profile's origin.
+    const { token } = await tokenFor(deps, profile.id);
     const text = what === 'token' ? token : wtInitCommand(profile.url, token, profile.container);
     const copied = Boolean(deps.copyText);
     await deps.copyText?.(text);
