@@ -358,7 +358,7 @@ function JobDetail({ profileId, job }: { profileId: string; job: ExportJob }) {
         <button onClick={() => void runNow()} disabled={busy !== null} data-testid="run-now">
           {busy === 'run' ? 'Running…' : 'Run now'}
         </button>
-        <button onClick={() => openLogTab(job.container, { profileId, filter: jobLogFilter(job) })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
+        <button onClick={() => openLogTab(job.container, { profileId, filter: { extension: job.name } })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
           Open live logs
         </button>
       </div>
