@@ -10,6 +10,9 @@ import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 
 export const StreamId = z.string().regex(/^ls-[a-z0-9]{1,32}$/, 'Invalid stream id');
 
+/** A fresh stream id (the renderer's choice; unique per window is enough, the core scopes ids per session). */
+export const newStreamId = (): string => `ls-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+
 /**
  * One line of the pane. Text fields are already inert: no control characters except "\n", with
  * the private-use markers U+E000 / U+E001 around what was a control (the pane dims those spans).
@@ -25,6 +28,8 @@ export const LogLine = z.object({
   /** Record time, ms since the epoch (absent when the record has none). */
   t: z.number().optional(),
   level: z.number().optional(),
+  /** The extension that wrote it (the record's `webtask` field), inert, at most 128 characters. */
+  wt: z.string().max(128).optional(),
   /** 1 when printed by the extension's own code (`sandbox` truthy). */
   sb: z.literal(1).optional(),
   /** What the record says (or the raw line), cut for display when huge. */
@@ -76,6 +81,8 @@ export type LogStatus = z.infer<typeof LogStatus>;
 const OpenInput = z.object({
   profileId: ProfileId.optional(),
   container: ContainerName,
+  /** Chosen by the renderer, which listens for this id's events before it asks (no event arrives unplaced). */
+  streamId: StreamId,
 });
 
 export const logsChannels = {

@@ -1,11 +1,13 @@
 /**
  * Core -> renderer in batches, with flow control (the idea of Hyper's DataBatcher plus a credit
- * window): a batch goes out when ~16 ms have passed since the first waiting line or ~200 KB wait,
+ * window; the numbers and their reasons are in common/logs-flow.ts): a batch goes out when ~16 ms have
+ * passed since the first waiting line or ~200 KB wait,
  * whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
  * watermark of unacknowledged bytes nothing more is sent until acks bring it under the low one; the
  * lines wait in the stream's bounded queue, whose own high mark then pauses the socket.
  */
 import type { LogLine } from '../../common/contract/logs';
+import { ACK_HIGH_WATER_BYTES, ACK_LOW_WATER_BYTES, BATCH_INTERVAL_MS, MAX_BATCH_BYTES } from '../../common/logs-flow';
 import type { QueuedLine } from './stream';
 
 export interface PumpSource {
@@ -36,7 +38,7 @@ export class Pump {
     private readonly send: (seq: number, lines: LogLine[]) => void,
     opts: PumpOptions = {},
   ) {
-    this.o = { intervalMs: 16, maxBatchBytes: 200 * 1024, highWaterBytes: 2 * 1024 * 1024, lowWaterBytes: 512 * 1024, ...opts };
+    this.o = { intervalMs: BATCH_INTERVAL_MS, maxBatchBytes: MAX_BATCH_BYTES, highWaterBytes: ACK_HIGH_WATER_BYTES, lowWaterBytes: ACK_LOW_WATER_BYTES, ...opts };
   }
 
   /** New lines wait: send within ~16 ms, or now when a full batch waits. */

@@ -1,3 +1,5 @@
+import { QUEUE_LIMITS } from '../../common/logs-flow';
+
 // A bounded FIFO between the socket and the consumer. Bounded in lines and in bytes; the producer
 // is told to pause at the high mark and to resume at the low mark, and anything pushed past the hard
 // limit drops the oldest line and counts it (shown to the user, never hidden).
@@ -14,14 +16,8 @@ export interface QueueLimits {
   maxBytes: number;
 }
 
-export const defaultQueueLimits: QueueLimits = {
-  highLines: 20_000,
-  highBytes: 16 * 1024 * 1024,
-  lowLines: 5_000,
-  lowBytes: 4 * 1024 * 1024,
-  maxLines: 50_000,
-  maxBytes: 64 * 1024 * 1024,
-};
+/** The product's limits, with their reasons, in common/logs-flow.ts. */
+export const defaultQueueLimits: QueueLimits = { ...QUEUE_LIMITS };
 
 export class BoundedQueue<T extends { bytes: number }> {
   private items: Array<T | undefined> = [];

@@ -1,6 +1,6 @@
 // Bunyan records from the stream's `data:` lines, made inert for the pane.
 import type { LogLine } from '../../common/contract/logs';
-import { cutForDisplay, escapeForFile } from './sanitize';
+import { cutForDisplay, escapeForFile, inert } from './sanitize';
 
 export interface ParsedLine {
   line: Omit<LogLine, 'n'>;
@@ -65,8 +65,10 @@ export function parseData(data: string, id: string | undefined, opts: RecordOpti
   const level = levelOf(rec.level);
   if (level !== undefined) line.level = level;
   if (rec.sandbox) line.sb = 1;
+  // Which extension wrote it: shown as a column, filterable, a link to the extension.
+  if (typeof rec.webtask === 'string' && rec.webtask) line.wt = inert(rec.webtask).slice(0, 128);
   if (cut.truncated) line.size = cut.bytes;
   // The pretty-print view needs the record; a huge one stays in the core (the saved file has it).
   if (opts.withJson && full.length <= opts.maxDisplayChars) line.json = full;
-  return { line, full, bytes: cut.text.length + (line.json?.length ?? 0) + 48 };
+  return { line, full, bytes: cut.text.length + (line.json?.length ?? 0) + (line.wt?.length ?? 0) + 48 };
 }

@@ -1,47 +1,10 @@
 /**
- * Terminal safety: customers' log text is shown, never executed. Every C0/C1 control, DEL and every
- * escape sequence becomes visible, inert text (ESC -> "\x1b", BEL -> "\x07", CSI 0x9b -> "\x9b") wrapped in
- * two private-use markers that the pane turns into its own dim colour. What leaves here holds no
- * control character except "\n" (a structural line break the pane indents), so whatever xterm
- * does with it, it cannot move the cursor, set a title, write the clipboard or clear the screen.
- *
- * Hand-rolled because no maintained library does "make visible" (strip-ansi & co. delete, which hides
- * what the customer's code printed; support engineers need to see it).
+ * Terminal safety for the core: the rule itself (controls made visible between dim markers) lives in
+ * common/logs-text.ts, shared with the pane; here are the display cut and the saved-file form.
  */
+import { INERT_END, INERT_START, inert, plain } from '../../common/logs-text';
 
-/** Start and end of an inert span; the pane maps them to SGR dim on / off. */
-export const INERT_START = '\uE000';
-export const INERT_END = '\uE001';
-
-// C0 except LF and TAB, DEL, C1, our own markers (so a log cannot fake them), and bidi controls
-// ("Trojan Source": text that reads differently from what it is).
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\uE000\uE001\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]+/g;
-// eslint-disable-next-line no-control-regex
-const ANY_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\uE000\uE001\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
-
-// ASCII escapes rather than Unicode control pictures (␛): common monospace fonts (DejaVu, Consolas)
-// have no glyph for those, and a box tells the reader nothing.
-function visible(ch: string): string {
-  const c = ch.charCodeAt(0);
-  if (c <= 0x9f) return `\\x${c.toString(16).padStart(2, '0')}`;
-  return `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
-}
-
-/** Makes one piece of log text inert and visible. Tabs become two spaces; "\n" stays (see above). */
-export function inert(text: string): string {
-  let out = text.includes('\t') ? text.replace(/\t/g, '  ') : text;
-  if (out.includes('\r')) out = out.replace(/\r\n/g, '\n');
-  if (!ANY_UNSAFE.test(out)) return out;
-  return out.replace(UNSAFE, (run) => {
-    let v = '';
-    for (const ch of run) v += visible(ch);
-    return INERT_START + v + INERT_END;
-  });
-}
-
-/** Removes the dim markers (for filters, copies and saved files). */
-export const plain = (s: string): string => (s.includes(INERT_START) ? s.replace(/[\uE000\uE001]/g, '') : s);
+export { INERT_END, INERT_START, inert, plain };
 
 export function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -10,6 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { LogLine, LogState, LogStatus } from '../../common/contract/logs';
+import { CORE_KEPT_BYTES, CORE_KEPT_LINES, DISPLAY_CUT_CHARS, MAX_EVENT_BYTES } from '../../common/logs-flow';
 import { isEventStream, judgeAnswer, type Outcome, type StreamAnswer } from './answer';
 import { KeptLines } from './kept';
 import { parseData } from './record';
@@ -98,10 +99,10 @@ export class LogStream {
     this.opts = {
       silenceTimeoutMs: 30_000,
       healthyAfterMs: 5_000,
-      maxDisplayChars: 16 * 1024,
-      maxEventBytes: 8 * 1024 * 1024,
-      keptLines: 20_000,
-      keptBytes: 64 * 1024 * 1024,
+      maxDisplayChars: DISPLAY_CUT_CHARS,
+      maxEventBytes: MAX_EVENT_BYTES,
+      keptLines: CORE_KEPT_LINES,
+      keptBytes: CORE_KEPT_BYTES,
       statusIntervalMs: 1_000,
       redactor: noRedaction,
       ...opts,

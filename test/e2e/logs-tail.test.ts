@@ -15,6 +15,23 @@ async function paneText(page: Page, container: string): Promise<string> {
 }
 
 /** Polls until the pane shows every `yes` and no `no` (filters apply after a short debounce and a redraw). */
+/** Clicks a string in a tail's pane, as a user hovering first (xterm's link layer needs the hover). */
+async function clickInPane(page: Page, container: string, needle: string): Promise<void> {
+  const cell = await page.evaluate(
+    ([c, n]) => (globalThis as unknown as { __escLogTails: Record<string, { cellOf(x: string): { col: number; row: number; cols: number; rows: number } | null }> }).__escLogTails[c!]!.cellOf(n!),
+    [container, needle],
+  );
+  expect(cell).not.toBeNull();
+  const box = (await page.getByTestId(`logs-tab-${container}`).locator('.xterm-screen').boundingBox())!;
+  const x = box.x + ((cell!.col + 3) * box.width) / cell!.cols;
+  const y = box.y + ((cell!.row + 0.5) * box.height) / cell!.rows;
+  await page.mouse.move(x, y);
+  await page.waitForTimeout(150);
+  await page.mouse.move(x + 2, y);
+  await page.waitForTimeout(150);
+  await page.mouse.click(x + 2, y);
+}
+
 async function shows(page: Page, container: string, yes: string[], no: string[]): Promise<void> {
   await expect
     .poll(async () => {
@@ -135,18 +152,7 @@ describe('live tail in the browser', () => {
       void d.dismiss(); // the user says no
     });
     page.context().on('page', (p) => popups.push(p.url()));
-    const clickText = async (needle: string) => {
-      const cell = await page.evaluate((n) => (globalThis as unknown as { __escLogTails: Record<string, { cellOf(x: string): { col: number; row: number; cols: number; rows: number } | null }> }).__escLogTails['acme-prod']!.cellOf(n), needle);
-      expect(cell).not.toBeNull();
-      const box = (await prod.locator('.xterm-screen').boundingBox())!;
-      const x = box.x + ((cell!.col + 3) * box.width) / cell!.cols;
-      const y = box.y + ((cell!.row + 0.5) * box.height) / cell!.rows;
-      await page.mouse.move(x, y);
-      await page.waitForTimeout(150);
-      await page.mouse.move(x + 2, y);
-      await page.waitForTimeout(150);
-      await page.mouse.click(x + 2, y);
-    };
+    const clickText = (needle: string) => clickInPane(page, 'acme-prod', needle);
     await clickText('https://docs.example.test');
     await expect.poll(() => dialogs.length, { timeout: 5_000 }).toBe(1);
     expect(dialogs[0]).toContain('https://docs.example.test/errors/42');
@@ -155,6 +161,28 @@ describe('live tail in the browser', () => {
     await page.waitForTimeout(500);
     expect(dialogs.length).toBe(1);
     expect(popups).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('names the extension that wrote each line: a column, filterable, a click opens the extension', async () => {
+    const prod = page.getByTestId('logs-tab-acme-prod');
+    await prod.getByTestId('logs-clear').click();
+    emu().emitLog('acme-prod', { msg: 'charged card 42', level: 30, sandbox: true, webtask: 'counter' });
+    emu().emitLog('acme-prod', { msg: 'sent mail 7', level: 30, sandbox: true, webtask: 'mailer' });
+    // A customer's text that imitates the column does not become a link: "mailer2" wrote nothing.
+    emu().emitLog('acme-prod', { msg: 'mailer2 pretends', level: 30 });
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 10_000 }).toMatch(/ext counter charged card 42/);
+    expect(await paneText(page, 'acme-prod')).toMatch(/ext mailer sent mail 7/);
+    await prod.getByTestId('logs-extension').fill('mailer');
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 5_000 }).not.toContain('charged card 42');
+    expect(await paneText(page, 'acme-prod')).toContain('sent mail 7');
+    await prod.getByTestId('logs-extension').fill('');
+    await prod.getByTestId('logs-filter').fill('counter');
+    await expect.poll(() => paneText(page, 'acme-prod'), { timeout: 5_000 }).not.toContain('sent mail 7');
+    expect(await paneText(page, 'acme-prod')).toContain('charged card 42');
+    await screenshot(page, 'logs-extension-column');
+    await clickInPane(page, 'acme-prod', 'counter charged');
+    await expect.poll(() => page.getByTestId('webtask-view').and(page.locator('[data-name="counter"]')).count(), { timeout: 10_000 }).toBe(1);
     expect(problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LogLine, LogStatus } from '../../common/contract';
+import { newStreamId, type LogLine, type LogStatus } from '../../common/contract';
 import { createHost, createSession, type Host } from '../../core/host';
 import { createNodeDeps, registerEmbeddedCluster } from '../../core/host/node-deps';
 import { tempDir } from './host';
@@ -40,7 +40,7 @@ export async function hostOnEmulator(emu: { url: string; masterToken: string }, 
     }
   });
   const open = async (container: string, extra: Record<string, unknown> = {}): Promise<string> => {
-    const r = await host.call('logs.open', { container, ...extra }, session);
+    const r = await host.call('logs.open', { container, streamId: newStreamId(), ...extra }, session);
     if (!r.ok) throw new Error(`logs.open failed: ${r.error.message}`);
     return (r.data as { streamId: string }).streamId;
   };

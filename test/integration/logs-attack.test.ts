@@ -133,6 +133,33 @@ describe('events', () => {
   });
 });
 
+describe('stream ids chosen by the renderer', () => {
+  it('are scoped to their session: a second open with the same id is refused, another window gets its own tail', async () => {
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"msg":"hi"}\n\n');
+    });
+    const a = await hostOnEmulator({ url: srv.url, masterToken: TOKEN });
+    const b = await hostOnEmulator({ url: srv.url, masterToken: TOKEN });
+    try {
+      const id = await a.open('one', { streamId: 'ls-chosen1' });
+      expect(id).toBe('ls-chosen1');
+      const again = await a.host.call('logs.open', { container: 'two', streamId: id }, a.session);
+      expect(!again.ok && again.error).toMatchObject({ code: 'conflict', message: 'This stream id is already in use by a tail of this window.' });
+      // The same id in another window is another tail; each window hears only its own.
+      expect(await b.open('two', { streamId: id })).toBe(id);
+      await until(() => a.rec.lines.length === 1 && b.rec.lines.length === 1, 5_000, 'one line each');
+      expect((await b.host.call('logs.close', { streamId: id }, b.session)).ok).toBe(true);
+      expect((await a.host.call('logs.retry', { streamId: id }, a.session)).ok).toBe(true);
+      const bad = await a.host.call('logs.open', { container: 'x', streamId: 'not-an-id' }, a.session);
+      expect(!bad.ok && bad.error.code).toBe('invalid_input');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('lock', () => {
   it('closes every tail: the pane says why, no request follows, the registry is empty', async () => {
     let open = 0;

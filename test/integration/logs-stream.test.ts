@@ -182,8 +182,9 @@ describe('live tail against the emulator', () => {
       // 100, 200, 400, 800, 1600 ms steps (with jitter >= half): at most 6 tries in 3 s, never a storm.
       expect(hits).toBeGreaterThanOrEqual(3);
       expect(hits).toBeLessThanOrEqual(7);
-      const st = t.lastStatus()!;
-      expect(st.state).toBe('reconnecting');
+      // The status that decided the last wait (a periodic one during the attempt itself has no wait left).
+      const st = t.rec.statuses.filter((s) => s.nextTryAt !== undefined).at(-1)!;
+      expect(t.lastStatus()!.state).toBe('reconnecting');
       expect(st.reason).toMatch(/HTTP 503/);
       expect(st.attempt).toBeGreaterThanOrEqual(3);
       expect(st.nextTryAt).toBeGreaterThan(Date.now() - 2_500);

@@ -1,6 +1,9 @@
 import type { ApiError, Channel, ConsoleApi, Input, Output, Result } from '../../../common/contract';
 import { inWords } from '../lib/field-labels';
+import { streamRouter } from './routes';
 import { createApi, type WebSocketApi } from './transport';
+
+export type { StreamTopic } from './routes';
 
 const created = createApi();
 export const api: ConsoleApi = created.api;
@@ -26,3 +29,9 @@ export async function call<C extends Channel>(channel: C, input: Input<C>): Prom
 /** The error to show: invalid input is worded with the form's field labels (one map: lib/field-labels). */
 export const errorOf = (e: unknown): ApiError =>
   e instanceof CallError ? inWords(e.error) : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+
+/**
+ * Events of one stream only, as VS Code's `listen(event, arg)`: a tab never sees another tab's batches.
+ * The caller chooses the id and listens before it opens the stream: nothing arrives that it cannot place.
+ */
+export const listen = streamRouter((topic, fn) => api.subscribe(topic, fn));

@@ -4,7 +4,6 @@ import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { openLogTab } from '../logs';
 import { History } from './History';
-import { jobLogFilter } from './job-log-filter';
 import { RemoteRunView } from './ReportView';
 import { ReplaySection } from './ReplaySection';
 import { Reschedule } from './Reschedule';
@@ -53,7 +52,7 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
         <button onClick={() => void runNow()} disabled={busy !== null} data-testid="run-now">
           {busy === 'run' ? 'Running…' : 'Run now'}
         </button>
-        <button onClick={() => openLogTab(job.container, { profileId, filter: jobLogFilter(job) })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
+        <button onClick={() => openLogTab(job.container, { profileId, filter: { extension: job.name } })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
           Open live logs
         </button>
       </div>

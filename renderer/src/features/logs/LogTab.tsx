@@ -2,8 +2,14 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { saveText } from '../../lib/save';
 import type { TabSpec } from '../../shell/store';
 import { useShell } from '../../shell/store';
-import { acquireController, holdController, releaseController, TailController, type TailSnapshot } from './controller';
+import { call, errorOf, listen } from '../../api';
+import { TailController, type TailSnapshot } from './controller';
 import { LEVELS, type Filter } from './format';
+import { exposeForTests } from './probes';
+import { acquireController, holdController, releaseController } from './registry';
+import { XtermPane } from './terminal';
+import { useProfiles } from '../profiles/store';
+import { openWebtask } from '../webtasks/TenantTab';
 
 export interface LogTabParams {
   container: string;
@@ -12,6 +18,28 @@ export interface LogTabParams {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+type PaneController = TailController<XtermPane>;
+
+/** The composition root of a tab: the controller with the real API, an xterm pane and animation frames. */
+function makeController(p: LogTabParams): PaneController {
+  // The pane's events reach the controller only after both exist (xterm raises none before `attach`).
+  const pane = new XtermPane({
+    onUserScrollUp: () => controller.pause(),
+    onSearchResults: (r) => controller.store.update({ searchResults: r }),
+    onRenderer: (renderer, note) => controller.store.update({ renderer, rendererNote: note }),
+    isExtension: (name) => controller.extensions.has(name),
+    openExtension: (name) => openWebtask(p.profileId ?? useProfiles.getState().activeId ?? '', p.container, name),
+  });
+  const controller: PaneController = new TailController(p.container, p.profileId, p.filter ?? {}, {
+    api: { call, listen, errorMessage: (e) => errorOf(e).message },
+    terminal: pane,
+    frames: { request: (cb) => requestAnimationFrame(cb), cancel: (id) => cancelAnimationFrame(id) },
+  });
+  pane.onResize = () => controller.resized();
+  exposeForTests(p.container, { text: () => pane.text(), snapshot: () => controller.getSnapshot(), cellOf: (n) => pane.cellOf(n) });
+  return controller;
+}
 
 function StatusLine({ s }: { s: TailSnapshot }) {
   const [now, setNow] = useState(() => Date.now());
@@ -58,7 +86,7 @@ function StatusLine({ s }: { s: TailSnapshot }) {
   );
 }
 
-function Toolbar({ c, s, container }: { c: TailController; s: TailSnapshot; container: string }) {
+function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; container: string }) {
   const report = useShell((x) => x.report);
   const [query, setQuery] = useState('');
   const [text, setText] = useState(s.filter.text);
@@ -117,6 +145,15 @@ function Toolbar({ c, s, container }: { c: TailController; s: TailSnapshot; cont
         data-testid="logs-filter"
         title={s.filterError}
         aria-invalid={!!s.filterError}
+      />
+      <input
+        className="logs-filter logs-extension"
+        placeholder="extension"
+        value={s.filter.extension}
+        onChange={(e) => c.setFilter({ extension: e.target.value.trim().slice(0, 128) })}
+        data-testid="logs-extension"
+        title="Only lines this extension wrote (its exact name; click a name in the pane to open the extension)"
+        aria-label="Extension"
       />
       <label className="logs-check">
         <input type="checkbox" checked={s.filter.regex} onChange={(e) => c.setFilter({ regex: e.target.checked })} data-testid="logs-regex" />
@@ -187,7 +224,7 @@ function Toolbar({ c, s, container }: { c: TailController; s: TailSnapshot; cont
 export function LogTab({ tab }: { tab: TabSpec }) {
   const params = (tab.params ?? {}) as unknown as LogTabParams;
   // The tab's params never change for a given id.
-  const [controller] = useState(() => acquireController(tab.id, () => new TailController(params.container, params.profileId, params.filter)));
+  const [controller] = useState(() => acquireController(tab.id, () => makeController(params)) as PaneController);
   const paneRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -198,14 +235,15 @@ export function LogTab({ tab }: { tab: TabSpec }) {
   useEffect(() => {
     const el = paneRef.current;
     if (!el) return;
-    controller.attach(el);
-    const ro = new ResizeObserver(() => controller.refit());
+    const pane = controller.terminal;
+    pane.attach(el);
+    const ro = new ResizeObserver(() => pane.refit());
     ro.observe(el);
     const onWheel = (e: WheelEvent) => {
-      controller.noteUserIntent();
+      pane.noteUserIntent();
       if (e.deltaY < 0) controller.pause();
     };
-    const onIntent = () => controller.noteUserIntent();
+    const onIntent = () => pane.noteUserIntent();
     el.addEventListener('wheel', onWheel, { passive: true });
     for (const type of ['mousedown', 'keydown', 'touchmove'] as const) el.addEventListener(type, onIntent, { passive: true, capture: true });
     return () => {

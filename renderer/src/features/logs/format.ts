@@ -4,6 +4,7 @@
  * the only escape sequences xterm ever sees are the SGR colours added below.
  */
 import type { LogLine } from '../../../../common/contract';
+import { dimSpans as dim, inert, INERT_END, INERT_START, plain } from '../../../../common/logs-text';
 
 export interface ViewOptions {
   utc: boolean;
@@ -18,9 +19,11 @@ export interface Filter {
   text: string;
   regex: boolean;
   sandboxOnly: boolean;
+  /** Only lines the extension of this name wrote (the record's `webtask`); '' for all. */
+  extension: string;
 }
 
-export const emptyFilter: Filter = { minLevel: 0, text: '', regex: false, sandboxOnly: false };
+export const emptyFilter: Filter = { minLevel: 0, text: '', regex: false, sandboxOnly: false, extension: '' };
 
 const ESC = '\x1b';
 const SGR = (codes: string) => `${ESC}[${codes}m`;
@@ -28,19 +31,10 @@ const RESET = SGR('0');
 const DIM_ON = SGR('2;3');
 const DIM_OFF = SGR('22;23');
 
-// Same rule as core/logs/sanitize.ts (the renderer may not import it): anything that is a control
-// becomes visible text; "\n" is handled by the caller.
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
-export function guard(s: string): string {
-  return s.replace(CONTROLS, (ch) => {
-    const c = ch.charCodeAt(0);
-    if (c === 9) return '  ';
-    return `\uE000\\x${c.toString(16).padStart(2, '0')}\uE001`;
-  });
-}
+/** The core's rule again (common/logs-text.ts), keeping the core's markers: the pane never executes a byte it did not write. */
+export const guard = (s: string): string => inert(s, { keepMarkers: true });
 
-export const plainText = (s: string): string => (s.includes('\uE000') ? s.replace(/[\uE000\uE001]/g, '') : s);
+export const plainText = plain;
 
 export const LEVELS: Array<{ value: number; label: string; sgr: string }> = [
   { value: 10, label: 'TRACE', sgr: '90' },
@@ -59,12 +53,20 @@ function levelTag(level: number | undefined): string {
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+// Lines of one second share "HH:MM:SS": formatted once per second, not once per line (a Date and four
+// pads per line were most of the pane's per-line cost).
+const secondCache = { utc: { sec: NaN, text: '' }, local: { sec: NaN, text: '' } };
 export function formatTime(t: number | undefined, utc: boolean): string {
   if (t === undefined) return utc ? '--:--:--.---Z' : '--:--:--.---';
-  const d = new Date(t);
-  return utc
-    ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}Z`
-    : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const sec = Math.floor(t / 1000);
+  const c = utc ? secondCache.utc : secondCache.local;
+  if (c.sec !== sec) {
+    const d = new Date(t);
+    c.sec = sec;
+    c.text = utc ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  const ms = t - sec * 1000;
+  return `${c.text}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}${utc ? 'Z' : ''}`;
 }
 
 /** Compiles the filter once; an invalid regex is reported, not thrown. */
@@ -91,7 +93,9 @@ export function compileFilter(f: Filter): { test: (l: LogLine) => boolean; error
       if (l.kind === 'gap' || l.kind === 'info') return true;
       if (f.minLevel && (l.level ?? 30) < f.minLevel) return false;
       if (f.sandboxOnly && l.sb !== 1) return false;
-      if (textTest && !textTest(plainText(l.msg))) return false;
+      if (f.extension && l.wt !== f.extension) return false;
+      // The text filter matches the extension's name too.
+      if (textTest && !textTest(plainText(l.msg)) && !(l.wt && textTest(l.wt))) return false;
       return true;
     },
   };
@@ -103,16 +107,18 @@ function cutVisible(s: string, n: number): string {
   let open = false;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
-    if (ch === '\uE000') open = true;
-    else if (ch === '\uE001') open = false;
-    else if (++count > n) return `${s.slice(0, i)}${open ? '\uE001' : ''}${DIM_ON}…${DIM_OFF}`;
+    if (ch === INERT_START) open = true;
+    else if (ch === INERT_END) open = false;
+    else if (++count > n) return `${s.slice(0, i)}${open ? INERT_END : ''}${DIM_ON}…${DIM_OFF}`;
   }
   return s;
 }
 
-const dimSpans = (s: string) => (s.includes('\uE000') ? s.replace(/\uE000/g, DIM_ON).replace(/\uE001/g, DIM_OFF) : s);
+const dimSpans = (s: string) => dim(s, DIM_ON, DIM_OFF);
 
 const PREFIX_WIDTH = 13 + 1 + 5 + 1 + 4; // time, level, source tag
+const INDENT = ' '.repeat(PREFIX_WIDTH);
+const INDENT_UTC = ' '.repeat(PREFIX_WIDTH + 1);
 
 /** One log line as terminal text ending in CRLF. */
 export function formatLine(l: LogLine, v: ViewOptions): string {
@@ -120,19 +126,21 @@ export function formatLine(l: LogLine, v: ViewOptions): string {
   if (l.kind === 'gap') return `${time} ${SGR('30;43')} GAP ${RESET} ${SGR('33')}${guard(l.msg)}${RESET}\r\n`;
   if (l.kind === 'info') return `${time} ${SGR('30;46')} ··· ${RESET} ${SGR('36')}${guard(l.msg)}${RESET}\r\n`;
   const tag = l.kind === 'raw' ? `${SGR('35')}raw${RESET} ` : l.sb ? `${SGR('34')}ext${RESET} ` : `${SGR('90')}sys${RESET} `;
-  const indent = ' '.repeat(v.utc ? PREFIX_WIDTH + 1 : PREFIX_WIDTH);
+  const indent = v.utc ? INDENT_UTC : INDENT;
+  // The extension's name, underlined: a link to it (see terminal.ts).
+  const ext = l.wt ? `${SGR('4;94')}${guard(l.wt)}${RESET} ` : '';
   let msg = guard(l.msg);
   let body: string;
   if (v.wrap) {
-    body = dimSpans(msg).split('\n').join(`\r\n${indent}`);
+    body = msg.includes('\n') ? dimSpans(msg).split('\n').join(`\r\n${indent}`) : dimSpans(msg);
   } else {
-    const room = Math.max(10, v.cols - indent.length - 1);
+    const room = Math.max(10, v.cols - indent.length - 1 - (l.wt ? l.wt.length + 1 : 0));
     const first = msg.split('\n', 1)[0]!;
     const more = msg.length > first.length ? `${DIM_ON} ⏎…${DIM_OFF}` : '';
     msg = cutVisible(first, room);
     body = dimSpans(msg) + more;
   }
-  let out = `${time} ${levelTag(l.level)} ${tag}${l.level !== undefined && l.level >= 50 ? SGR('31') : ''}${body}${RESET}\r\n`;
+  let out = `${time} ${levelTag(l.level)} ${tag}${ext}${l.level !== undefined && l.level >= 50 ? SGR('31') : ''}${body}${RESET}\r\n`;
   if (v.pretty) out += prettyJson(l, indent);
   return out;
 }
@@ -155,5 +163,5 @@ function prettyJson(l: LogLine, indent: string): string {
 /** For "copy": what the line says, without colours or dim markers. */
 export function lineAsText(l: LogLine, utc: boolean): string {
   const lvl = l.kind === 'rec' ? (LEVELS.findLast((x) => (l.level ?? 30) >= x.value)?.label ?? '') : l.kind.toUpperCase();
-  return `${formatTime(l.t, utc)} ${lvl.trim()} ${plainText(guard(l.msg))}`;
+  return `${formatTime(l.t, utc)} ${lvl.trim()} ${l.wt ? `${plainText(guard(l.wt))} ` : ''}${plainText(guard(l.msg))}`;
 }
