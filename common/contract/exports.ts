@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExportProgress, ExportReport } from './export-run';
 import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 import { WebtaskName } from './webtasks';
+import { LOG_ID } from '../checkpoint';
 
 // Export jobs of a tenant: the log-export extensions, their cron jobs and history, run now,
 // replay from a checkpoint (remotely through START_FROM, or locally with the shared engine).
@@ -14,7 +15,7 @@ const Job = z.object({ ...Scope, container: ContainerName, name: WebtaskName });
 export const Checkpoint = z
   .string()
   .trim()
-  .regex(/^\d{56}$/, 'A checkpoint is a log id of exactly 56 digits (e.g. the "Next checkpoint" of a run): paste it without spaces');
+  .regex(LOG_ID, 'A checkpoint is a log id of exactly 56 digits (e.g. the "Next checkpoint" of a run): paste it without spaces');
 
 export const DestinationKind = z.enum(['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'unknown']);
 

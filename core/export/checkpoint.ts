@@ -1,6 +1,7 @@
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
+import { LOG_ID } from '../../common/checkpoint';
 
 /** Where a job keeps the id of the last log known delivered. */
 export interface CheckpointStore {
@@ -19,7 +20,6 @@ export class MemoryCheckpointStore implements CheckpointStore {
 }
 
 const MAX_CHECKPOINT_BYTES = 64 * 1024;
-const LOG_ID = /^\d{56}$/;
 
 /**
  * A checkpoint file that cannot be read as one. The run stops rather than guess: starting from

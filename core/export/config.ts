@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LEVEL_NAMES, LOG_TYPES } from './log-types';
+import { LOG_ID } from '../../common/checkpoint';
 
 /**
  * The export job's settings, under the names users already know from the old extensions'
@@ -10,7 +11,6 @@ import { LEVEL_NAMES, LOG_TYPES } from './log-types';
 export const DESTINATIONS = ['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const;
 export type DestinationKind = (typeof DESTINATIONS)[number];
 
-const LOG_ID = /^\d{56}$/;
 
 const empty = (v: unknown) => (v === '' || v === null ? undefined : v);
 const str = (setting: string, fix: string) =>

@@ -2,8 +2,8 @@
 // report when the body is one, else the runtime's error body, and the checkpoints to replay from.
 import { RunReport, type RunItem } from '../../../common/contract';
 import type { WireHistoryItem } from '../../webtask/cron';
+import { LOG_ID_IN_TEXT as LOG_ID } from '../../../common/checkpoint';
 
-const LOG_ID = /\b\d{56}\b/;
 const NAMED = /(?:failed checkpoint|replay from)[:\s]+(\d{56})\b/i;
 const MAX_ERROR = 2000;
 
