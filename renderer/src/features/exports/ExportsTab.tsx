@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Checkpoint, type ExportJob, type LocalRun, type RemoteRun, type RunItem, type ScheduleView } from '../../../../common/contract';
+import { Checkpoint, KNOWN_EXPORT_EXTENSIONS, type ExportJob, type LocalRun, type RemoteRun, type RunItem, type ScheduleView } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell, type TabSpec } from '../../shell/store';
 import { openLogTab } from '../logs';
@@ -54,7 +54,7 @@ export function ExportsTab({ tab }: { tab: TabSpec }) {
       )}
       {!loading && !error && jobs.length === 0 && (
         <p className="muted" data-testid="exports-none">
-          No log-export extension on {container} (looked for extensions whose meta names logs-to-cloudwatch, logs-to-logstash, logs-to-loganalytics or a name added in the export settings).
+          No log-export extension on {container} (looked for extensions whose meta names {KNOWN_EXPORT_EXTENSIONS.join(', ')} or a name added in the export settings).
         </p>
       )}
       {jobs.length > 0 && (
