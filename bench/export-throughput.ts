@@ -217,5 +217,8 @@ for (const kind of KINDS) {
       `old loop retrying 429 at once: ${(old.fraction * 100).toFixed(1)}% with ${old.limited} 429s in ${old.requests} requests (x${(eng.fraction / old.fraction).toFixed(2)})`,
   );
 }
-await call({ op: 'close' }).catch(() => undefined);
+// The child exits on close without answering: wait for its exit, not for a reply (an await that never settles ends Node with status 13).
+const exited = new Promise((r) => child.once('exit', r));
+child.send({ id: -1, op: 'close' });
+await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
 child.kill();
