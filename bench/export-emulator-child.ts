@@ -45,6 +45,9 @@ process.on('message', (m: Msg) => {
       if (m.kind === 'elasticsearch') events = [...dest.elasticsearch.docs(m.key).values()].map((d) => d.source);
       if (m.kind === 'azure-legacy') events = dest.azureLegacy.records([...dest.azureLegacy.workspaces.keys()][0]!, m.key);
       if (m.kind === 'azure') events = dest.azure.records([...dest.azure.rules.keys()][0]!, m.key);
+      // Splunk's compatible envelope carries the log in event.message; Datadog's compatible log is the log's fields plus metadata.
+      if (m.kind === 'splunk') events = dest.splunk.received(m.key).map((x) => (x.event as { message: unknown }).message);
+      if (m.kind === 'datadog') events = dest.datadog.received(m.key);
       return reply({ received: events.length, unique: uniqueOf(events, m.tenant) });
     }
     case 'stats':

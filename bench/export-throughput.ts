@@ -2,7 +2,8 @@
 // unthrottled (logs/s) and with the source limited to R requests/s (fraction of the R x 100 logs/s
 // ceiling), each beside a baseline measured in the same run: the old extensions' way (a bare
 // sequential loop: fetch a page, send it, next; Logstash also one POST per event; a 429 retried at once).
-//   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--rounds 2] [--dest logstash,cloudwatch,...]
+//   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--rounds 2] [--dest logstash,cloudwatch,...] [--quick]
+// --quick: 20,000 logs, one round, 6 s throttled windows (a smoke run; the ratios hold, the spread is wider).
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DEMO_DESTINATIONS } from '../emulator/destinations/index';
@@ -18,17 +19,19 @@ const { values } = parseArgs({
     logs: { type: 'string', default: '100000' },
     rate: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '8' },
-    dest: { type: 'string', default: 'logstash,cloudwatch,elasticsearch,azure-legacy,azure' },
+    dest: { type: 'string', default: 'logstash,cloudwatch,elasticsearch,azure-legacy,azure,splunk,datadog' },
+    quick: { type: 'boolean', default: false },
     'baseline-logs': { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
   },
 });
-const LOGS = Number(values.logs);
+const Q = values.quick;
+const LOGS = Q ? Math.min(20_000, Number(values.logs)) : Number(values.logs);
 const R = Number(values.rate);
-const SECONDS = Number(values.seconds);
-const BASE_LOGS = Number(values['baseline-logs']);
-const ROUNDS = Math.max(1, Number(values.rounds));
-const KINDS = values.dest.split(',') as Array<'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure'>;
+const SECONDS = Q ? Math.min(6, Number(values.seconds)) : Number(values.seconds);
+const BASE_LOGS = Q ? Math.min(5_000, Number(values['baseline-logs'])) : Number(values['baseline-logs']);
+const ROUNDS = Q ? 1 : Math.max(1, Number(values.rounds));
+const KINDS = values.dest.split(',') as Array<'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog'>;
 
 const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 let nextId = 1;
@@ -59,6 +62,10 @@ function settings(kind: string, tenant: string): Record<string, unknown> {
       return { ...base, CLOUDWATCH_LOG_GROUP_NAME: `/bench/${tenant}`, CLOUDWATCH_LOG_STREAM_NAME: 'export', AWS_ACCESS_KEY_ID: d.aws.accessKeyId, AWS_SECRET_KEY: d.aws.secretAccessKey, AWS_REGION: d.aws.region, CLOUDWATCH_ENDPOINT: `${url}/dest/cloudwatch` };
     case 'elasticsearch':
       return { ...base, ELASTICSEARCH_URL: `${url}/dest/elasticsearch`, ELASTICSEARCH_INDEX: tenant };
+    case 'splunk':
+      return { ...base, SPLUNK_URL: `${url}/dest/splunk`, SPLUNK_TOKEN: d.splunk.token, SPLUNK_INDEX: d.splunk.index };
+    case 'datadog':
+      return { ...base, DATADOG_API_KEY: d.datadog.apiKey, DATADOG_URL: `${url}/dest/datadog` };
     case 'azure-legacy':
       return { ...base, LOGANALYTICS_WORKSPACEID: d.azureLegacy.workspaceId, LOGANALYTICS_WORKSPACEKEY: d.azureLegacy.workspaceKey, LOGANALYTICS_NAMESPACE: tenant.replace(/-/g, '_'), LOGANALYTICS_ENDPOINT: `${url}/dest/azure-legacy/${d.azureLegacy.workspaceId}` };
     default:
@@ -66,7 +73,17 @@ function settings(kind: string, tenant: string): Record<string, unknown> {
   }
 }
 const receivedKey = (kind: string, tenant: string) =>
-  kind === 'cloudwatch' ? `/bench/${tenant}` : kind === 'azure-legacy' ? tenant.replace(/-/g, '_') : kind === 'azure' ? DEMO_DESTINATIONS.azure.streamName : tenant;
+  kind === 'cloudwatch'
+    ? `/bench/${tenant}`
+    : kind === 'azure-legacy'
+      ? tenant.replace(/-/g, '_')
+      : kind === 'azure'
+        ? DEMO_DESTINATIONS.azure.streamName
+        : kind === 'splunk'
+          ? DEMO_DESTINATIONS.splunk.token
+          : kind === 'datadog'
+            ? DEMO_DESTINATIONS.datadog.apiKey
+            : tenant;
 
 async function tenant(name: string, count: number, rateLimit?: number) {
   const t = await call<{ first: string; last: string; count: number }>({ op: 'tenant', name, count, rateLimit });
@@ -200,5 +217,8 @@ for (const kind of KINDS) {
       `old loop retrying 429 at once: ${(old.fraction * 100).toFixed(1)}% with ${old.limited} 429s in ${old.requests} requests (x${(eng.fraction / old.fraction).toFixed(2)})`,
   );
 }
-await call({ op: 'close' }).catch(() => undefined);
+// The child exits on close without answering: wait for its exit, not for a reply (an await that never settles ends Node with status 13).
+const exited = new Promise((r) => child.once('exit', r));
+child.send({ id: -1, op: 'close' });
+await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
 child.kill();

@@ -17,7 +17,7 @@ export const Checkpoint = z
   .trim()
   .regex(LOG_ID, 'A checkpoint is a log id of exactly 56 digits (e.g. the "Next checkpoint" of a run): paste it without spaces');
 
-export const DestinationKind = z.enum(['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'unknown']);
+export const DestinationKind = z.enum(['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog', 'unknown']);
 
 export const Destination = z.object({
   kind: DestinationKind,
@@ -133,12 +133,12 @@ export type LocalRun = z.infer<typeof LocalRun>;
 export const Confirmation = z.object({ tenant: z.string(), destination: z.string() });
 
 export const ExportSettings = z.object({
-  /** Extension names treated as log exports besides the three known ones. */
+  /** Extension names treated as log exports besides the known ones (KNOWN_EXPORT_EXTENSIONS). */
   extraNames: z.array(WebtaskName).max(50),
 });
 export type ExportSettings = z.infer<typeof ExportSettings>;
 
-export const KNOWN_EXPORT_EXTENSIONS = ['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics'] as const;
+export const KNOWN_EXPORT_EXTENSIONS = ['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics', 'logs-to-splunk', 'logs-to-datadog'] as const;
 
 const Tz = z
   .string()

@@ -36,7 +36,7 @@ export function demoTenantOptions(tenant: string, rate = demoRate): Auth0TenantO
   };
 }
 
-export type DemoExportKind = 'logs-to-cloudwatch' | 'logs-to-logstash' | 'logs-to-loganalytics';
+export type DemoExportKind = 'logs-to-cloudwatch' | 'logs-to-logstash' | 'logs-to-loganalytics' | 'logs-to-splunk' | 'logs-to-datadog';
 
 /** The secrets a demo export extension needs to read `container`'s tenant and write to the emulator's destinations. */
 export function demoExportSecrets(emulatorUrl: string, container: string, kind: DemoExportKind): Record<string, string> {
@@ -81,6 +81,10 @@ export function demoExportSecrets(emulatorUrl: string, container: string, kind: 
         LOGANALYTICS_APIVERSION: '2016-04-01',
         LOGANALYTICS_ENDPOINT: `${emulatorUrl}/dest/azure-legacy/${DEMO_DESTINATIONS.azureLegacy.workspaceId}`,
       };
+    case 'logs-to-splunk':
+      return { ...common, SPLUNK_URL: `${emulatorUrl}/dest/splunk`, SPLUNK_TOKEN: DEMO_DESTINATIONS.splunk.token, SPLUNK_INDEX: DEMO_DESTINATIONS.splunk.index };
+    case 'logs-to-datadog':
+      return { ...common, DATADOG_API_KEY: DEMO_DESTINATIONS.datadog.apiKey, DATADOG_URL: `${emulatorUrl}/dest/datadog` };
   }
 }
 

@@ -21,6 +21,9 @@ export class DatadogState {
   readonly apiKeys = new Set<string>();
   logs: DatadogLog[] = [];
   bodies: string[] = [];
+  /** The next `throttled` requests get 429 with `Retry-After: retryAfterSec`, as the intake's rate limit answers. */
+  throttled = 0;
+  retryAfterSec = 1;
   stats = { requests: 0, accepted: 0, refused: 0, unauthorized: 0, truncated: 0, tooOld: 0 };
   addApiKey(key: string): void {
     this.apiKeys.add(key);
@@ -49,6 +52,12 @@ export async function handleDatadog(state: DatadogState, path: string, req: Inco
     state.stats.unauthorized++;
     req.resume();
     throw ddError(403, 'Forbidden', 'API key is invalid');
+  }
+  if (state.throttled > 0) {
+    state.throttled--;
+    state.stats.refused++;
+    req.resume();
+    throw jsonError(429, { errors: [{ status: '429', title: 'Too Many Requests', detail: 'rate limit exceeded, retry later' }] }, { 'retry-after': String(state.retryAfterSec) });
   }
   const raw = await readBody(req, 100 * 1024 * 1024);
   if (raw.length > DATADOG_MAX_PAYLOAD) {

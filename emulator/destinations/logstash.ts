@@ -21,6 +21,12 @@ export class LogstashPipeline {
   private lastDrain = Date.now();
   constructor(readonly opts: LogstashPipelineOptions) {}
 
+  /** Fills the queue to capacity now (a test's "the pipeline is backed up", whatever the machine's speed). */
+  fill(): void {
+    this.queued = this.opts.queueCapacity ?? 0;
+    this.lastDrain = Date.now();
+  }
+
   /** Whether `n` more events fit in the queue right now. */
   admit(n: number): boolean {
     const cap = this.opts.queueCapacity;

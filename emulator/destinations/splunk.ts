@@ -32,6 +32,8 @@ export class SplunkState {
   bodies: string[] = [];
   stats = { requests: 0, accepted: 0, refused: 0, unauthorized: 0, ackQueries: 0 };
   private readonly channels = new Map<string, { next: number; pending: Map<number, number> }>();
+  /** The next `busy` event requests are refused as a full HEC queue does: 503 `{"text":"Server is busy","code":9}`. */
+  busy = 0;
 
   addToken(token: string, opts: SplunkTokenOptions = {}): void {
     this.tokens.set(token, opts);
@@ -124,6 +126,12 @@ export async function handleSplunk(state: SplunkState, path: string, req: Incomi
   } catch (e) {
     req.resume();
     throw e;
+  }
+  if (!path.startsWith('/services/collector/ack') && state.busy > 0) {
+    state.busy--;
+    state.stats.refused++;
+    req.resume();
+    throw hec(503, 'Server is busy', 9);
   }
   const channel = header(req, 'x-splunk-request-channel') ?? url.searchParams.get('channel') ?? undefined;
   const raw = await readBody(req, 100 * 1024 * 1024);

@@ -237,13 +237,23 @@ describe('export engine: destination-specific failures', () => {
   });
 
   it('Logstash answering 429 with a full queue: the engine backs off and delivers everything', async () => {
-    const t = addTenant(s, 'lsfull', { seedCount: 3000 });
-    // A slow drain, so a second batch of 500 arrives before 400 events drained (0.67 s) even on a busy machine.
-    const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 600 });
+    const t = addTenant(s, 'lsfull', { seedCount: 1500 });
+    // The queue is filled when the run starts sending and drains at 200 events/s: a batch of 500 fits
+    // only 2.5 s later, so the first ones meet a full queue however fast or slow this machine is.
+    const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 200 });
+    let filled = false;
     const report = await runExport({
       config: exportSettings(s, 'lsfull', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/lsfull`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 500, MAX_RETRIES: 40 }),
       checkpointStore: new MemoryCheckpointStore(),
+      progressIntervalMs: 0,
+      onProgress: (e) => {
+        if (!filled && e.phase === 'running') {
+          filled = true;
+          p.fill();
+        }
+      },
     });
+    expect(filled).toBe(true);
     expect(report.status).toBe('ok');
     expect(p.stats.refusedQueueFull).toBeGreaterThan(0);
     expect(checkDelivery(t.allIds(), idsOf(p.events))).toMatchObject({ missing: [], duplicates: 0 });

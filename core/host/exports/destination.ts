@@ -23,7 +23,9 @@ export function describeDestination(settings: Record<string, string>): Destinati
   if (has(s, 'ELASTICSEARCH_URL')) kinds.push('elasticsearch');
   if (has(s, 'LOGS_INGESTION_ENDPOINT')) kinds.push('azure');
   if (has(s, 'LOGANALYTICS_WORKSPACEID')) kinds.push('azure-legacy');
-  const kind = (['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy'] as const).find((k) => k === explicit) ?? (kinds.length === 1 ? kinds[0]! : 'unknown');
+  if (has(s, 'SPLUNK_URL')) kinds.push('splunk');
+  if (has(s, 'DATADOG_API_KEY')) kinds.push('datadog');
+  const kind = (['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const).find((k) => k === explicit) ?? (kinds.length === 1 ? kinds[0]! : 'unknown');
   switch (kind) {
     case 'cloudwatch':
       return { kind, label: `CloudWatch ${s.CLOUDWATCH_LOG_GROUP_NAME ?? '?'} / ${s.CLOUDWATCH_LOG_STREAM_NAME ?? '?'} (${s.AWS_REGION || 'no region'})` };
@@ -35,6 +37,10 @@ export function describeDestination(settings: Record<string, string>): Destinati
       return { kind, label: `Azure Logs Ingestion ${bare(s.LOGS_INGESTION_ENDPOINT)} (${s.LOGS_INGESTION_STREAM_NAME ?? '?'})` };
     case 'azure-legacy':
       return { kind, label: `Azure Log Analytics workspace ${s.LOGANALYTICS_WORKSPACEID ?? '?'} (${s.LOGANALYTICS_NAMESPACE || 'Auth0'})` };
+    case 'splunk':
+      return { kind, label: `Splunk HEC ${bare(s.SPLUNK_URL)}${s.SPLUNK_INDEX ? ` (index ${s.SPLUNK_INDEX})` : ''}${s.SPLUNK_FORMAT?.trim() ? `, ${s.SPLUNK_FORMAT.trim()} events` : ''}` };
+    case 'datadog':
+      return { kind, label: `Datadog Logs ${s.DATADOG_URL ? bare(s.DATADOG_URL) : `site ${s.DATADOG_SERVER || 'US'}`}${s.DATADOG_FORMAT?.trim() ? `, ${s.DATADOG_FORMAT.trim()} events` : ''}` };
     default:
       return { kind: 'unknown', label: kinds.length > 1 ? `several destinations (${kinds.join(', ')}): DESTINATION not set` : 'no destination configured' };
   }

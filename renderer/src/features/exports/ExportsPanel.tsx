@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { KNOWN_EXPORT_EXTENSIONS } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { useActiveProfile } from '../profiles/store';
@@ -40,7 +41,7 @@ export function ExportsPanel() {
       const s = await call('exports.saveSettings', { extraNames });
       setExtra(s.extraNames.join(', '));
       setEditing(false);
-      report(`Log-export names saved (${['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics', ...s.extraNames].join(', ')}).`, 'info');
+      report(`Log-export names saved (${[...KNOWN_EXPORT_EXTENSIONS, ...s.extraNames].join(', ')}).`, 'info');
     } catch (err) {
       report(errorOf(err));
     }
@@ -57,7 +58,7 @@ export function ExportsPanel() {
       {editing && (
         <div className="form small">
           <label>
-            Extra log-export extension names (besides logs-to-cloudwatch, logs-to-logstash, logs-to-loganalytics)
+            Extra log-export extension names (besides {KNOWN_EXPORT_EXTENSIONS.join(', ')})
             <input value={extra} onChange={(e) => setExtra(e.target.value)} placeholder="e.g. logs-to-splunk, logs-to-datadog" maxLength={MAX.search * 16} spellCheck={false} />
           </label>
           <div className="row">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ExportJob } from '../../../../common/contract';
+import { KNOWN_EXPORT_EXTENSIONS, type ExportJob } from '../../../../common/contract';
 import { useShell, type TabSpec } from '../../shell/store';
 import { openLogTab } from '../logs';
 import { JobDetail } from './JobDetail';
@@ -53,7 +53,7 @@ export function ExportsTab({ tab }: { tab: TabSpec }) {
       )}
       {!loading && !error && jobs.length === 0 && (
         <p className="muted" data-testid="exports-none">
-          No log-export extension on {container} (looked for extensions whose meta names logs-to-cloudwatch, logs-to-logstash, logs-to-loganalytics or a name added in the export settings).
+          No log-export extension on {container} (looked for extensions whose meta names {KNOWN_EXPORT_EXTENSIONS.join(', ')} or a name added in the export settings).
         </p>
       )}
       {jobs.length > 0 && (
