@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ExportJob } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
-import { fmtRelative, fmtShort, fmtTime, n } from './format';
+import { fmtInZone, fmtRelative, fmtTime, n } from './format';
 import { useExports } from './store';
 
 /** One job of the tenant's table: schedule, state switch, next run, last result. */
@@ -44,8 +44,8 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
             <div className="mono muted">
               {cron.schedule.schedule} {cron.schedule.tz}
             </div>
-            <div className="muted" title={cron.schedule.next.map((t) => fmtTime(t)).join('\n')}>
-              next: {cron.schedule.next.map((t) => fmtShort(t)).join(' · ')}
+            <div className="muted" title={cron.schedule.next.map((t) => `${fmtInZone(t, cron.schedule.tz)} (your time ${fmtTime(t)})`).join('\n')}>
+              next ({cron.schedule.tz}): {cron.schedule.next.map((t) => fmtInZone(t, cron.schedule.tz)).join(' · ')}
             </div>
           </>
         ) : (
@@ -75,11 +75,16 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
             <span className={`xbadge ${cron.lastResult.type === 'success' ? 'ok' : 'bad'}`}>{cron.lastResult.type}</span> {cron.lastResult.statusCode ?? ''}
             <div className="muted">{fmtTime(cron.lastResult.at)}</div>
           </>
+        ) : cron ? (
+          <span className="muted" data-testid="export-job-last">
+            no scheduled run yet{cron.nextRunAt ? '' : ' (none planned)'}
+            <div className="small">runs from this console are in its History</div>
+          </span>
         ) : (
-          <span className="muted">never ran</span>
+          <span className="muted">—</span>
         )}
       </td>
-      <td className="small">{cron ? `${n(cron.runCount)} / ${n(cron.errorCount)}` : '—'}</td>
+      <td className="small" data-testid="export-job-counts">{cron ? (cron.runCount === 0 && cron.errorCount === 0 ? <span className="muted">none scheduled yet</span> : `${n(cron.runCount)} / ${n(cron.errorCount)}`) : '—'}</td>
     </tr>
   );
 }
