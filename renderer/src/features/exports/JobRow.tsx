@@ -10,9 +10,12 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
   const report = useShell((s) => s.report);
   const putJob = useExports((s) => s.putJob);
   const [busy, setBusy] = useState(false);
+  // Stopping an export is one click away from losing a customer's logs downstream: ask first.
+  const [confirmStop, setConfirmStop] = useState(false);
   const cron = job.cron;
   async function toggle() {
     if (!cron) return;
+    setConfirmStop(false);
     setBusy(true);
     try {
       putJob(profileId, await call('exports.setState', { profileId, container: job.container, name: job.name, state: cron.state === 'active' ? 'inactive' : 'active' }));
@@ -54,9 +57,22 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
       </td>
       <td>
         {cron && (
-          <button className={`toggle ${cron.state === 'active' ? 'on' : ''}`} role="switch" aria-checked={cron.state === 'active'} onClick={() => void toggle()} disabled={busy} data-testid="job-state-toggle" data-state={cron.state}>
+          <button className={`toggle ${cron.state === 'active' ? 'on' : ''}`} role="switch" aria-checked={cron.state === 'active'} onClick={() => (cron.state === 'active' ? setConfirmStop(true) : void toggle())} disabled={busy || confirmStop} data-testid="job-state-toggle" data-state={cron.state}>
             {cron.state === 'active' ? 'Active' : 'Inactive'}
           </button>
+        )}
+        {cron && confirmStop && (
+          <div className="confirm small" role="alertdialog" aria-label="Confirm stopping the export" data-testid="job-stop-confirm">
+            <span>
+              Stop exporting logs of <strong>{job.container}</strong> to {job.destination.label}? No run happens until it is turned on again.
+            </span>
+            <div className="row">
+              <button className="danger" onClick={() => void toggle()} data-testid="job-stop-confirm-yes">
+                Stop export
+              </button>
+              <button onClick={() => setConfirmStop(false)}>Keep running</button>
+            </div>
+          </div>
         )}
       </td>
       <td className="small" data-testid="export-job-next">
