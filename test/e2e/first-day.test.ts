@@ -38,6 +38,9 @@ describe('the first day at the console', () => {
     problems = recordProblems(page);
     await page.goto(web.web!.launchUrl);
     await page.getByTestId('tenant-item').first().waitFor();
+    // Discover the demo tenants (the profile starts with its default container only).
+    await page.getByTestId('tenants-discover').click();
+    await page.locator('[data-testid="tenant-item"][data-tenant="umbrella-corp"]').waitFor({ timeout: 30_000 });
   });
 
   afterAll(async () => {
@@ -81,7 +84,8 @@ describe('the first day at the console', () => {
     const help = await run(process.execPath, [resolve('node_modules/.bin/tsx'), 'emulator/cli.ts', '--help']);
     expect(help.out).toMatch(/--master-token T .*at least 8 characters/s);
     await screenshot(page, 'first-day-embedded');
-  });
+    // Three Node processes (wt twice, tsx once) on a busy 2-core machine take most of this.
+  }, 240_000);
 
   it('1. tabs name their profile and kind, scale to 25 across two profiles, close others / to the right, and a palette (Ctrl+K) goes anywhere', async () => {
     // A second profile on the same cluster, marked "STG" in purple.

@@ -24,7 +24,7 @@ describe('the handler table', () => {
     if (r.ok) return;
     expect(r.error.code).toBe('invalid_input');
     expect(r.error.message).toContain('url: Cluster URL must be an http(s) URL');
-    expect(r.error.message).toContain('container: Container names use letters');
+    expect(r.error.message).toContain('container: Invalid name: container names start with a letter');
     const list = await h.call('profiles.list', {}, session);
     expect(list).toEqual({ ok: true, data: { profiles: [], activeId: null } });
   });
