@@ -112,7 +112,8 @@ describe('the first day at the console', () => {
     };
     await openAll();
     await staging.locator('button.link').first().click();
-    await expect.poll(() => page.locator('[data-testid="tenant-item"][data-tenant="acme-staging"]').count()).toBe(1);
+    await page.getByTestId('tenants-discover').click();
+    await page.locator('[data-testid="tenant-item"][data-tenant="umbrella-corp"]').waitFor({ timeout: 30_000 });
     await openAll();
     // Home + 2 profiles x 6 tenants x (tenant, exports) = 25.
     await expect.poll(() => tabs().count()).toBe(25);
@@ -162,7 +163,13 @@ describe('the first day at the console', () => {
     await page.getByTestId('profile-item').filter({ hasText: 'Local emulator' }).locator('button.link').first().click();
   });
 
+  const useLocalEmulator = async () => {
+    await page.getByTestId('profile-item').filter({ hasText: 'Local emulator' }).locator('button.link').first().click();
+    await page.locator('[data-testid="tenant-item"][data-tenant="umbrella-corp"]').waitFor({ timeout: 30_000 });
+  };
+
   it('3. the reschedule preview reads in the job’s zone, named, with the viewer’s time beside', async () => {
+    await useLocalEmulator();
     await page.locator('[data-testid="exports-tenant"][data-tenant="initech"]').click();
     await page.locator('[data-testid="export-job"][data-job="logs-to-cloudwatch"]').waitFor();
     const detail = body().getByTestId('export-detail');
