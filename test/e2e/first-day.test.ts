@@ -89,7 +89,7 @@ describe('the first day at the console', () => {
 
   it('1. tabs name their profile and kind, scale to 25 across two profiles, close others / to the right, and a palette (Ctrl+K) goes anywhere', async () => {
     // A second profile on the same cluster, marked "STG" in purple.
-    await page.getByRole('button', { name: 'New profile' }).click();
+    await page.getByTestId('profiles-panel').getByRole('button', { name: 'New profile', exact: true }).click();
     const form = body().getByTestId('profile-form');
     await form.locator('input[name=name]').fill('Staging copy');
     await form.locator('input[name=url]').fill(emu().url);
@@ -243,7 +243,7 @@ describe('the first day at the console', () => {
     await page.getByTestId('logs-open').click();
     await expect.poll(() => body().textContent()).toContain('Invalid name');
 
-    await page.getByRole('button', { name: 'New profile' }).click();
+    await page.getByTestId('profiles-panel').getByRole('button', { name: 'New profile', exact: true }).click();
     const form = body().getByTestId('profile-form');
     await form.locator('input[name=name]').fill('Dots');
     await form.locator('input[name=url]').fill(emu().url);
@@ -289,7 +289,7 @@ describe('the first day at the console', () => {
     // The log tab's own fields (the logs feature's) and xterm's input are not forms of this change.
     expect(uncapped.filter((h) => !/logs-|xterm-helper/.test(h))).toEqual([]);
     // A URL the contract refuses is reported under the form's label.
-    await page.getByRole('button', { name: 'New profile' }).click();
+    await page.getByTestId('profiles-panel').getByRole('button', { name: 'New profile', exact: true }).click();
     const form = body().getByTestId('profile-form');
     await form.locator('input[name=name]').fill('Bad URL');
     await form.locator('input[name=url]').fill('ftp://x');
