@@ -17,6 +17,9 @@ export const Checkpoint = z
   .trim()
   .regex(LOG_ID, 'A checkpoint is a log id of exactly 56 digits (e.g. the "Next checkpoint" of a run): paste it without spaces');
 
+/** Replay from the oldest log the source still has (a run that failed before its first checkpoint). */
+export const FROM_OLDEST = 'oldest' as const;
+
 export const DestinationKind = z.enum(['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog', 'unknown']);
 
 export const Destination = z.object({
@@ -93,6 +96,8 @@ export const RunItem = z.object({
   checkpoint: z.string().nullable(),
   /** Replay from here (a failed run). */
   failedCheckpoint: z.string().nullable(),
+  /** A failed run that had not reached its first checkpoint: replay it from the oldest log. */
+  failedAtStart: z.boolean().optional(),
   /** Where the failed checkpoint came from when the run's answer did not carry it. */
   checkpointNote: z.string().optional(),
   error: z.string().optional(),
@@ -164,14 +169,20 @@ export const exportsChannels = {
   'exports.reschedule': channel(Job.extend({ schedule: Schedule, tz: Tz }), ExportJob, "Change a job's schedule and time zone (audited)"),
   'exports.runNow': channel(Job, RemoteRun, 'Run the job on the cluster now (audited)'),
   'exports.replayRemote': channel(
-    Job.extend({ checkpoint: Checkpoint, confirm: Confirmation }),
-    RemoteRun.extend({ startFrom: z.string() }),
+    Job.extend({ checkpoint: z.union([Checkpoint, z.literal(FROM_OLDEST)]), confirm: Confirmation }),
+    RemoteRun.extend({
+      startFrom: z.string(),
+      /** START_FROM as the run left it: put back to what it was before the replay (null: unset). */
+      startFromAfter: z.string().nullable(),
+      /** Why START_FROM could not be put back (the engineer must clear it by hand). */
+      restoreProblem: z.string().optional(),
+    }),
     'Set START_FROM (everything else kept) and run the job on the cluster (audited)',
   ),
   'exports.replayLocal': channel(
     Job.extend({
       /** A checkpoint, or "local" to resume from the console's own checkpoint of this job. */
-      from: z.union([Checkpoint, z.literal('local')]),
+      from: z.union([Checkpoint, z.literal('local'), z.literal(FROM_OLDEST)]),
       notify: z.boolean().default(false),
       confirm: Confirmation,
     }),

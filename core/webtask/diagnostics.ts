@@ -40,7 +40,8 @@ function parseJsonHeader(name: string, value: string | undefined, problems: stri
   return undefined;
 }
 
-export function parseDiagnostics(headers: Record<string, string>, status: number | undefined): ParsedDiagnostics {
+/** `noAnswer`: what is known about a call that got no response (e.g. the extension, not the cluster, timed out). */
+export function parseDiagnostics(headers: Record<string, string>, status: number | undefined, noAnswer?: string): ParsedDiagnostics {
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
   const problems: string[] = [];
@@ -51,7 +52,7 @@ export function parseDiagnostics(headers: Record<string, string>, status: number
   const stats = statsHeader ? parseJsonHeader(statsHeader, h[statsHeader], problems) : undefined;
   if (statsNames.length > 1 && h[statsNames[0]!] !== h[statsNames[1]!]) problems.push(`${statsNames.join(' and ')} both came and differ: showing ${statsHeader}`);
   let reading: string;
-  if (status === undefined) reading = 'No response arrived: the cluster was not reached or did not answer in time';
+  if (status === undefined) reading = noAnswer ?? 'No response arrived: the cluster was not reached or did not answer in time';
   else if (!source) reading = 'The response carries no x-wt-response-source header: it did not come through the webtask proxy (a different server, or a load balancer in front)';
   else reading = READINGS[source] ?? `Unknown response source "${source.slice(0, 40)}"`;
   if (status !== undefined && source === 'webtask' && status >= 500) reading += '; it reported an error (see the body for the stack)';

@@ -5,6 +5,8 @@ import type { WireHistoryItem } from '../../webtask/cron';
 import { LOG_ID_IN_TEXT as LOG_ID } from '../../../common/checkpoint';
 
 const NAMED = /(?:failed checkpoint|replay from)[:\s]+(\d{56})\b/i;
+/** The emulator's and the extensions' words for a run that failed before its first checkpoint. */
+const AT_START = /failed checkpoint[:\s]+\(?start\)?/i;
 const MAX_ERROR = 2000;
 
 export interface ParsedRun {
@@ -12,6 +14,8 @@ export interface ParsedRun {
   error?: string;
   checkpoint: string | null;
   failedCheckpoint: string | null;
+  /** Failed before its first checkpoint: the replay starts from the oldest log. */
+  failedAtStart?: boolean;
   processed: number | null;
   delivered: number | null;
 }
@@ -42,6 +46,7 @@ export function parseRunBody(body: string | null | undefined, ok: boolean, trans
       ...(report.error ? { error: cut(report.error) } : {}),
       checkpoint: report.nextCheckpoint,
       failedCheckpoint: failed ? (report.failedCheckpoint ?? report.nextCheckpoint) : null,
+      ...(failed && !report.failedCheckpoint && !report.nextCheckpoint ? { failedAtStart: true } : {}),
       processed: report.processed,
       delivered: report.delivered,
     };
@@ -54,7 +59,8 @@ export function parseRunBody(body: string | null | undefined, ok: boolean, trans
   // The runtime's error body keeps only the message: take a checkpoint from it when it names one
   // ("failed checkpoint: X" as the emulator's export says, else any log id it quotes).
   const named = error ? (NAMED.exec(error)?.[1] ?? LOG_ID.exec(error)?.[0]) : undefined;
-  return { ...(error ? { error: cut(error) } : {}), checkpoint: null, failedCheckpoint: named ?? null, processed: null, delivered: null };
+  const atStart = !named && error !== undefined && AT_START.test(error);
+  return { ...(error ? { error: cut(error) } : {}), checkpoint: null, failedCheckpoint: named ?? null, ...(atStart ? { failedAtStart: true } : {}), processed: null, delivered: null };
 }
 
 export function toRunItem(h: WireHistoryItem, source: RunItem['source'] = 'cron'): RunItem {
@@ -77,6 +83,7 @@ export function toRunItem(h: WireHistoryItem, source: RunItem['source'] = 'cron'
     delivered: p.delivered,
     checkpoint: p.checkpoint,
     failedCheckpoint: p.failedCheckpoint,
+    ...(failed && p.failedAtStart ? { failedAtStart: true } : {}),
     ...(p.error ? { error: p.error } : {}),
     ...(p.report ? { report: p.report } : {}),
   };
@@ -97,6 +104,7 @@ export function reportItem(report: RunReport): RunItem {
     delivered: report.delivered,
     checkpoint: report.nextCheckpoint,
     failedCheckpoint: failed ? (report.failedCheckpoint ?? report.nextCheckpoint) : null,
+    ...(failed && !report.failedCheckpoint && !report.nextCheckpoint ? { failedAtStart: true } : {}),
     ...(report.error ? { error: cut(report.error) } : {}),
     report,
   };

@@ -1,6 +1,6 @@
 // Handlers of the channels in common/contract/exports.ts: a tenant's export jobs, their history,
 // state and schedule, run now, and replay from a checkpoint (remotely or with the local engine).
-import type { ExportJob, ParsedInput, RemoteRun, RunItem } from '../../../common/contract';
+import { FROM_OLDEST, type ExportJob, type ParsedInput, type RemoteRun, type RunItem } from '../../../common/contract';
 import { HostError } from '../../util/errors';
 import type { WebtaskClient } from '../../webtask/client';
 import { cronHistory, getCronJob, listCronJobs, putCronJob, runCronJobNow, setCronState, type WireCronJob } from '../../webtask/cron';
@@ -97,6 +97,19 @@ async function freshJob(ctx: CallContext, profile: ProfileRecord, client: Webtas
   return buildJob(ctx.deps, client, profile, container, { name: cfg.name, meta: cfg.meta }, await cronOrNull(client, container, cfg.name));
 }
 
+/** Writes the extension back exactly as read (code or url, meta, host, every other secret) with START_FROM set, or unset for null. */
+async function putWithStartFrom(client: WebtaskClient, container: string, name: string, cfg: ExtensionConfig, startFrom: string | null): Promise<void> {
+  const { START_FROM: _old, ...rest } = cfg.secrets;
+  await client.json('PUT', `/api/webtask/${encodeURIComponent(container)}/${encodeURIComponent(name)}`, {
+    body: {
+      ...(cfg.code !== undefined ? { code: cfg.code } : { url: cfg.url }),
+      secrets: startFrom === null ? rest : { ...rest, START_FROM: startFrom },
+      meta: cfg.meta,
+      ...(cfg.host ? { host: cfg.host } : {}),
+    },
+  });
+}
+
 const scope = (profile: ProfileRecord, container: string, name: string) => ({ profile: profile.id, tenant: container, target: name });
 
 export const exportsHandlers = defineHandlers({
@@ -190,42 +203,54 @@ export const exportsHandlers = defineHandlers({
     const destination = requireConfirmation(cfg, input.container, input.confirm);
     if (cfg.code === undefined && cfg.url === undefined) throw new HostError('bad_response', `The cluster did not return the code of ${input.name}, so it cannot be saved back unchanged: nothing was changed.`);
     const previous = cfg.secrets.START_FROM?.trim() || null;
+    const oldest = input.checkpoint === FROM_OLDEST;
+    if (oldest) {
+      // The extension reads from its stored checkpoint when START_FROM is empty, and from the oldest log only when it has none.
+      const stored = await remoteCheckpoint(client, input.container, input.name);
+      if (stored) {
+        throw new HostError('invalid_input', `${input.name} has a stored checkpoint (${stored}), so a run on the cluster continues from there, not from the oldest log: replay from the oldest log locally, or from a checkpoint.`);
+      }
+    }
+    const startFrom = oldest ? null : input.checkpoint;
     const detail = { checkpoint: input.checkpoint, previousStartFrom: previous, destination: destination.label };
     try {
-      // Everything read is written back: code (or url), meta, host and every other secret; only START_FROM changes.
-      await client.json('PUT', `/api/webtask/${encodeURIComponent(input.container)}/${encodeURIComponent(input.name)}`, {
-        body: {
-          ...(cfg.code !== undefined ? { code: cfg.code } : { url: cfg.url }),
-          secrets: { ...cfg.secrets, START_FROM: input.checkpoint },
-          meta: cfg.meta,
-          ...(cfg.host ? { host: cfg.host } : {}),
-        },
-      });
+      await putWithStartFrom(client, input.container, input.name, cfg, startFrom);
     } catch (e) {
       await audit(ctx, { action: 'exports.replayRemote', ...scope(profile, input.container, input.name), outcome: 'error', detail: { ...detail, step: 'set START_FROM', error: (e as Error).message } });
       throw e;
     }
     let run: RemoteRun;
+    let restoreProblem: string | undefined;
     try {
       run = await runRemote(ctx.deps, profile, client, input.container, input.name);
     } catch (e) {
       await audit(ctx, { action: 'exports.replayRemote', ...scope(profile, input.container, input.name), outcome: 'error', detail: { ...detail, step: 'run', error: (e as Error).message } });
       throw e;
+    } finally {
+      // The replay's START_FROM must not outlive it: the next scheduled run would replay again.
+      if (startFrom !== previous) {
+        restoreProblem = await putWithStartFrom(client, input.container, input.name, cfg, previous).then(
+          () => undefined,
+          (e: unknown) => `START_FROM could not be put back to ${previous ?? '(empty)'}: ${(e as Error).message}. Clear it in the extension's secrets.`,
+        );
+      }
     }
     await audit(ctx, {
       action: 'exports.replayRemote',
       ...scope(profile, input.container, input.name),
       outcome: run.ok ? 'ok' : 'error',
-      detail: { ...detail, statusCode: run.statusCode, processed: run.item.processed, nextCheckpoint: run.item.checkpoint, ...(run.item.error ? { error: run.item.error } : {}) },
+      detail: { ...detail, statusCode: run.statusCode, processed: run.item.processed, nextCheckpoint: run.item.checkpoint, startFromAfter: restoreProblem ? startFrom : previous, ...(run.item.error ? { error: run.item.error } : {}), ...(restoreProblem ? { restoreProblem } : {}) },
     });
-    return { ...run, startFrom: input.checkpoint };
+    return { ...run, startFrom: input.checkpoint, startFromAfter: restoreProblem ? startFrom : previous, ...(restoreProblem ? { restoreProblem } : {}) };
   },
 
   'exports.replayLocal': async (input, ctx) => {
     const { profile, cfg } = await loadJob(ctx, input);
     const destination = requireConfirmation(cfg, input.container, input.confirm);
     let from: string | null;
-    if (input.from === 'local') {
+    if (input.from === FROM_OLDEST) {
+      from = null;
+    } else if (input.from === 'local') {
       from = await loadLocalCheckpoint(ctx.deps, profile.id, input.container, input.name);
       if (!from) throw new HostError('invalid_input', `There is no local checkpoint for ${input.name} on ${input.container} yet: pick a checkpoint to replay from.`);
     } else {

@@ -256,10 +256,15 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   const { profile, client } = await clientFor(deps, input.profileId);
   // Best effort: knowing the secret values lets the history replace them; a failure must not block the call.
   let secrets: Record<string, string> = {};
+  // Whether the cluster answered this request's first call: a run that then times out was taken by
+  // the cluster and not answered by the extension (stuck), not lost on the way.
+  let clusterAnswered = false;
   try {
     secrets = (await fetchWebtask(deps, client, profile, input.container, input.name, { code: false })).secrets;
-  } catch {
+    clusterAnswered = true;
+  } catch (e) {
     /* unknown extension or no rights: the run answers for itself */
+    clusterAnswered = e instanceof HostError && e.code !== 'unreachable' && e.code !== 'timeout';
   }
   // A body with no content type: say JSON when it parses as JSON (what an engineer pasting a payload means).
   const hasBody = input.body !== undefined && input.body !== '' && input.method !== 'GET' && input.method !== 'HEAD';
@@ -319,13 +324,18 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     };
   } catch (e) {
     if (!(e instanceof HostError)) throw e;
+    const elapsedMs = Math.round(performance.now() - started);
+    const stuck = e.code === 'timeout' && clusterAnswered;
+    const message = stuck
+      ? `${input.name} did not answer within ${Math.round(elapsedMs / 1000)} s: the cluster answered just before, so the extension itself is stuck (a callback never called, a loop) or slower than the console waits.`
+      : e.message;
     record = {
       ...common,
-      error: { code: e.code, message: e.message },
-      elapsedMs: Math.round(performance.now() - started),
+      error: { code: e.code, message },
+      elapsedMs,
       responseHeaders: {},
       body: { text: '', size: 0, truncated: false },
-      diagnostics: parseDiagnostics({}, undefined),
+      diagnostics: parseDiagnostics({}, undefined, stuck ? message : undefined),
     };
   }
   const safe = scrub(deps, record, secrets);

@@ -12,8 +12,8 @@ function detailText(d: AuditEntry['detail']): string {
   if (!d) return '';
   return Object.entries(d)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('\n');
 }
 
 /** The append-only log of support actions: who, profile, tenant, what, when; filterable, exportable as JSON lines. */

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ExportJob, RemoteRun } from '../../../../common/contract';
+import { FROM_OLDEST, type ExportJob, type RemoteRun } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { openLogTab } from '../logs';
@@ -35,6 +35,7 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
       const r = await call('exports.runNow', { profileId, container: job.container, name: job.name });
       setRemote({ title: 'Run now', run: r });
       if (!r.ok && r.item.failedCheckpoint) setCp(r.item.failedCheckpoint);
+      else if (!r.ok && r.item.failedAtStart) setCp(FROM_OLDEST);
     } catch (e) {
       report(errorOf(e));
     } finally {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Checkpoint, type ExportJob, type LocalRun, type RemoteRun } from '../../../../common/contract';
+import { Checkpoint, FROM_OLDEST, type ExportJob, type LocalRun, type RemoteRun } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
 import { LocalRunView } from './LocalRunView';
@@ -30,9 +30,12 @@ export function ReplaySection(props: {
   const k = `${profileId}:${job.container}:${job.name}`;
   const active = localRuns.find((r) => r.state === 'running');
   const latest = localRuns[0];
-  const cpCheck = cp ? Checkpoint.safeParse(cp) : null;
+  // A run that failed before its first checkpoint is replayed "from the oldest log" (FROM_OLDEST).
+  const oldest = cp === FROM_OLDEST;
+  const cpCheck = cp && !oldest ? Checkpoint.safeParse(cp) : null;
   const cpError = cpCheck && !cpCheck.success ? cpCheck.error.issues[0]?.message : null;
-  const from = cpCheck?.success ? cpCheck.data : null;
+  const from = oldest ? FROM_OLDEST : cpCheck?.success ? cpCheck.data : null;
+  const fromWords = (f: string) => (f === FROM_OLDEST ? 'the oldest log' : f === 'local' ? `the local checkpoint ${job.localCheckpoint ?? ''}` : f);
   const target = { profileId, container: job.container, name: job.name };
   const confirm = { tenant: job.container, destination: job.destination.label };
 
@@ -43,7 +46,8 @@ export function ReplaySection(props: {
       if (mode === 'remote') {
         onRemote(null);
         const r = await call('exports.replayRemote', { ...target, checkpoint: start, confirm });
-        onRemote({ title: `Remote replay from …${start.slice(-12)}`, run: r });
+        const after = r.restoreProblem ?? `START_FROM put back to ${r.startFromAfter ?? '(empty)'}`;
+        onRemote({ title: `Remote replay from ${start === FROM_OLDEST ? 'the oldest log' : `…${start.slice(-12)}`} (${after})`, run: r });
         void load(profileId, job.container);
         void loadHistory(profileId, job.container, job.name);
       } else {
@@ -62,7 +66,7 @@ export function ReplaySection(props: {
       <div className="row">
         <label className="export-field grow">
           Checkpoint (log id, 56 digits)
-          <input className="mono" value={cp} onChange={(e) => setCp(e.target.value.trim())} placeholder="paste a checkpoint or take one from a failed run below" spellCheck={false} data-testid="checkpoint-input" maxLength={MAX.checkpoint} aria-invalid={!!cpError} />
+          <input className="mono" value={oldest ? '' : cp} disabled={oldest} onChange={(e) => setCp(e.target.value.trim())} placeholder="paste a checkpoint or take one from a failed run below" spellCheck={false} data-testid="checkpoint-input" maxLength={MAX.checkpoint} aria-invalid={!!cpError} />
         </label>
         {job.remoteCheckpoint && (
           <button className="small" onClick={() => setCp(job.remoteCheckpoint!)} title="The checkpoint the job stored on the cluster">
@@ -70,6 +74,9 @@ export function ReplaySection(props: {
           </button>
         )}
       </div>
+      <label className="small">
+        <input type="checkbox" checked={oldest} onChange={(e) => setCp(e.target.checked ? FROM_OLDEST : '')} data-testid="replay-from-oldest" /> From the oldest log (for a run that failed before its first checkpoint)
+      </label>
       {cpError && (
         <div className="error small" data-testid="checkpoint-error">
           {cpError}
@@ -108,7 +115,7 @@ export function ReplaySection(props: {
             Destination: <strong data-testid="confirm-destination">{job.destination.label}</strong>
           </span>
           <span>
-            From: <span className="mono">{confirming === 'local' ? `the local checkpoint ${job.localCheckpoint ?? ''}` : confirming}</span> · {mode === 'local' ? `locally, Slack notices ${notify ? 'on' : 'off'}` : 'remotely: START_FROM is set in the extension, then it runs on the cluster'}
+            From: <span className="mono" data-testid="confirm-from">{fromWords(confirming)}</span> · {mode === 'local' ? `locally, Slack notices ${notify ? 'on' : 'off'}` : 'remotely: START_FROM is set in the extension, then it runs on the cluster'}
           </span>
           <div className="row">
             <button className="danger" onClick={() => void replay(confirming)} data-testid="replay-confirm">

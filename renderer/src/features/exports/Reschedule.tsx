@@ -2,17 +2,9 @@ import { useEffect, useState } from 'react';
 import type { ExportJob, ScheduleView } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { useShell } from '../../shell/store';
-import { fmtRelative, fmtTime } from './format';
+import { BROWSER_TZ, fmtInZone, fmtRelative } from './format';
 import { useExports } from './store';
 import { MAX } from '../../lib/limits';
-
-const BROWSER_TZ = (() => {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-})();
 
 /** A new cron expression and time zone for the job, with the next runs previewed before saving. */
 export function Reschedule({ profileId, job }: { profileId: string; job: ExportJob }) {
@@ -90,10 +82,15 @@ export function Reschedule({ profileId, job }: { profileId: string; job: ExportJ
       {preview && (
         <div className="small" data-testid="reschedule-preview">
           <div>{preview.description}</div>
+          <div className="muted">
+            Next runs in <strong data-testid="reschedule-preview-zone">{preview.tz}</strong>
+            {preview.tz !== BROWSER_TZ ? `, with your time (${BROWSER_TZ}) beside` : ''}:
+          </div>
           <ol className="export-next">
             {preview.next.map((t) => (
-              <li key={t} title={t}>
-                {fmtTime(t)} <span className="muted">({fmtRelative(t)})</span>
+              <li key={t} title={t} data-testid="reschedule-preview-time">
+                {fmtInZone(t, preview.tz)}
+                {preview.tz !== BROWSER_TZ && <span className="muted"> · your time {fmtInZone(t, BROWSER_TZ)}</span>} <span className="muted">({fmtRelative(t)})</span>
               </li>
             ))}
           </ol>

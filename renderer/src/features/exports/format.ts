@@ -40,3 +40,29 @@ export function fmtEta(s: number | null | undefined): string {
 export const shortCp = (cp: string | null | undefined) => (cp ? `…${cp.slice(-12)}` : '—');
 
 export const n = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toLocaleString());
+
+/** True when the browser knows this IANA zone name. */
+export function isZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "Tue, Dec 02, 09:00 GMT+1" in the given zone (the job's): a schedule's times read in the zone it runs in. */
+export function fmtInZone(iso: string, tz: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || !isZone(tz)) return iso;
+  return d.toLocaleString(undefined, { timeZone: tz, weekday: 'short', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' });
+}
+
+/** The viewer's zone, for "(your time: ...)" beside a job's zone. */
+export const BROWSER_TZ = (() => {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+})();

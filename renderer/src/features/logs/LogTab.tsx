@@ -159,6 +159,11 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
         <input type="checkbox" checked={s.filter.regex} onChange={(e) => c.setFilter({ regex: e.target.checked })} data-testid="logs-regex" />
         regex
       </label>
+      {s.filterError && (
+        <span className="error small" role="alert" data-testid="logs-filter-error">
+          {s.filterError}
+        </span>
+      )}
       <label className="logs-check" title="Only what the extension's own code printed (sandbox)">
         <input type="checkbox" checked={s.filter.sandboxOnly} onChange={(e) => c.setFilter({ sandboxOnly: e.target.checked })} data-testid="logs-sandbox" />
         extension output only

@@ -169,8 +169,11 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
         withProfileToken: withToken,
       });
       setCurrent(rec);
+      setError(null);
       void loadHistory();
     } catch (e) {
+      // The new error takes the place of the previous, unrelated response.
+      setCurrent(null);
       setError(errorOf(e));
     } finally {
       setBusy(false);
@@ -185,6 +188,7 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
     setBody(rec.request.body ?? '');
     setWithToken(rec.request.withProfileToken);
     setCurrent(rec);
+    setError(null);
   }
 
   return (
