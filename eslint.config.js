@@ -15,7 +15,16 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node }, parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'test/helpers/*.cjs', 'test/helpers/*/*.mjs', 'emulator/runtime/*.cjs'], maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 16 }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'test/helpers/*.cjs', 'test/helpers/*/*.mjs', 'emulator/runtime/*.cjs'],
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 16,
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -35,7 +44,10 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'common/ runs in every runtime: no Electron.' }],
           patterns: [
             { group: [...uiModules, ...nodeBuiltins], message: 'common/ runs in every runtime: no UI library, no Node built-in.' },
-            { group: ['**/core/**', '**/renderer/**', '**/electron/**', '**/emulator/**'], message: 'common/ imports nothing of the layers above it.' },
+            {
+              group: ['**/core/**', '**/renderer/**', '**/electron/**', '**/emulator/**'],
+              message: 'common/ imports nothing of the layers above it.',
+            },
           ],
         },
       ],
@@ -82,7 +94,10 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'The renderer reaches the core only through window.consoleApi.' }],
           patterns: [
             { group: nodeBuiltins, message: 'The renderer runs in a sandboxed page: no Node built-ins.' },
-            { group: ['**/core/**', '**/electron/**', '**/emulator/**'], message: 'The renderer imports only common/ (the contract and wire knowledge).' },
+            {
+              group: ['**/core/**', '**/electron/**', '**/emulator/**'],
+              message: 'The renderer imports only common/ (the contract and wire knowledge).',
+            },
           ],
         },
       ],
@@ -110,7 +125,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/core/**', '**/renderer/**', '**/emulator/**', './*', '!./preload'], message: 'The preload imports only common/ and electron.' },
+            {
+              group: ['**/core/**', '**/renderer/**', '**/emulator/**', './*', '!./preload'],
+              message: 'The preload imports only common/ and electron.',
+            },
             { group: [...uiModules, ...nodeBuiltins], message: 'A sandboxed preload has no Node built-ins and no UI code.' },
           ],
         },
@@ -124,7 +142,9 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The emulator runs without Electron.' }],
-          patterns: [{ group: [...uiModules, '**/renderer/**', '**/electron/**'], message: 'The emulator is a server: no UI or Electron code.' }],
+          patterns: [
+            { group: [...uiModules, '**/renderer/**', '**/electron/**'], message: 'The emulator is a server: no UI or Electron code.' },
+          ],
         },
       ],
     },

@@ -53,4 +53,5 @@ export function inert(text: string, opts: { keepMarkers?: boolean } = {}): strin
 export const plain = (s: string): string => (s.includes(INERT_START) ? s.replace(/[\uE000\uE001]/g, '') : s);
 
 /** Replaces the markers with the given on / off sequences (the pane's dim colour). */
-export const dimSpans = (s: string, on: string, off: string): string => (s.includes(INERT_START) ? s.replace(/\uE000/g, on).replace(/\uE001/g, off) : s);
+export const dimSpans = (s: string, on: string, off: string): string =>
+  s.includes(INERT_START) ? s.replace(/\uE000/g, on).replace(/\uE001/g, off) : s;

@@ -38,8 +38,14 @@ interface WindowState {
 function visibleState(state: WindowState): WindowState {
   if (state.x === undefined || state.y === undefined) return state;
   const area = screen.getDisplayMatching({ x: state.x, y: state.y, width: state.width, height: state.height }).workArea;
-  const visible = state.x < area.x + area.width - 50 && state.x + state.width > area.x + 50 && state.y >= area.y - 10 && state.y < area.y + area.height - 50;
-  return visible ? state : { width: Math.min(state.width, area.width), height: Math.min(state.height, area.height), maximized: state.maximized };
+  const visible =
+    state.x < area.x + area.width - 50 &&
+    state.x + state.width > area.x + 50 &&
+    state.y >= area.y - 10 &&
+    state.y < area.y + area.height - 50;
+  return visible
+    ? state
+    : { width: Math.min(state.width, area.width), height: Math.min(state.height, area.height), maximized: state.maximized };
 }
 
 async function main() {
@@ -51,7 +57,10 @@ async function main() {
   const deps: HostDeps = {
     info: { name: APP_NAME, version: APP_VERSION, host: 'electron', platform: platform(), user: userInfo().username },
     vault,
-    settings: redactedSettings({ get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) }, redactor),
+    settings: redactedSettings(
+      { get: (k, fallback) => (settings.has(k) ? (settings.get(k) as typeof fallback) : fallback), set: (k, v) => settings.set(k, v) },
+      redactor,
+    ),
     audit: new JsonlAuditLog(join(app.getPath('userData'), 'audit.jsonl'), redactor),
     redactor,
     flows: new Flows(),
@@ -69,7 +78,14 @@ async function main() {
       const parsed = new URL(url);
       // Only https leaves the app, and only after the user confirms the exact URL.
       if (parsed.protocol !== 'https:') return false;
-      const r = await dialog.showMessageBox({ type: 'question', buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1, message: 'Open this link in your browser?', detail: url });
+      const r = await dialog.showMessageBox({
+        type: 'question',
+        buttons: ['Open', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        message: 'Open this link in your browser?',
+        detail: url,
+      });
       if (r.response !== 0) return false;
       await shell.openExternal(parsed.toString());
       return true;
@@ -127,7 +143,8 @@ async function main() {
     // IPC is not a connection: the page may connect nowhere.
     headers.set('content-security-policy', contentSecurityPolicy({ nonce, connect: [] }));
     headers.set('x-content-type-options', 'nosniff');
-    if (file.endsWith('.html') && res.ok) return new Response((await res.text()).replaceAll(NONCE_PLACEHOLDER, nonce), { status: 200, headers });
+    if (file.endsWith('.html') && res.ok)
+      return new Response((await res.text()).replaceAll(NONCE_PLACEHOLDER, nonce), { status: 200, headers });
     return new Response(res.body, { status: res.status, headers });
   });
 

@@ -8,7 +8,8 @@ const topics = new Set<string>(topicNames);
 
 const api: ConsoleApi = {
   invoke(channel, input) {
-    if (!channels.has(channel)) return Promise.resolve({ ok: false, error: { code: 'unknown_channel', message: `Unknown channel ${String(channel)}` } });
+    if (!channels.has(channel))
+      return Promise.resolve({ ok: false, error: { code: 'unknown_channel', message: `Unknown channel ${String(channel)}` } });
     return ipcRenderer.invoke(`api:${channel}`, input);
   },
   subscribe(topic, onEvent) {

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
 import { isStatsHeaderMode, STATS_HEADER_MODES } from './stats-header';
 
-const USAGE = 'usage: npm run emulator -- [--port N] [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--stats-header x-auth0-stats|s-auth0-stats|both] [--verbose]';
+const USAGE =
+  'usage: npm run emulator -- [--port N] [--seed demo|empty|fleet|FILE] [--master-token T] [--clock-speed X] [--log-rate R] [--stats-header x-auth0-stats|s-auth0-stats|both] [--verbose]';
 
 const HELP = `Options:
   --port N           port on 127.0.0.1 (0 = any free port; default 8721)
@@ -49,13 +50,16 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer between 0 and 65535, got "${values.port}"`);
   const clockSpeed = Number(values['clock-speed']);
-  if (!Number.isFinite(clockSpeed) || clockSpeed <= 0 || clockSpeed > 100_000) fail(`--clock-speed must be a positive number (1 = real time), got "${values['clock-speed']}"`);
+  if (!Number.isFinite(clockSpeed) || clockSpeed <= 0 || clockSpeed > 100_000)
+    fail(`--clock-speed must be a positive number (1 = real time), got "${values['clock-speed']}"`);
   const logRate = values['log-rate'] === undefined ? undefined : Number(values['log-rate']);
-  if (logRate !== undefined && (!Number.isFinite(logRate) || logRate < 0)) fail(`--log-rate must be a non-negative number, got "${values['log-rate']}"`);
+  if (logRate !== undefined && (!Number.isFinite(logRate) || logRate < 0))
+    fail(`--log-rate must be a non-negative number, got "${values['log-rate']}"`);
   const statsHeader = values['stats-header'];
   if (!isStatsHeaderMode(statsHeader)) fail(`--stats-header must be one of ${STATS_HEADER_MODES.join(', ')}, got "${statsHeader}"`);
   const token = values['master-token'];
-  if (token !== undefined && (token.length < 8 || !/^[\x21-\x7e]+$/.test(token))) fail('--master-token must be at least 8 characters of printable ASCII without spaces (see --help)');
+  if (token !== undefined && (token.length < 8 || !/^[\x21-\x7e]+$/.test(token)))
+    fail('--master-token must be at least 8 characters of printable ASCII without spaces (see --help)');
 
   let emulator;
   try {

@@ -13,9 +13,14 @@ export class Clock {
 }
 
 export function validateSchedule(schedule: unknown, tz: unknown): { schedule: string; tz: string } {
-  if (typeof schedule !== 'string' || !schedule.trim()) throw new ApiError(400, 'schedule is required: a 5-field cron expression such as "*/10 * * * *"');
+  if (typeof schedule !== 'string' || !schedule.trim())
+    throw new ApiError(400, 'schedule is required: a 5-field cron expression such as "*/10 * * * *"');
   const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) throw new ApiError(400, `schedule must have 5 fields (minute hour day month weekday), got ${fields.length}: "${schedule.slice(0, 80)}"`);
+  if (fields.length !== 5)
+    throw new ApiError(
+      400,
+      `schedule must have 5 fields (minute hour day month weekday), got ${fields.length}: "${schedule.slice(0, 80)}"`,
+    );
   const zone = tz === undefined || tz === null || tz === '' ? 'UTC' : tz;
   if (typeof zone !== 'string') throw new ApiError(400, 'tz must be an IANA time zone name such as "Europe/Paris"');
   try {

@@ -47,7 +47,8 @@ export function validateFaultRule(v: unknown): FaultRuleInput {
   const num = (k: keyof FaultRuleInput, min: number, max: number): number | undefined => {
     const x = v[k];
     if (x === undefined) return undefined;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max) throw new ApiError(400, `fault rule: ${k} must be a number between ${min} and ${max}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max)
+      throw new ApiError(400, `fault rule: ${k} must be a number between ${min} and ${max}`);
     return x;
   };
   if (v.method !== undefined) {
@@ -83,7 +84,19 @@ export function validateFaultRule(v: unknown): FaultRuleInput {
   for (const k of Object.keys(r) as Array<keyof FaultRuleInput>) if (r[k] === undefined) delete r[k];
   const effects = ['latencyMs', 'status', 'rateLimitResetSec', 'drop'].filter((k) => k in r);
   if (effects.length === 0) throw new ApiError(400, 'fault rule: give at least one effect (latencyMs, status, rateLimitResetSec or drop)');
-  const known = new Set(['method', 'path', 'pathRegex', 'latencyMs', 'status', 'rateLimitResetSec', 'drop', 'dropAfterBytes', 'dropAfterMs', 'count', 'rate']);
+  const known = new Set([
+    'method',
+    'path',
+    'pathRegex',
+    'latencyMs',
+    'status',
+    'rateLimitResetSec',
+    'drop',
+    'dropAfterBytes',
+    'dropAfterMs',
+    'count',
+    'rate',
+  ]);
   for (const k of Object.keys(v)) if (!known.has(k)) throw new ApiError(400, `fault rule: unknown field "${k}"`);
   return r;
 }
@@ -148,7 +161,13 @@ export class Faults implements FaultController {
       }
       if (terminal.rateLimitResetSec !== undefined) {
         const reset = Math.ceil(Date.now() / 1000 + terminal.rateLimitResetSec);
-        const body = JSON.stringify({ code: 429, statusCode: 429, error: 'Too Many Requests', message: 'Too Many Requests (fault injected)', req_id: reqId(req) });
+        const body = JSON.stringify({
+          code: 429,
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too Many Requests (fault injected)',
+          req_id: reqId(req),
+        });
         res.writeHead(429, {
           'content-type': 'application/json; charset=utf-8',
           'x-ratelimit-limit': '10',

@@ -66,12 +66,52 @@ export interface FleetPlan {
   auth0: number;
 }
 
-const COMPANIES = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka', 'tyrell', 'cyberdyne', 'soylent', 'aperture', 'massive', 'gringotts', 'oscorp', 'vandelay', 'dunder', 'pied', 'bluth', 'monarch'];
+const COMPANIES = [
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'stark',
+  'wayne',
+  'wonka',
+  'tyrell',
+  'cyberdyne',
+  'soylent',
+  'aperture',
+  'massive',
+  'gringotts',
+  'oscorp',
+  'vandelay',
+  'dunder',
+  'pied',
+  'bluth',
+  'monarch',
+];
 const ENVS = ['prod', 'staging', 'dev', 'eu', 'us', 'apac', 'test', 'sandbox'];
 const TEAMS = ['identity', 'payments', 'search', 'growth', 'platform', 'mobile', 'data', 'support'];
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2'];
-const PLAIN = ['orders-api', 'profile-sync', 'webhook', 'notify-slack', 'geo-lookup', 'rate-card', 'feature-flags', 'session-audit', 'crm-bridge', 'invoice-pdf', 'risk-score', 'email-verify'];
-const HOOKS = ['post-user-registration', 'pre-user-registration', 'client-credentials-exchange', 'send-phone-message', 'post-change-password'];
+const PLAIN = [
+  'orders-api',
+  'profile-sync',
+  'webhook',
+  'notify-slack',
+  'geo-lookup',
+  'rate-card',
+  'feature-flags',
+  'session-audit',
+  'crm-bridge',
+  'invoice-pdf',
+  'risk-score',
+  'email-verify',
+];
+const HOOKS = [
+  'post-user-registration',
+  'pre-user-registration',
+  'client-credentials-exchange',
+  'send-phone-message',
+  'post-change-password',
+];
 const TASKS = ['nightly-cleanup', 'sync-users', 'purge-sessions', 'report-usage'];
 const EXPORTS: ExportKind[] = ['cloudwatch', 'logstash', 'loganalytics'];
 const MIN = 60_000;
@@ -94,7 +134,14 @@ export function fleetPlan(): FleetPlan {
   const biggest = counts.indexOf(Math.max(...counts));
   counts[biggest]! += diff;
 
-  const plan: FleetPlan = { containers: [], totalExtensions: FLEET_EXTENSIONS, failing: [], lagging: [], planted: { legacyBilling: [], jwtDecode: [], hardcodedKey: [] }, auth0: 0 };
+  const plan: FleetPlan = {
+    containers: [],
+    totalExtensions: FLEET_EXTENSIONS,
+    failing: [],
+    lagging: [],
+    planted: { legacyBilling: [], jwtDecode: [], hardcodedKey: [] },
+    auth0: 0,
+  };
   for (let ci = 0; ci < FLEET_CONTAINERS; ci++) {
     const cname = `${COMPANIES[ci % COMPANIES.length]}-${ENVS[Math.floor(ci / COMPANIES.length) % ENVS.length]}-${String(ci).padStart(3, '0')}`;
     const exts: FleetExtension[] = [];
@@ -113,10 +160,23 @@ export function fleetPlan(): FleetPlan {
       const mode: ExportMode = r < 0.62 ? 'healthy' : r < 0.74 ? 'failing' : r < 0.83 ? 'stuck' : r < 0.93 ? 'inactive' : 'none';
       const name = `logs-to-${kind}`;
       const ageMs =
-        mode === 'healthy' ? int(1, 10) * MIN : mode === 'failing' ? int(2 * 60, 72 * 60) * MIN : mode === 'stuck' ? int(3 * 60, 48 * 60) * MIN : mode === 'inactive' ? int(6 * 60, 240 * 60) * MIN : null;
+        mode === 'healthy'
+          ? int(1, 10) * MIN
+          : mode === 'failing'
+            ? int(2 * 60, 72 * 60) * MIN
+            : mode === 'stuck'
+              ? int(3 * 60, 48 * 60) * MIN
+              : mode === 'inactive'
+                ? int(6 * 60, 240 * 60) * MIN
+                : null;
       add({
         name,
-        meta: { 'auth0-extension': 'runtime', 'auth0-extension-name': name, 'auth0-extension-version': pick(['1.9.0', '2.0.0', '2.1.3']), team },
+        meta: {
+          'auth0-extension': 'runtime',
+          'auth0-extension-name': name,
+          'auth0-extension-version': pick(['1.9.0', '2.0.0', '2.1.3']),
+          team,
+        },
         template: 0,
         behaviour: mode === 'failing' ? 'export-fail' : mode === 'stuck' ? 'export-stuck' : 'export-advance',
         secrets: exportSecrets(kind, cname, ci),
@@ -142,7 +202,18 @@ export function fleetPlan(): FleetPlan {
       for (let h = 0; h < n; h++) {
         const hook = HOOKS[(ci + h) % HOOKS.length]!;
         if (used.has(hook)) continue;
-        add({ name: hook, meta: { 'wt-compiler': `auth0-ext-compilers/${hook}`, 'auth0-extension': 'runtime', 'auth0-extension-name': 'hooks', 'auth0-extension-hook': hook, team }, template: 1 + (h % 2), behaviour: 'plain' });
+        add({
+          name: hook,
+          meta: {
+            'wt-compiler': `auth0-ext-compilers/${hook}`,
+            'auth0-extension': 'runtime',
+            'auth0-extension-name': 'hooks',
+            'auth0-extension-hook': hook,
+            team,
+          },
+          template: 1 + (h % 2),
+          behaviour: 'plain',
+        });
         budget--;
       }
     }
@@ -155,8 +226,20 @@ export function fleetPlan(): FleetPlan {
         const r = rnd();
         const outcome: JobOutcome = r < 0.1 ? 'failing' : r < 0.18 ? 'recovered' : 'ok';
         const errorCount = outcome === 'failing' ? int(1, 60) : outcome === 'recovered' ? int(1, 9) : 0;
-        add({ name, meta: { purpose: 'cron', team, region: pick(REGIONS) }, template: 3, behaviour: outcome === 'failing' ? 'task-fail' : 'task-ok' });
-        jobs.push({ name, state: rnd() < 0.12 ? 'inactive' : 'active', schedule: `${int(0, 59)} ${int(0, 23)} * * *`, outcome, errorCount, runCount: errorCount + int(1, 300) });
+        add({
+          name,
+          meta: { purpose: 'cron', team, region: pick(REGIONS) },
+          template: 3,
+          behaviour: outcome === 'failing' ? 'task-fail' : 'task-ok',
+        });
+        jobs.push({
+          name,
+          state: rnd() < 0.12 ? 'inactive' : 'active',
+          schedule: `${int(0, 59)} ${int(0, 23)} * * *`,
+          outcome,
+          errorCount,
+          runCount: errorCount + int(1, 300),
+        });
         if (outcome === 'failing') plan.failing.push({ container: cname, name, errorCount });
         budget--;
       }
@@ -200,10 +283,37 @@ export function fleetPlan(): FleetPlan {
 }
 
 function exportSecrets(kind: ExportKind, container: string, ci: number): Record<string, string> {
-  const common = { AUTH0_DOMAIN: `${container}.auth0.example`, AUTH0_CLIENT_ID: `fleetclient${ci}`, AUTH0_CLIENT_SECRET: `fleet-client-secret-${ci}`, BATCH_SIZE: '100', START_FROM: '' };
-  if (kind === 'cloudwatch') return { ...common, CLOUDWATCH_LOG_GROUP_NAME: `/auth0/${container}`, CLOUDWATCH_LOG_STREAM_NAME: 'export', AWS_ACCESS_KEY_ID: `AKIAFLEET${String(ci).padStart(8, '0')}`, AWS_SECRET_KEY: `fleet-aws-secret-${ci}`, AWS_REGION: 'us-east-1' };
-  if (kind === 'logstash') return { ...common, LOGSTASH_URL: `https://logstash.${container}.example/auth0`, LOGSTASH_INDEX: `auth0-${container}`, LOGSTASH_USER: 'auth0', LOGSTASH_PASSWORD: `fleet-ls-password-${ci}` };
-  return { ...common, LOGANALYTICS_WORKSPACEID: `ws-${ci}`, LOGANALYTICS_WORKSPACEKEY: `fleet-la-key-${ci}`, LOGANALYTICS_NAMESPACE: 'Auth0', LOGANALYTICS_APIVERSION: '2016-04-01' };
+  const common = {
+    AUTH0_DOMAIN: `${container}.auth0.example`,
+    AUTH0_CLIENT_ID: `fleetclient${ci}`,
+    AUTH0_CLIENT_SECRET: `fleet-client-secret-${ci}`,
+    BATCH_SIZE: '100',
+    START_FROM: '',
+  };
+  if (kind === 'cloudwatch')
+    return {
+      ...common,
+      CLOUDWATCH_LOG_GROUP_NAME: `/auth0/${container}`,
+      CLOUDWATCH_LOG_STREAM_NAME: 'export',
+      AWS_ACCESS_KEY_ID: `AKIAFLEET${String(ci).padStart(8, '0')}`,
+      AWS_SECRET_KEY: `fleet-aws-secret-${ci}`,
+      AWS_REGION: 'us-east-1',
+    };
+  if (kind === 'logstash')
+    return {
+      ...common,
+      LOGSTASH_URL: `https://logstash.${container}.example/auth0`,
+      LOGSTASH_INDEX: `auth0-${container}`,
+      LOGSTASH_USER: 'auth0',
+      LOGSTASH_PASSWORD: `fleet-ls-password-${ci}`,
+    };
+  return {
+    ...common,
+    LOGANALYTICS_WORKSPACEID: `ws-${ci}`,
+    LOGANALYTICS_WORKSPACEKEY: `fleet-la-key-${ci}`,
+    LOGANALYTICS_NAMESPACE: 'Auth0',
+    LOGANALYTICS_APIVERSION: '2016-04-01',
+  };
 }
 
 /** A log id as the emulator's Auth0 part makes them (the time in ms after `90020`). */
@@ -223,7 +333,10 @@ function codeLines(container: string, e: FleetExtension): string[] {
           `// ${e.name} for ${container}: ships the tenant's logs (fleet seed, no real destination).`,
           'module.exports = function (ctx, cb) {',
           ...(e.behaviour === 'export-fail'
-            ? ["  console.error('export: destination refused the batch (HTTP 403)');", "  cb(new Error('destination refused the batch: HTTP 403 Forbidden'));"]
+            ? [
+                "  console.error('export: destination refused the batch (HTTP 403)');",
+                "  cb(new Error('destination refused the batch: HTTP 403 Forbidden'));",
+              ]
             : e.behaviour === 'export-stuck'
               ? ["  console.log('export: 0 new logs');", '  cb(null, { processed: 0, delivered: 0 });']
               : [
@@ -242,7 +355,9 @@ function codeLines(container: string, e: FleetExtension): string[] {
           `// ${e.name}: a scheduled task of ${container}.`,
           'module.exports = function (ctx, cb) {',
           `  console.log('${e.name}: starting');`,
-          ...(e.behaviour === 'task-fail' ? [`  throw new Error('${e.name}: upstream answered 503 Service Unavailable');`] : [`  cb(null, { ok: true, task: '${e.name}' });`]),
+          ...(e.behaviour === 'task-fail'
+            ? [`  throw new Error('${e.name}: upstream answered 503 Service Unavailable');`]
+            : [`  cb(null, { ok: true, task: '${e.name}' });`]),
           '};',
         ];
       default:
@@ -258,7 +373,9 @@ function codeLines(container: string, e: FleetExtension): string[] {
           '*/',
           'module.exports = function (ctx, cb) {',
           '  var user = (ctx.body && ctx.body.user) || {};',
-          t === 1 ? `  user.app_metadata = Object.assign({}, user.app_metadata, { tenant: '${container}' });` : "  var scope = (ctx.body && ctx.body.scope) || [];",
+          t === 1
+            ? `  user.app_metadata = Object.assign({}, user.app_metadata, { tenant: '${container}' });`
+            : '  var scope = (ctx.body && ctx.body.scope) || [];',
           `  console.log('${e.name}: %s', user.email || 'unknown');`,
           '  cb(null, { user: user });',
           '};',
@@ -362,7 +479,9 @@ function historyItems(job: FleetJob, now: number): CronHistoryItem[] {
       completed_at: new Date(at + 120).toISOString(),
       type: error ? 'error' : 'success',
       statusCode: error ? 500 : 200,
-      body: error ? JSON.stringify({ code: 500, error: 'Script generated an unhandled synchronous exception.', message: `${job.name} failed` }) : '{"ok":true}',
+      body: error
+        ? JSON.stringify({ code: 500, error: 'Script generated an unhandled synchronous exception.', message: `${job.name} failed` })
+        : '{"ok":true}',
       headers: {},
       duration_ms: 115,
     });
@@ -377,7 +496,15 @@ export function seedFleet(cluster: Cluster, now = Date.now()): FleetPlan {
   for (const c of plan.containers) {
     const box = cluster.store.ensure(c.name);
     for (const e of c.extensions) {
-      const rec: WebtaskRecord = { container: c.name, name: e.name, secrets: { ...(e.secrets ?? {}) }, meta: e.meta, claims: {}, created_at: at, updated_at: at };
+      const rec: WebtaskRecord = {
+        container: c.name,
+        name: e.name,
+        secrets: { ...(e.secrets ?? {}) },
+        meta: e.meta,
+        claims: {},
+        created_at: at,
+        updated_at: at,
+      };
       Object.defineProperty(rec, 'code', { get: () => fleetCode(c.name, e), enumerable: true, configurable: true });
       box.webtasks.set(e.name, rec);
     }
@@ -403,7 +530,8 @@ export function seedFleet(cluster: Cluster, now = Date.now()): FleetPlan {
         ...(history[0] ? { last_scheduled_at: history[0].scheduled_at } : {}),
       };
       box.cron.set(j.name, job);
-      if (j.export && j.export.checkpointAgeMs !== null) box.storage.set(j.name, { data: { checkpointId: fleetLogId(now - j.export.checkpointAgeMs) }, etag: 1 });
+      if (j.export && j.export.checkpointAgeMs !== null)
+        box.storage.set(j.name, { data: { checkpointId: fleetLogId(now - j.export.checkpointAgeMs) }, etag: 1 });
     }
   }
   return plan;

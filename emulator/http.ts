@@ -36,7 +36,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { code: status, message, req_id: reqId(req) }, headers);
 }
 
@@ -64,7 +70,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => {
-      if (over) reject(new ApiError(413, `request body too large: ${Number.isFinite(declared) ? declared : size} bytes exceeds the limit of ${limit} bytes`));
+      if (over)
+        reject(
+          new ApiError(
+            413,
+            `request body too large: ${Number.isFinite(declared) ? declared : size} bytes exceeds the limit of ${limit} bytes`,
+          ),
+        );
       else resolve(Buffer.concat(chunks, size));
     });
     req.on('error', reject);

@@ -129,7 +129,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     statsHeaders: new StatsHeaders(opts.statsHeader),
     platformLog,
     webtaskUrl: (c, n) => `${baseUrl}/api/run/${encodeURIComponent(c)}/${encodeURIComponent(n)}`,
-    webtaskToken: (rec) => (rec.token ??= tokens.webtaskToken({ ten: rec.container, jtn: rec.name, dd: 0, dr: 1, ...(rec.meta ? { meta: rec.meta } : {}) })),
+    webtaskToken: (rec) =>
+      (rec.token ??= tokens.webtaskToken({ ten: rec.container, jtn: rec.name, dd: 0, dr: 1, ...(rec.meta ? { meta: rec.meta } : {}) })),
   };
 
   const flood = (container: string, rate: number, count?: number): FloodHandle => {
@@ -151,7 +152,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const target = count === undefined ? due : Math.min(due, count);
       while (handle.sent < target) {
         handle.sent++;
-        logs.emit(container, { msg: `flood ${id} line ${handle.sent}`, level: 30, sandbox: true, flood: id, seq: handle.sent, emitted_at: performance.timeOrigin + performance.now() });
+        logs.emit(container, {
+          msg: `flood ${id} line ${handle.sent}`,
+          level: 30,
+          sandbox: true,
+          flood: id,
+          seq: handle.sent,
+          emitted_at: performance.timeOrigin + performance.now(),
+        });
       }
       if (count !== undefined && handle.sent >= count) handle.stop();
     }, 5);

@@ -172,9 +172,21 @@ export function demoSeed(url: string): SeedFile {
           ...acmeCw.w,
           ...acmeLs.w,
           ...acmeLa.w,
-          'post-user-registration': { code: CODE.postUserRegistration, secrets: { CRM_URL: 'https://crm.acme.example/hooks' }, meta: hookMeta('post-user-registration') },
-          'client-credentials-exchange': { code: CODE.clientCredentialsExchange, secrets: { TIER: 'enterprise' }, meta: hookMeta('client-credentials-exchange') },
-          'rule-add-roles': { code: CODE.ruleAddRoles, secrets: { ADMIN_DOMAIN: 'acme.example' }, meta: { 'auth0-rule': 'add-roles', purpose: 'rule' } },
+          'post-user-registration': {
+            code: CODE.postUserRegistration,
+            secrets: { CRM_URL: 'https://crm.acme.example/hooks' },
+            meta: hookMeta('post-user-registration'),
+          },
+          'client-credentials-exchange': {
+            code: CODE.clientCredentialsExchange,
+            secrets: { TIER: 'enterprise' },
+            meta: hookMeta('client-credentials-exchange'),
+          },
+          'rule-add-roles': {
+            code: CODE.ruleAddRoles,
+            secrets: { ADMIN_DOMAIN: 'acme.example' },
+            meta: { 'auth0-rule': 'add-roles', purpose: 'rule' },
+          },
           'audit-logger': { code: CODE.auditLogger, meta: { purpose: 'audit', team: 'security' } },
           counter: { code: CODE.counter, meta: { purpose: 'demo' } },
         },
@@ -183,7 +195,11 @@ export function demoSeed(url: string): SeedFile {
       'acme-staging': {
         webtasks: {
           'post-user-registration': { code: CODE.postUserRegistration, meta: hookMeta('post-user-registration') },
-          'legacy-sync': { code: CODE.throws, secrets: { UPSTREAM_URL: 'http://legacy.acme.invalid/api' }, meta: { purpose: 'sync', team: 'platform' } },
+          'legacy-sync': {
+            code: CODE.throws,
+            secrets: { UPSTREAM_URL: 'http://legacy.acme.invalid/api' },
+            meta: { purpose: 'sync', team: 'platform' },
+          },
           'slow-report': { code: CODE.slow, secrets: { DELAY_MS: '3000' }, meta: { purpose: 'report' } },
           'stuck-job': { code: CODE.stuck, meta: { purpose: 'demo' } },
           'audit-logger': { code: CODE.auditLogger, meta: { purpose: 'audit' } },
@@ -202,7 +218,11 @@ export function demoSeed(url: string): SeedFile {
       initech: {
         webtasks: {
           ...initechCw.w,
-          'client-credentials-exchange': { code: CODE.clientCredentialsExchange, secrets: { TIER: 'pro' }, meta: hookMeta('client-credentials-exchange') },
+          'client-credentials-exchange': {
+            code: CODE.clientCredentialsExchange,
+            secrets: { TIER: 'pro' },
+            meta: hookMeta('client-credentials-exchange'),
+          },
           hello: { code: CODE.hello },
           'legacy-sync': { code: CODE.throws, meta: { purpose: 'sync' } },
           'audit-logger': { code: CODE.auditLogger, meta: { purpose: 'audit' } },
@@ -212,7 +232,11 @@ export function demoSeed(url: string): SeedFile {
       'umbrella-corp': {
         webtasks: {
           ...umbrellaLa.w,
-          'rule-add-roles': { code: CODE.ruleAddRoles, secrets: { ADMIN_DOMAIN: 'umbrella.example' }, meta: { 'auth0-rule': 'add-roles', purpose: 'rule' } },
+          'rule-add-roles': {
+            code: CODE.ruleAddRoles,
+            secrets: { ADMIN_DOMAIN: 'umbrella.example' },
+            meta: { 'auth0-rule': 'add-roles', purpose: 'rule' },
+          },
           'slow-report': { code: CODE.slow, secrets: { DELAY_MS: '5000' }, meta: { purpose: 'report' } },
           hello: { code: CODE.hello },
         },
@@ -224,7 +248,15 @@ export function demoSeed(url: string): SeedFile {
 
 function putWebtask(cluster: Cluster, container: string, name: string, w: SeedWebtask): void {
   const now = new Date().toISOString();
-  const rec: WebtaskRecord = { container, name, code: w.code, secrets: { ...(w.secrets ?? {}) }, claims: {}, created_at: now, updated_at: now };
+  const rec: WebtaskRecord = {
+    container,
+    name,
+    code: w.code,
+    secrets: { ...(w.secrets ?? {}) },
+    claims: {},
+    created_at: now,
+    updated_at: now,
+  };
   if (w.meta && Object.keys(w.meta).length) rec.meta = { ...w.meta };
   cluster.store.ensure(container).put(rec);
 }
@@ -241,7 +273,16 @@ function seedBulk(cluster: Cluster): void {
       meta['auth0-extension'] = 'runtime';
       meta['auth0-extension-name'] = 'hooks';
     }
-    c.webtasks.set(name, { container: BULK_CONTAINER, name, code: CODE.bulk, secrets: {}, meta, claims: {}, created_at: now, updated_at: now });
+    c.webtasks.set(name, {
+      container: BULK_CONTAINER,
+      name,
+      code: CODE.bulk,
+      secrets: {},
+      meta,
+      claims: {},
+      created_at: now,
+      updated_at: now,
+    });
   }
   c.put(c.webtasks.get('ext-00000')!); // invalidates the sorted cache once
 }

@@ -4,7 +4,8 @@
 export const STATS_HEADER_MODES = ['x-auth0-stats', 's-auth0-stats', 'both'] as const;
 export type StatsHeaderMode = (typeof STATS_HEADER_MODES)[number];
 
-export const isStatsHeaderMode = (v: unknown): v is StatsHeaderMode => typeof v === 'string' && (STATS_HEADER_MODES as readonly string[]).includes(v);
+export const isStatsHeaderMode = (v: unknown): v is StatsHeaderMode =>
+  typeof v === 'string' && (STATS_HEADER_MODES as readonly string[]).includes(v);
 
 /** The header names a mode writes. */
 export const statsHeaderNames = (mode: StatsHeaderMode): string[] => (mode === 'both' ? ['x-auth0-stats', 's-auth0-stats'] : [mode]);
@@ -22,7 +23,11 @@ export class StatsHeaders {
 
   /** The most specific rule wins: extension, then container, then the global default. */
   for(container: string, name?: string): StatsHeaderMode {
-    return (name !== undefined ? this.overrides.get(`${container}\n${name}`)?.header : undefined) ?? this.overrides.get(`${container}\n`)?.header ?? this.global;
+    return (
+      (name !== undefined ? this.overrides.get(`${container}\n${name}`)?.header : undefined) ??
+      this.overrides.get(`${container}\n`)?.header ??
+      this.global
+    );
   }
 
   /** Sets the global default, or (with a target) an override; `null` removes an override. */

@@ -23,7 +23,11 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>;
 
 export const SaveFileInput = z.object({
-  suggestedName: z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'A file name, not a path'),
+  suggestedName: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^/\\\0]+$/, 'A file name, not a path'),
   content: z.string().max(256 * 1024 * 1024, 'Too large to save in one piece'),
 });
 
@@ -47,10 +51,19 @@ export const appChannels = {
   ),
   /** Opens an http(s) link the user clicked, after the host asked them to confirm. */
   'app.openExternal': channel(
-    z.object({ url: z.string().max(4096).refine((u) => /^https?:\/\//i.test(u), 'Only http(s) links are opened') }),
+    z.object({
+      url: z
+        .string()
+        .max(4096)
+        .refine((u) => /^https?:\/\//i.test(u), 'Only http(s) links are opened'),
+    }),
     z.object({ outcome: z.enum(['opened', 'declined', 'renderer']) }),
     'Open a link in the system browser',
   ),
-  'app.lock': channel(NoInput, LockResult, 'Stop every flow, drop decrypted tokens from memory and refuse calls that need one until unlocked'),
+  'app.lock': channel(
+    NoInput,
+    LockResult,
+    'Stop every flow, drop decrypted tokens from memory and refuse calls that need one until unlocked',
+  ),
   'app.unlock': channel(NoInput, UnlockResult, 'Read stored tokens again and say which profiles need theirs entered again'),
 };

@@ -25,5 +25,9 @@ export const AuditQuery = z.object({
 
 export const auditChannels = {
   'audit.list': channel(AuditQuery, z.object({ entries: z.array(AuditEntry), total: z.number() }), 'List audit entries, newest first'),
-  'audit.export': channel(AuditQuery.omit({ limit: true }), z.object({ fileName: z.string(), jsonl: z.string() }), 'Export audit entries as JSON lines'),
+  'audit.export': channel(
+    AuditQuery.omit({ limit: true }),
+    z.object({ fileName: z.string(), jsonl: z.string() }),
+    'Export audit entries as JSON lines',
+  ),
 };

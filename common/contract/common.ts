@@ -35,11 +35,11 @@ export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType
   summary: string;
 }
 
-export const channel = <I extends z.ZodType, O extends z.ZodType>(
-  input: I,
-  output: O,
-  summary: string,
-): ChannelDef<I, O> => ({ input, output, summary });
+export const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string): ChannelDef<I, O> => ({
+  input,
+  output,
+  summary,
+});
 
 // Zod's default messages are schema talk ("Too big: expected string to have <=128 characters"); these
 // are the words a form shows after the field's label (renderer/src/lib/field-labels.ts adds it).
@@ -47,7 +47,8 @@ export const channel = <I extends z.ZodType, O extends z.ZodType>(
 z.config({
   customError: (iss) => {
     if (iss.code === 'too_big' && iss.origin === 'string') return `at most ${String(iss.maximum)} characters`;
-    if (iss.code === 'too_small' && iss.origin === 'string') return Number(iss.minimum) <= 1 ? 'is required' : `at least ${String(iss.minimum)} characters`;
+    if (iss.code === 'too_small' && iss.origin === 'string')
+      return Number(iss.minimum) <= 1 ? 'is required' : `at least ${String(iss.minimum)} characters`;
     if (iss.code === 'too_big' && iss.origin === 'array') return `at most ${String(iss.maximum)} entries`;
     if (iss.code === 'too_big' && iss.origin === 'number') return `at most ${String(iss.maximum)}`;
     if (iss.code === 'too_small' && iss.origin === 'number') return `at least ${String(iss.minimum)}`;
@@ -88,7 +89,10 @@ export const platformName = (what: string) =>
     .trim()
     .min(1, `${what} is required`)
     .max(128, `Invalid name: ${what.toLowerCase()}s are at most 128 characters`)
-    .regex(PLATFORM_NAME_RX, `Invalid name: ${what.toLowerCase()}s start with a letter, digit or "_", then use letters, digits, "_", "-" and "." only`);
+    .regex(
+      PLATFORM_NAME_RX,
+      `Invalid name: ${what.toLowerCase()}s start with a letter, digit or "_", then use letters, digits, "_", "-" and "." only`,
+    );
 
 /** Container (tenant) names as the webtask platform accepts them. */
 export const ContainerName = platformName('Container name');

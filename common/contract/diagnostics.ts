@@ -136,7 +136,12 @@ export const diagnosticsChannels = {
     z.object({
       entries: z.array(DiagnosticsEntry),
       total: z.number().int(),
-      facets: z.object({ tenants: z.array(z.string()), extensions: z.array(z.string()), sources: z.array(z.string()), profiles: z.array(z.object({ id: z.string(), name: z.string() })) }),
+      facets: z.object({
+        tenants: z.array(z.string()),
+        extensions: z.array(z.string()),
+        sources: z.array(z.string()),
+        profiles: z.array(z.object({ id: z.string(), name: z.string() })),
+      }),
       store: DiagnosticsStore,
     }),
     'Diagnostics log entries, newest first (discovery responses left out: see diagnostics.get)',
@@ -148,6 +153,10 @@ export const diagnosticsChannels = {
     'Export the filtered diagnostics log as JSON lines or CSV',
   ),
   'diagnostics.settings': channel(NoInput, DiagnosticsSettings, 'Diagnostics log settings and its size on disk'),
-  'diagnostics.saveSettings': channel(z.object({ keepBodies: z.boolean() }), DiagnosticsSettings, 'Keep (or not) redacted body excerpts in the diagnostics log'),
+  'diagnostics.saveSettings': channel(
+    z.object({ keepBodies: z.boolean() }),
+    DiagnosticsSettings,
+    'Keep (or not) redacted body excerpts in the diagnostics log',
+  ),
   'diagnostics.clear': channel(NoInput, z.object({ removed: z.number().int() }), 'Delete the diagnostics log (audited)'),
 };

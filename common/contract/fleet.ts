@@ -89,13 +89,21 @@ export const LastScan = z.object({
 });
 export type LastScan = z.infer<typeof LastScan>;
 
-const Concurrency = z.number().int('Tenants at once is a whole number').min(1, 'Tenants at once: at least 1').max(64, 'Tenants at once: at most 64 (the cluster rate-limits anyway)');
+const Concurrency = z
+  .number()
+  .int('Tenants at once is a whole number')
+  .min(1, 'Tenants at once: at least 1')
+  .max(64, 'Tenants at once: at most 64 (the cluster rate-limits anyway)');
 
 export const FleetSettings = z.object({
   /** Tenants read at once. */
   concurrency: Concurrency,
   /** Export lag above this is "needs attention". */
-  lagThresholdMin: z.number().int('The lag threshold is a whole number of minutes').min(1, 'The lag threshold is at least 1 minute').max(60 * 24 * 30, 'The lag threshold is at most 30 days'),
+  lagThresholdMin: z
+    .number()
+    .int('The lag threshold is a whole number of minutes')
+    .min(1, 'The lag threshold is at least 1 minute')
+    .max(60 * 24 * 30, 'The lag threshold is at most 30 days'),
 });
 export type FleetSettings = z.infer<typeof FleetSettings>;
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = { concurrency: 8, lagThresholdMin: 60 };
@@ -117,7 +125,10 @@ export const SearchQuery = z
     auth0: z.union([z.boolean(), z.string().trim().min(1).max(128)]).default(false),
     code: CodeQuery.optional(),
   })
-  .refine((q) => Boolean(q.name) || q.meta.length > 0 || q.auth0 !== false || q.code !== undefined, 'Give at least one criterion: a name, a meta pair, an Auth0 extension or code');
+  .refine(
+    (q) => Boolean(q.name) || q.meta.length > 0 || q.auth0 !== false || q.code !== undefined,
+    'Give at least one criterion: a name, a meta pair, an Auth0 extension or code',
+  );
 export type SearchQuery = z.output<typeof SearchQuery>;
 
 export const HitLine = z.object({
@@ -162,7 +173,11 @@ export const SearchSummary = z.object({
 export const fleetChannels = {
   'fleet.settings': channel(z.object({}).optional(), FleetSettings, 'Fleet scan settings'),
   'fleet.saveSettings': channel(FleetSettings, FleetSettings, 'Save fleet scan settings'),
-  'fleet.last': channel(z.object({ ...Scope }), z.object({ scan: LastScan.nullable() }), 'The last fleet scan of a profile (cached on disk)'),
+  'fleet.last': channel(
+    z.object({ ...Scope }),
+    z.object({ scan: LastScan.nullable() }),
+    'The last fleet scan of a profile (cached on disk)',
+  ),
   'fleet.scan': channel(
     z.object({
       ...Scope,
@@ -179,7 +194,11 @@ export const fleetChannels = {
     z.object({ searchId: SearchId }),
     'Search every tenant by name, meta, Auth0 extension or code; hits stream as fleet.hits events (audited)',
   ),
-  'fleet.cancel': channel(z.object({ id: z.string().regex(/^f[sq]-[a-z0-9]{6,32}$/, 'Invalid scan or search id (fs-… or fq-…)') }), z.object({ cancelled: z.boolean() }), 'Cancel a running scan or search'),
+  'fleet.cancel': channel(
+    z.object({ id: z.string().regex(/^f[sq]-[a-z0-9]{6,32}$/, 'Invalid scan or search id (fs-… or fq-…)') }),
+    z.object({ cancelled: z.boolean() }),
+    'Cancel a running scan or search',
+  ),
   'fleet.export': channel(
     z.object({ ...Scope, what: z.enum(['scan', 'search']), format: z.enum(['csv', 'json']), searchId: SearchId.optional() }),
     z.object({ fileName: z.string(), text: z.string(), mime: z.string() }),

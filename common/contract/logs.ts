@@ -11,7 +11,8 @@ import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 export const StreamId = z.string().regex(/^ls-[a-z0-9]{1,32}$/, 'Invalid stream id');
 
 /** A fresh stream id (the renderer's choice; unique per window is enough, the core scopes ids per session). */
-export const newStreamId = (): string => `ls-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+export const newStreamId = (): string =>
+  `ls-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 /**
  * One line of the pane. Text fields are already inert: no control characters except "\n", with
@@ -98,7 +99,11 @@ export const logsChannels = {
     'The pane has written every batch up to seq',
   ),
   /** What the pane needs in each line: records' JSON only while it pretty-prints them (half the bytes otherwise). */
-  'logs.options': channel(z.object({ streamId: StreamId, json: z.boolean() }), z.object({ ok: z.boolean() }), 'Set what a tail sends per line'),
+  'logs.options': channel(
+    z.object({ streamId: StreamId, json: z.boolean() }),
+    z.object({ ok: z.boolean() }),
+    'Set what a tail sends per line',
+  ),
   /** The JSON of kept records from line `from` on, for turning pretty-printing on after lines arrived. */
   'logs.records': channel(
     z.object({ streamId: StreamId, from: z.number().int().nonnegative().default(0) }),

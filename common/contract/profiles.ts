@@ -26,7 +26,11 @@ export const PROFILE_COLOURS = ['#e5534b', '#e0823d', '#c69026', '#57ab5a', '#39
 export const ProfileColour = z.enum(PROFILE_COLOURS, { message: 'Choose one of the offered colours' });
 export type ProfileColour = z.infer<typeof ProfileColour>;
 /** A short mark shown on every tab of the profile, e.g. "PROD" or "EU". */
-export const ProfileLabel = z.string().trim().max(6, 'at most 6 characters').regex(/^[\p{L}\p{N} _-]*$/u, 'letters, digits, space, "-" and "_" only');
+export const ProfileLabel = z
+  .string()
+  .trim()
+  .max(6, 'at most 6 characters')
+  .regex(/^[\p{L}\p{N} _-]*$/u, 'letters, digits, space, "-" and "_" only');
 
 export const ProfileName = z.string().trim().min(1, 'Profile name is required').max(80, 'Profile name is too long');
 export const Token = z
@@ -88,10 +92,7 @@ export const profileChannels = {
   'profiles.remove': channel(z.object({ id: ProfileId }), z.object({ removed: z.boolean() }), 'Remove a profile and its token'),
   'profiles.activate': channel(z.object({ id: ProfileId }), z.object({ activeId: ProfileId }), 'Switch the active profile'),
   'profiles.test': channel(
-    z.union([
-      z.object({ id: ProfileId }),
-      z.object({ url: ClusterUrl, container: ContainerName, token: Token }),
-    ]),
+    z.union([z.object({ id: ProfileId }), z.object({ url: ClusterUrl, container: ContainerName, token: Token })]),
     ConnectionTest,
     'Test a profile against its cluster',
   ),
@@ -111,7 +112,11 @@ export const profileChannels = {
     'Read the wt CLI profiles file and list its profiles (no tokens)',
   ),
   'profiles.import': channel(
-    z.object({ path: WtFilePath, names: z.array(z.string().min(1).max(200)).min(1, 'Choose at least one profile').max(200), tokenStorage: z.enum(['persistent', 'session']).optional() }),
+    z.object({
+      path: WtFilePath,
+      names: z.array(z.string().min(1).max(200)).min(1, 'Choose at least one profile').max(200),
+      tokenStorage: z.enum(['persistent', 'session']).optional(),
+    }),
     z.object({ imported: z.array(Profile), path: z.string(), plaintextWarning: z.string() }),
     'Import wt CLI profiles, moving each token into the vault',
   ),

@@ -32,7 +32,12 @@ export const TenantList = z.object({ profileId: z.string(), tenants: z.array(Ten
 export type TenantList = z.infer<typeof TenantList>;
 
 export const MetaPair = z.object({
-  key: z.string().trim().min(1, 'A meta filter needs a key').max(256).regex(/^[^:]+$/, 'A meta key cannot contain ":"'),
+  key: z
+    .string()
+    .trim()
+    .min(1, 'A meta filter needs a key')
+    .max(256)
+    .regex(/^[^:]+$/, 'A meta key cannot contain ":"'),
   value: z.string().trim().max(1024),
 });
 export type MetaPair = z.infer<typeof MetaPair>;
@@ -99,17 +104,35 @@ export type Inspection = z.infer<typeof Inspection>;
 const Target = z.object({ ...Scope, container: ContainerName, name: WebtaskName });
 
 export const HeaderPair = z.object({
-  name: z.string().trim().min(1, 'A header needs a name').max(256).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Not a valid header name'),
-  value: z.string().max(8192).regex(/^[^\r\n]*$/, 'Header values cannot contain line breaks'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'A header needs a name')
+    .max(256)
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Not a valid header name'),
+  value: z
+    .string()
+    .max(8192)
+    .regex(/^[^\r\n]*$/, 'Header values cannot contain line breaks'),
 });
 
 export const InvokeInput = Target.extend({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
   /** Path after the extension's URL, e.g. `/users/1`. */
-  path: z.string().max(2048).regex(/^(\/[^\s#?]*)?$/, 'The path starts with "/" and holds no spaces, "?" or "#"').default(''),
-  query: z.array(z.object({ name: z.string().min(1).max(256), value: z.string().max(4096) })).max(50).default([]),
+  path: z
+    .string()
+    .max(2048)
+    .regex(/^(\/[^\s#?]*)?$/, 'The path starts with "/" and holds no spaces, "?" or "#"')
+    .default(''),
+  query: z
+    .array(z.object({ name: z.string().min(1).max(256), value: z.string().max(4096) }))
+    .max(50)
+    .default([]),
   headers: z.array(HeaderPair).max(50).default([]),
-  body: z.string().max(5 * 1024 * 1024, 'Bodies above 5 MB are refused by the cluster').optional(),
+  body: z
+    .string()
+    .max(5 * 1024 * 1024, 'Bodies above 5 MB are refused by the cluster')
+    .optional(),
   /** Send the profile's token as `Authorization: Bearer` (extensions that require webtask auth). */
   withProfileToken: z.boolean().default(false),
 });
@@ -171,9 +194,13 @@ export const webtasksChannels = {
     TenantList.extend({ found: z.number().int(), pagesRead: z.number().int() }),
     'Discover tenants from the cross-container list (master token)',
   ),
-  'webtasks.list': channel(ListQuery, ListPage, 'One page of a container\'s extensions'),
-  'webtasks.inspect': channel(Target, Inspection, 'An extension\'s meta, claims, secret names and code'),
-  'webtasks.revealSecret': channel(Target.extend({ key: z.string().min(1).max(256) }), z.object({ key: z.string(), value: z.string() }), 'Reveal one secret value (audited)'),
+  'webtasks.list': channel(ListQuery, ListPage, "One page of a container's extensions"),
+  'webtasks.inspect': channel(Target, Inspection, "An extension's meta, claims, secret names and code"),
+  'webtasks.revealSecret': channel(
+    Target.extend({ key: z.string().min(1).max(256) }),
+    z.object({ key: z.string(), value: z.string() }),
+    'Reveal one secret value (audited)',
+  ),
   'webtasks.invoke': channel(InvokeInput, InvocationRecord, 'Call an extension and read its diagnostics'),
   'webtasks.history': channel(Target, z.object({ entries: z.array(InvocationRecord) }), 'Past invocations of an extension, newest first'),
   'webtasks.clearHistory': channel(Target, z.object({ removed: z.number().int() }), 'Forget the invocation history of an extension'),

@@ -52,7 +52,8 @@ export function checkpointFileProblem(bytes: Buffer): string | { id: string } {
   } catch {
     return 'is not valid JSON (truncated?)';
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return `holds ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not {"checkpointId": "<56 digits>"}`;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return `holds ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not {"checkpointId": "<56 digits>"}`;
   const id = (data as { checkpointId?: unknown }).checkpointId;
   if (typeof id !== 'string' || !LOG_ID.test(id)) return 'does not hold a checkpoint (a "checkpointId" of 56 digits)';
   return { id };

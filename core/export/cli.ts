@@ -40,7 +40,10 @@ async function readConfigFile(file: string): Promise<string> {
       throw new Error(`it is ${size} bytes; a config file may hold at most 1 MiB (${MAX_CONFIG_BYTES} bytes) of settings`);
     }
     // A UTF-8 byte order mark (Windows editors) is not part of the JSON.
-    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    return buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } finally {
     await fh.close();
   }
@@ -61,8 +64,11 @@ function fail(message: string, code = 2): never {
 
 function bar(p: ExportProgress, width = 28): string {
   const frac = p.fraction;
-  const filled = frac === null ? (p.batches % width) : Math.round(frac * width);
-  const barText = frac === null ? ' '.repeat(filled) + '=' + ' '.repeat(Math.max(0, width - filled - 1)) : '='.repeat(filled) + ' '.repeat(width - filled);
+  const filled = frac === null ? p.batches % width : Math.round(frac * width);
+  const barText =
+    frac === null
+      ? ' '.repeat(filled) + '=' + ' '.repeat(Math.max(0, width - filled - 1))
+      : '='.repeat(filled) + ' '.repeat(width - filled);
   const eta = p.etaSeconds !== null ? ` eta ${Math.ceil(p.etaSeconds)}s` : '';
   const cp = p.checkpoint ? `…${p.checkpoint.slice(-10)}` : '(start)';
   return `[${barText}] ${p.processed} logs, ${p.delivered} delivered, ${p.batches} batches, ${p.logsPerSecond}/s, checkpoint ${cp}${eta}${p.phase === 'retrying' ? ' (retrying)' : ''}`;
@@ -91,7 +97,8 @@ async function main(): Promise<void> {
     return;
   }
   if (!args.config) fail(`--config FILE is required\n${USAGE}`);
-  if (args.from !== undefined && !/^\d{56}$/.test(args.from)) fail('--from must be a log id (56 digits), e.g. the nextCheckpoint of a previous report');
+  if (args.from !== undefined && !/^\d{56}$/.test(args.from))
+    fail('--from must be a log id (56 digits), e.g. the nextCheckpoint of a previous report');
 
   let text: string;
   try {
@@ -132,7 +139,9 @@ async function main(): Promise<void> {
   const tty = process.stderr.isTTY === true;
   let lastLine = 0;
   const secrets = secretValues(raw as Record<string, unknown>);
-  const store = new FileCheckpointStore(resolve(args.state ?? '.export-state'), { log: (line) => process.stderr.write(`export: ${line}\n`) });
+  const store = new FileCheckpointStore(resolve(args.state ?? '.export-state'), {
+    log: (line) => process.stderr.write(`export: ${line}\n`),
+  });
   let report;
   try {
     report = await runExport({

@@ -11,10 +11,15 @@ import { LOG_ID } from '../../common/checkpoint';
 export const DESTINATIONS = ['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const;
 export type DestinationKind = (typeof DESTINATIONS)[number];
 
-
 const empty = (v: unknown) => (v === '' || v === null ? undefined : v);
 const str = (setting: string, fix: string) =>
-  z.preprocess(empty, z.string({ error: `${setting} must be text: ${fix}` }).trim().optional());
+  z.preprocess(
+    empty,
+    z
+      .string({ error: `${setting} must be text: ${fix}` })
+      .trim()
+      .optional(),
+  );
 const int = (setting: string, min: number, max: number, fix: string) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : empty(v)),
@@ -84,7 +89,11 @@ const format = (setting: string) =>
 const RawConfig = z.object({
   DESTINATION: z.preprocess(
     (v) => (typeof v === 'string' ? empty(v.trim().toLowerCase()) : empty(v)),
-    z.enum(DESTINATIONS, { error: `DESTINATION must be one of ${DESTINATIONS.join(', ')} (or leave it out to infer it from the destination's settings)` }).optional(),
+    z
+      .enum(DESTINATIONS, {
+        error: `DESTINATION must be one of ${DESTINATIONS.join(', ')} (or leave it out to infer it from the destination's settings)`,
+      })
+      .optional(),
   ),
   AUTH0_DOMAIN: str('AUTH0_DOMAIN', "the tenant's domain, e.g. mytenant.eu.auth0.com"),
   AUTH0_CLIENT_ID: str('AUTH0_CLIENT_ID', 'the client id of a machine-to-machine application with read:logs'),
@@ -94,7 +103,10 @@ const RawConfig = z.object({
     (v) => (typeof v === 'number' ? String(v) : empty(typeof v === 'string' ? v.trim() : v)),
     z
       .string()
-      .regex(LOG_ID, 'START_FROM must be a log id (56 digits), e.g. the "Next checkpoint" of a previous run; leave it empty to start from the oldest log')
+      .regex(
+        LOG_ID,
+        'START_FROM must be a log id (56 digits), e.g. the "Next checkpoint" of a previous run; leave it empty to start from the oldest log',
+      )
       .optional(),
   ),
   LOG_LEVEL: z.preprocess(
@@ -115,8 +127,13 @@ const RawConfig = z.object({
   LOG_TYPES: z.preprocess(
     (v) => {
       // Only text and numbers are codes; String() on an arbitrary object can throw (a hostile toString).
-      if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '(not text)')).filter(Boolean);
-      if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter(Boolean);
+      if (Array.isArray(v))
+        return v.map((x) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '(not text)')).filter(Boolean);
+      if (typeof v === 'string')
+        return v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
       return empty(v);
     },
     z
@@ -276,7 +293,9 @@ export function settingWarnings(input: Record<string, unknown>): string[] {
   for (const k of Object.keys(input)) {
     if (SETTING_NAMES.includes(k) || has(SETTING_ALIASES, k) || isOwned(k)) continue;
     const near = closestSetting(k);
-    out.push(`unknown setting ${shownName(k)} is ignored${near ? `: did you mean ${near}?` : ' (not an export setting; see the export settings list)'}`);
+    out.push(
+      `unknown setting ${shownName(k)} is ignored${near ? `: did you mean ${near}?` : ' (not an export setting; see the export settings list)'}`,
+    );
   }
   return out;
 }
@@ -293,8 +312,12 @@ function canonical(input: Record<string, unknown>): { values: Record<string, unk
     if (!has(input, alias) || !isSet(input[alias])) continue;
     const v = input[alias];
     if (isSet(values[name])) {
-      const same = typeof v === typeof values[name] && (typeof v === 'string' ? v.trim() === (values[name] as string).trim() : v === values[name]);
-      if (!same) problems.push(`${alias} and ${name} are both set, to different values: they are one setting (${alias} is its older name); keep only ${name}`);
+      const same =
+        typeof v === typeof values[name] && (typeof v === 'string' ? v.trim() === (values[name] as string).trim() : v === values[name]);
+      if (!same)
+        problems.push(
+          `${alias} and ${name} are both set, to different values: they are one setting (${alias} is its older name); keep only ${name}`,
+        );
     } else {
       values[name] = v;
     }
@@ -309,11 +332,11 @@ function auth0DomainProblem(domain: string): string | null {
   const problem = urlProblem('AUTH0_DOMAIN', full, example);
   if (problem) return problem.replace('must be an http(s) URL like', "must be the tenant's domain or an http(s) URL, like");
   const u = new URL(full);
-  if (u.username || u.password) return 'AUTH0_DOMAIN must not hold a user name or password: put the credentials in AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET';
+  if (u.username || u.password)
+    return 'AUTH0_DOMAIN must not hold a user name or password: put the credentials in AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET';
   if (u.search || u.hash) return `AUTH0_DOMAIN must be a domain like ${example}, without a query (?) or fragment (#)`;
   return null;
 }
-
 
 export interface ExportConfig {
   destination: DestinationKind;
@@ -332,11 +355,27 @@ export interface ExportConfig {
   maxBatchEvents: number | null;
   /** Settings the engine ignores, each with the closest known name when there is one. */
   warnings: string[];
-  cloudwatch?: { group: string; stream: string; accessKeyId: string; secretAccessKey: string; region: string; endpoint?: string; create: boolean };
+  cloudwatch?: {
+    group: string;
+    stream: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    region: string;
+    endpoint?: string;
+    create: boolean;
+  };
   logstash?: { url: string; index?: string; token?: string; user?: string; password?: string; format: EventFormat };
   elasticsearch?: { url: string; index: string; user?: string; password?: string; apiKey?: string };
   azureLegacy?: { workspaceId: string; workspaceKey: string; logType: string; apiVersion: string; endpoint: string };
-  azure?: { tenantId: string; clientId: string; clientSecret: string; authorityHost?: string; endpoint: string; ruleId: string; streamName: string };
+  azure?: {
+    tenantId: string;
+    clientId: string;
+    clientSecret: string;
+    authorityHost?: string;
+    endpoint: string;
+    ruleId: string;
+    streamName: string;
+  };
   splunk?: { url: string; token: string; index?: string; source?: string; sourcetype?: string; ack: boolean; format: EventFormat };
   datadog?: { url: string; apiKey: string; tags?: string; service: string; hostname: string; format: EventFormat };
 }
@@ -406,7 +445,10 @@ export function parseExportConfig(input: unknown): ExportConfig {
   const { values, problems: aliasProblems } = canonical(settings);
   const parsed = RawConfig.safeParse(values);
   if (!parsed.success || aliasProblems.length) {
-    const viaAlias = (name: string) => Object.keys(SETTING_ALIASES).find((a) => SETTING_ALIASES[a] === name && has(settings, a) && isSet(settings[a]) && !isSet(settings[name]));
+    const viaAlias = (name: string) =>
+      Object.keys(SETTING_ALIASES).find(
+        (a) => SETTING_ALIASES[a] === name && has(settings, a) && isSet(settings[a]) && !isSet(settings[name]),
+      );
     throw new ConfigError([
       ...aliasProblems,
       ...(parsed.error?.issues ?? []).map((i) => {
@@ -463,7 +505,12 @@ export function parseExportConfig(input: unknown): ExportConfig {
       cfg.cloudwatch = {
         group: need(raw, problems, 'CLOUDWATCH_LOG_GROUP_NAME', 'set it to the log group, e.g. /auth0/mytenant'),
         stream: need(raw, problems, 'CLOUDWATCH_LOG_STREAM_NAME', 'set it to the log stream, e.g. export'),
-        accessKeyId: need(raw, problems, 'AWS_ACCESS_KEY_ID', 'set it to an access key allowed logs:PutLogEvents and logs:DescribeLogStreams'),
+        accessKeyId: need(
+          raw,
+          problems,
+          'AWS_ACCESS_KEY_ID',
+          'set it to an access key allowed logs:PutLogEvents and logs:DescribeLogStreams',
+        ),
         secretAccessKey: secret ?? '',
         region: need(raw, problems, 'AWS_REGION', 'set it to the region of the log group, e.g. eu-west-1'),
         endpoint: raw.CLOUDWATCH_ENDPOINT,
@@ -498,7 +545,8 @@ export function parseExportConfig(input: unknown): ExportConfig {
       if (workspaceKey && !/^[A-Za-z0-9+/]+={0,2}$/.test(workspaceKey))
         problems.push("LOGANALYTICS_WORKSPACEKEY must be the base64 key shown in the workspace's Agents page");
       const logType = raw.LOGANALYTICS_NAMESPACE ?? 'Auth0';
-      if (!/^[A-Za-z0-9_]{1,100}$/.test(logType)) problems.push('LOGANALYTICS_NAMESPACE must be letters, digits and _ only (at most 100), e.g. Auth0');
+      if (!/^[A-Za-z0-9_]{1,100}$/.test(logType))
+        problems.push('LOGANALYTICS_NAMESPACE must be letters, digits and _ only (at most 100), e.g. Auth0');
       cfg.azureLegacy = {
         workspaceId,
         workspaceKey,
@@ -516,7 +564,12 @@ export function parseExportConfig(input: unknown): ExportConfig {
         authorityHost: raw.AZURE_AUTHORITY_HOST,
         endpoint: need(raw, problems, 'LOGS_INGESTION_ENDPOINT', "set it to the Data Collection Endpoint's logs ingestion URL"),
         ruleId: need(raw, problems, 'LOGS_INGESTION_RULE_ID', 'set it to the immutable id of the Data Collection Rule (dcr-...)'),
-        streamName: need(raw, problems, 'LOGS_INGESTION_STREAM_NAME', 'set it to the stream declared in the rule, e.g. Custom-Auth0Logs_CL'),
+        streamName: need(
+          raw,
+          problems,
+          'LOGS_INGESTION_STREAM_NAME',
+          'set it to the stream declared in the rule, e.g. Custom-Auth0Logs_CL',
+        ),
       };
       break;
     case 'splunk':
@@ -543,12 +596,22 @@ function splunkSettings(raw: Raw, problems: string[]): NonNullable<ExportConfig[
     const collector = /\/services\/collector(\/event(\/1\.0)?)?\/?$/;
     const path = raw.SPLUNK_COLLECTOR_PATH ?? '/services/collector/event';
     if (!collector.test(path))
-      problems.push('SPLUNK_COLLECTOR_PATH must be /services/collector/event (or /services/collector/event/1.0, the old default): the export sends JSON events');
+      problems.push(
+        'SPLUNK_COLLECTOR_PATH must be /services/collector/event (or /services/collector/event/1.0, the old default): the export sends JSON events',
+      );
     // A URL that already names the collector keeps it; otherwise the path goes after whatever prefix it has (a proxy, the emulator).
     if (!collector.test(u.pathname)) u.pathname = u.pathname.replace(/\/+$/, '') + path;
     full = u.toString();
   }
-  return { url: full, token, index: raw.SPLUNK_INDEX, source: raw.SPLUNK_SOURCE, sourcetype: raw.SPLUNK_SOURCETYPE, ack: raw.SPLUNK_ACK ?? false, format: raw.SPLUNK_FORMAT ?? 'compatible' };
+  return {
+    url: full,
+    token,
+    index: raw.SPLUNK_INDEX,
+    source: raw.SPLUNK_SOURCE,
+    sourcetype: raw.SPLUNK_SOURCETYPE,
+    ack: raw.SPLUNK_ACK ?? false,
+    format: raw.SPLUNK_FORMAT ?? 'compatible',
+  };
 }
 
 const DATADOG_SITES: Record<string, string> = { US: 'datadoghq.com', US1: 'datadoghq.com', EU: 'datadoghq.eu', EU1: 'datadoghq.eu' };
@@ -570,5 +633,12 @@ function datadogSettings(raw: Raw, problems: string[], domain: string): NonNulla
   } catch {
     hostname = '';
   }
-  return { url: `${url}/api/v2/logs`, apiKey, tags, service: raw.DATADOG_SERVICE ?? 'auth0', hostname, format: raw.DATADOG_FORMAT ?? 'compatible' };
+  return {
+    url: `${url}/api/v2/logs`,
+    apiKey,
+    tags,
+    service: raw.DATADOG_SERVICE ?? 'auth0',
+    hostname,
+    format: raw.DATADOG_FORMAT ?? 'compatible',
+  };
 }

@@ -88,7 +88,9 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
       if (rateLimit) rateWait(waitMs);
       else c.retries++;
       progress.phase = 'retrying';
-      log(`${what}: ${error.message}; ${rateLimit ? `rate limited, waiting ${waitMs} ms` : `retry ${attempt}/${cfg.maxRetries} in ${waitMs} ms`}`);
+      log(
+        `${what}: ${error.message}; ${rateLimit ? `rate limited, waiting ${waitMs} ms` : `retry ${attempt}/${cfg.maxRetries} in ${waitMs} ms`}`,
+      );
       progress.emit(true, error.message);
     },
     // A destination that takes the request and never answers: fail the batch now, and say which setting to raise.

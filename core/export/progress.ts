@@ -25,7 +25,16 @@ const MIN_ETA_FRACTION = 0.05;
  * span of log time covered against the span to the head. Without either it is null, never a guess.
  */
 export class Progress {
-  readonly c: Counters = { processed: 0, filtered: 0, delivered: 0, rejected: 0, batches: 0, retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0 };
+  readonly c: Counters = {
+    processed: 0,
+    filtered: 0,
+    delivered: 0,
+    rejected: 0,
+    batches: 0,
+    retries: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+  };
   phase: ExportProgress['phase'] = 'starting';
   checkpoint: string | null;
   private head: { id: string; ms: number } | null = null;
@@ -36,7 +45,13 @@ export class Progress {
   private readonly started: number;
 
   constructor(
-    private readonly opts: { onProgress?: (p: ExportProgress) => void; intervalMs: number; maxLogs: number | null; start: string | null; now?: () => number },
+    private readonly opts: {
+      onProgress?: (p: ExportProgress) => void;
+      intervalMs: number;
+      maxLogs: number | null;
+      start: string | null;
+      now?: () => number;
+    },
   ) {
     this.checkpoint = opts.start;
     this.started = this.now();
@@ -74,7 +89,9 @@ export class Progress {
     const byCount = maxLogs !== null ? Math.min(1, this.c.processed / maxLogs) : null;
     const h = this.head;
     const byDate =
-      h && this.firstMs !== null && this.lastMs !== null && h.ms > this.firstMs ? Math.min(1, Math.max(0, (this.lastMs - this.firstMs) / (h.ms - this.firstMs))) : null;
+      h && this.firstMs !== null && this.lastMs !== null && h.ms > this.firstMs
+        ? Math.min(1, Math.max(0, (this.lastMs - this.firstMs) / (h.ms - this.firstMs)))
+        : null;
     // MAX_LOGS is an upper bound: when the head comes first, the dates say so.
     if (byCount === null) return byDate;
     return byDate === null ? byCount : Math.max(byCount, byDate);
@@ -113,5 +130,12 @@ export class Progress {
 
 /** The counters a progress event carries. */
 export function pickCounts(c: Counters) {
-  return { processed: c.processed, filtered: c.filtered, delivered: c.delivered, rejected: c.rejected, batches: c.batches, retries: c.retries };
+  return {
+    processed: c.processed,
+    filtered: c.filtered,
+    delivered: c.delivered,
+    rejected: c.rejected,
+    batches: c.batches,
+    retries: c.retries,
+  };
 }

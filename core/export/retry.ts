@@ -33,7 +33,15 @@ export class DeliveryError extends Error {
  */
 export type Outcome = 'answered' | 'unsent' | 'unanswered' | 'timeout';
 
-const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL']);
+const UNSENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError', 'RequestTimeout']);
 
 /** Reads the cause chain (fetch, undici, the AWS and Azure SDKs each wrap differently). */
@@ -152,7 +160,12 @@ export interface RetryHooks {
  * the server's wait (Retry-After, x-ratelimit-reset) for 429s with a larger budget of their own,
  * no retry for a non-retryable error, and cancellation at any wait.
  */
-export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, signal: AbortSignal, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  hooks: RetryHooks = {},
+): Promise<T> {
   let failures = 0;
   let rateWaits = 0;
   for (;;) {
@@ -169,7 +182,12 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
       if (rateLimit) rateWaits++;
       else failures++;
       if (failures > policy.maxRetries || rateWaits > Math.max(50, policy.maxRetries * 10)) {
-        throw new DeliveryError(`${err.message} (gave up after ${failures + rateWaits - 1} retries)`, { retryable: false, status: err.status, cause: err, outcome: err.outcome });
+        throw new DeliveryError(`${err.message} (gave up after ${failures + rateWaits - 1} retries)`, {
+          retryable: false,
+          status: err.status,
+          cause: err,
+          outcome: err.outcome,
+        });
       }
       const waitMs = rateLimit
         ? backoffMs(0, Math.min(100, policy.baseMs), policy.maxMs, err.retryAfterMs ?? 0, policy.random)

@@ -14,7 +14,8 @@ export function slackMessage(report: ExportReport, jobName: string) {
     { title: 'Retries', value: String(report.retries), short: true },
     { title: 'Next checkpoint', value: report.nextCheckpoint ?? '(start)', short: false },
   ];
-  if (failed) fields.push({ title: 'Replay from checkpoint', value: report.failedCheckpoint ?? report.nextCheckpoint ?? '(start)', short: false });
+  if (failed)
+    fields.push({ title: 'Replay from checkpoint', value: report.failedCheckpoint ?? report.nextCheckpoint ?? '(start)', short: false });
   if (report.rejected) fields.push({ title: 'Rejected by the destination', value: String(report.rejected), short: true });
   if (report.error) fields.push({ title: 'Error', value: report.error, short: false });
   return {
@@ -24,6 +25,9 @@ export function slackMessage(report: ExportReport, jobName: string) {
 }
 
 export async function notifySlack(webhookUrl: string, report: ExportReport, jobName: string, timeoutMs = 10_000): Promise<void> {
-  const hook = new IncomingWebhook(webhookUrl, { timeout: timeoutMs, retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2000, randomize: true } });
+  const hook = new IncomingWebhook(webhookUrl, {
+    timeout: timeoutMs,
+    retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2000, randomize: true },
+  });
   await hook.send(slackMessage(report, jobName));
 }

@@ -95,7 +95,8 @@ export class Auth0LogSource {
    */
   async fetchPage(from: string | null, take: number, signal: AbortSignal): Promise<Auth0Log[]> {
     if (from === null) {
-      const page = (await this.getLogs(this.logsUrl(new URLSearchParams({ page: '0', per_page: String(take), sort: 'date:1' })), signal)).logs;
+      const page = (await this.getLogs(this.logsUrl(new URLSearchParams({ page: '0', per_page: String(take), sort: 'date:1' })), signal))
+        .logs;
       if (page.length === 0) {
         this.cursor = null;
         return page;
@@ -109,10 +110,15 @@ export class Auth0LogSource {
         if (l.log_id > max) max = l.log_id;
       }
       const seen = { ids: new Set(page.map((l) => l.log_id)), max };
-      this.cursor = { after: page[page.length - 1]!.log_id, url: this.logsUrl(new URLSearchParams({ from: min, take: String(take) })), seen };
+      this.cursor = {
+        after: page[page.length - 1]!.log_id,
+        url: this.logsUrl(new URLSearchParams({ from: min, take: String(take) })),
+        seen,
+      };
       return page;
     }
-    const url = this.cursor && this.cursor.after === from ? this.cursor.url : this.logsUrl(new URLSearchParams({ from, take: String(take) }));
+    const url =
+      this.cursor && this.cursor.after === from ? this.cursor.url : this.logsUrl(new URLSearchParams({ from, take: String(take) }));
     const seen = this.cursor?.after === from ? this.cursor.seen : null;
     const out: Auth0Log[] = [];
     let next = url;
@@ -123,7 +129,10 @@ export class Auth0LogSource {
       lastRaw = r.logs.at(-1)?.log_id ?? lastRaw;
       out.push(...fresh);
       // Keep the Link only when it stays on this tenant's logs endpoint: the token must never go elsewhere.
-      const following = r.next && this.isLogsUrl(r.next) ? r.next : this.logsUrl(new URLSearchParams({ from: r.logs.at(-1)?.log_id ?? from, take: String(take) }));
+      const following =
+        r.next && this.isLogsUrl(r.next)
+          ? r.next
+          : this.logsUrl(new URLSearchParams({ from: r.logs.at(-1)?.log_id ?? from, take: String(take) }));
       next = following;
       // Pages overlapping the search page come back short once the repeats are dropped: read on, so
       // that a short page keeps meaning "head reached" to the caller.
@@ -177,7 +186,8 @@ export class Auth0LogSource {
           // An expired or revoked token: drop it and ask for a new one; the first renewal needs no backoff.
           this.token = null;
           unauthorized++;
-          if (unauthorized > 3) throw new DeliveryError(`${e.message} (after renewing the token ${unauthorized - 1} times)`, { retryable: false, status: 401 });
+          if (unauthorized > 3)
+            throw new DeliveryError(`${e.message} (after renewing the token ${unauthorized - 1} times)`, { retryable: false, status: 401 });
           if (unauthorized === 1) {
             this.hooks.onRetry?.({ reason: 'token rejected (401), renewing it', waitMs: 0, counted: true });
             continue;
@@ -188,9 +198,19 @@ export class Auth0LogSource {
         else failures++;
         // 429 is the API working as designed: it gets a larger budget than real failures.
         if (failures > this.cfg.maxRetries || rateWaits > Math.max(50, this.cfg.maxRetries * 10)) {
-          throw new DeliveryError(`${e.message} (gave up after ${failures + rateWaits - 1} retries)`, { retryable: false, status: e.status, cause: e });
+          throw new DeliveryError(`${e.message} (gave up after ${failures + rateWaits - 1} retries)`, {
+            retryable: false,
+            status: e.status,
+            cause: e,
+          });
         }
-        const waitMs = backoffMs(isRate ? 0 : failures - 1, isRate ? 100 : this.cfg.retryBaseMs, this.cfg.retryMaxMs, e.retryAfterMs ?? 0, this.random);
+        const waitMs = backoffMs(
+          isRate ? 0 : failures - 1,
+          isRate ? 100 : this.cfg.retryBaseMs,
+          this.cfg.retryMaxMs,
+          e.retryAfterMs ?? 0,
+          this.random,
+        );
         this.hooks.onRetry?.({ reason: e.message, waitMs, counted: true });
         await sleep(waitMs, signal);
       }
@@ -232,14 +252,19 @@ export class Auth0LogSource {
       return { logs: data as Auth0Log[], next: nextLink(res.headers.get('link')) };
     }
     const why = errorText(text);
-    if (res.status === 401) throw new DeliveryError(`Auth0 logs request unauthorized (401${why ? `: ${why}` : ''})`, { retryable: true, status: 401 });
+    if (res.status === 401)
+      throw new DeliveryError(`Auth0 logs request unauthorized (401${why ? `: ${why}` : ''})`, { retryable: true, status: 401 });
     if (res.status === 403)
       throw new DeliveryError(`Auth0 refused the logs request (403${why ? `: ${why}` : ''}): grant the application the read:logs scope`, {
         retryable: false,
         status: 403,
       });
     if (res.status === 429) {
-      throw new DeliveryError('Auth0 rate limit reached (429)', { retryable: true, status: 429, retryAfterMs: resetWait(res.headers) ?? 1000 });
+      throw new DeliveryError('Auth0 rate limit reached (429)', {
+        retryable: true,
+        status: 429,
+        retryAfterMs: resetWait(res.headers) ?? 1000,
+      });
     }
     throw new DeliveryError(`Auth0 logs request failed with ${res.status}${why ? `: ${why}` : ''}`, {
       retryable: res.status >= 500 || res.status === 408,

@@ -16,7 +16,10 @@ export interface Discovered {
  * Walks the cross-container list. Pages have no cursor (a full page means "maybe more"), so a few
  * are asked for at once and the walk ends at the first short page.
  */
-export async function discoverFleet(wire: FleetWire, opts: { window?: number; pageSize?: number; onPage?: (found: number) => void } = {}): Promise<Discovered> {
+export async function discoverFleet(
+  wire: FleetWire,
+  opts: { window?: number; pageSize?: number; onPage?: (found: number) => void } = {},
+): Promise<Discovered> {
   const size = opts.pageSize ?? CROSS_PAGE;
   const window = Math.max(1, opts.window ?? 4);
   const byContainer = new Map<string, WireItem[]>();
@@ -27,7 +30,8 @@ export async function discoverFleet(wire: FleetWire, opts: { window?: number; pa
       const r = pages[k]!;
       if (r.status === 'rejected') {
         const e = r.reason as unknown;
-        if (e instanceof HostError && (e.code === 'cancelled' || ((e.code === 'forbidden' || e.code === 'unauthorized') && found === 0))) throw e;
+        if (e instanceof HostError && (e.code === 'cancelled' || ((e.code === 'forbidden' || e.code === 'unauthorized') && found === 0)))
+          throw e;
         const msg = e instanceof Error ? e.message : String(e);
         return { byContainer, complete: false, problem: `Discovery stopped at page ${first + k + 1} of the cross-container list: ${msg}` };
       }

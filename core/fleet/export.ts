@@ -14,13 +14,28 @@ const minutes = (ms: number | null) => (ms === null ? '' : Math.round(ms / 60_00
 
 export function scanCsv(rows: readonly FleetRow[]): string {
   return csv([
-    ['tenant', 'state', 'problem', 'extensions', 'auth0_extensions', 'cron_active', 'cron_inactive', 'failing_jobs', 'error_count', 'export_jobs', 'max_export_lag_min', 'scanned_at'],
+    [
+      'tenant',
+      'state',
+      'problem',
+      'extensions',
+      'auth0_extensions',
+      'cron_active',
+      'cron_inactive',
+      'failing_jobs',
+      'error_count',
+      'export_jobs',
+      'max_export_lag_min',
+      'scanned_at',
+    ],
     ...rows.map((r) => [
       r.container,
       r.state,
       r.problem ?? '',
       r.extensions,
-      Object.entries(r.auth0).map(([n, c]) => `${n}:${c}`).join(' '),
+      Object.entries(r.auth0)
+        .map(([n, c]) => `${n}:${c}`)
+        .join(' '),
       r.cron?.active ?? '',
       r.cron?.inactive ?? '',
       r.failing.map((f) => f.name).join(' '),

@@ -103,7 +103,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Runs `work` over `items` with at most `concurrency` at once, in order of the list. Stops taking
  * new items when the signal aborts; an item's failure is the worker's to record (work must not throw).
  */
-export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length && !signal?.aborted) {

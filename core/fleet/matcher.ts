@@ -28,7 +28,10 @@ export function compileCodeMatcher(q: { pattern: string; regex: boolean; caseSen
     // MULTILINE: ^ and $ are line boundaries, the same on the whole text (the quick test) as per line.
     re = RE2JS.compile(q.regex ? q.pattern : RE2JS.quote(q.pattern), (q.caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE) | RE2JS.MULTILINE);
   } catch (e) {
-    throw new HostError('invalid_input', `The regular expression cannot be used: ${e instanceof Error ? e.message : String(e)}. Patterns follow RE2 syntax (no backreferences or lookarounds).`);
+    throw new HostError(
+      'invalid_input',
+      `The regular expression cannot be used: ${e instanceof Error ? e.message : String(e)}. Patterns follow RE2 syntax (no backreferences or lookarounds).`,
+    );
   }
   return {
     match(code) {
@@ -68,6 +71,8 @@ function cut(line: number, text: string, ranges: Array<[number, number]>): HitLi
   return {
     line,
     text: text.slice(from, to),
-    ranges: ranges.filter(([s, e]) => e > from && s < to).map(([s, e]) => [Math.max(0, s - from), Math.min(LINE_WIDTH, e - from)] as [number, number]),
+    ranges: ranges
+      .filter(([s, e]) => e > from && s < to)
+      .map(([s, e]) => [Math.max(0, s - from), Math.min(LINE_WIDTH, e - from)] as [number, number]),
   };
 }

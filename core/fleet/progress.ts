@@ -49,7 +49,8 @@ export class Progress {
       rateLimited: this.wire.gate.limited,
       waitingUntil: this.wire.gate.waitingUntil(),
       startedAt: new Date(this.started).toISOString(),
-      etaMs: state !== 'running' ? 0 : left !== null && this.done > this.base ? Math.round((elapsed / (this.done - this.base)) * left) : null,
+      etaMs:
+        state !== 'running' ? 0 : left !== null && this.done > this.base ? Math.round((elapsed / (this.done - this.base)) * left) : null,
       ...(message ? { message } : {}),
     };
   }
@@ -61,11 +62,14 @@ export class Progress {
       this.last = now;
       this.emit(this.snapshot());
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.last = Date.now();
-        this.emit(this.snapshot());
-      }, this.everyMs - (now - this.last));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.last = Date.now();
+          this.emit(this.snapshot());
+        },
+        this.everyMs - (now - this.last),
+      );
     }
   }
 

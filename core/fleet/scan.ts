@@ -61,7 +61,11 @@ export async function scanFleet(opts: ScanOptions): Promise<ScanResult> {
     opts.concurrency,
     async (container) => {
       try {
-        const row = await scanTenant(wire, container, { known: found.byContainer.get(container), exportNames: opts.exportNames, now: opts.now });
+        const row = await scanTenant(wire, container, {
+          known: found.byContainer.get(container),
+          exportNames: opts.exportNames,
+          now: opts.now,
+        });
         if (row.state !== 'ok') progress.failed++;
         rows.push(row);
         opts.onRow(row);
@@ -82,7 +86,10 @@ export async function scanFleet(opts: ScanOptions): Promise<ScanResult> {
   const complete = !cancelled && found.complete;
   const end = cancelled
     ? progress.finish('cancelled', `Cancelled after ${progress.done} of ${all.length} tenants.`)
-    : progress.finish('done', found.problem ?? `${all.length} tenants scanned${progress.failed ? `, ${progress.failed} with problems` : ''}.`);
+    : progress.finish(
+        'done',
+        found.problem ?? `${all.length} tenants scanned${progress.failed ? `, ${progress.failed} with problems` : ''}.`,
+      );
   return { rows, complete, progress: end };
 }
 
@@ -97,11 +104,27 @@ function auth0Counts(items: readonly WireItem[]): Record<string, number> {
 }
 
 function failedRow(container: string, items: readonly WireItem[], problem: string, now = Date.now()): FleetRow {
-  return { container, state: 'failed', problem, extensions: items.length, auth0: auth0Counts(items), cron: null, failing: [], errorCount: 0, exports: [], maxLagMs: null, scannedAt: new Date(now).toISOString() };
+  return {
+    container,
+    state: 'failed',
+    problem,
+    extensions: items.length,
+    auth0: auth0Counts(items),
+    cron: null,
+    failing: [],
+    errorCount: 0,
+    exports: [],
+    maxLagMs: null,
+    scannedAt: new Date(now).toISOString(),
+  };
 }
 
 /** One tenant's row. `known`: its extensions from discovery (otherwise listed here, as a refresh does). */
-export async function scanTenant(wire: FleetWire, container: string, opts: { known?: readonly WireItem[]; exportNames: readonly string[]; now?: () => number }): Promise<FleetRow> {
+export async function scanTenant(
+  wire: FleetWire,
+  container: string,
+  opts: { known?: readonly WireItem[]; exportNames: readonly string[]; now?: () => number },
+): Promise<FleetRow> {
   const now = opts.now ?? Date.now;
   const problems: string[] = [];
   let items: readonly WireItem[];
@@ -125,9 +148,18 @@ export async function scanTenant(wire: FleetWire, container: string, opts: { kno
   const failing: FailingJob[] = [];
   for (const j of jobs ?? []) {
     const last = j.results?.[0];
-    if (last?.type === 'error') failing.push({ name: j.name, errorCount: j.error_count, lastAt: last.completed_at ?? null, statusCode: last.statusCode ?? null, state: j.state });
+    if (last?.type === 'error')
+      failing.push({
+        name: j.name,
+        errorCount: j.error_count,
+        lastAt: last.completed_at ?? null,
+        statusCode: last.statusCode ?? null,
+        state: j.state,
+      });
   }
-  const exportItems = items.filter((w) => w.meta?.['auth0-extension-name'] !== undefined && opts.exportNames.includes(w.meta['auth0-extension-name']));
+  const exportItems = items.filter(
+    (w) => w.meta?.['auth0-extension-name'] !== undefined && opts.exportNames.includes(w.meta['auth0-extension-name']),
+  );
   const exports: ExportLag[] = [];
   let storageFailures = 0;
   for (const w of exportItems) {
@@ -138,11 +170,23 @@ export async function scanTenant(wire: FleetWire, container: string, opts: { kno
       const id = data && typeof data === 'object' ? (data as { checkpointId?: unknown }).checkpointId : undefined;
       const checkpoint = typeof id === 'string' && /^\d{56}$/.test(id) ? id : null;
       const t = checkpoint ? logIdTime(checkpoint) : null;
-      exports.push({ ...base, checkpoint, newestAt: t === null ? null : new Date(t).toISOString(), lagMs: t === null ? null : Math.max(0, now() - t), ...(checkpoint && t === null ? { problem: 'The checkpoint is not a log id the console can date.' } : {}) });
+      exports.push({
+        ...base,
+        checkpoint,
+        newestAt: t === null ? null : new Date(t).toISOString(),
+        lagMs: t === null ? null : Math.max(0, now() - t),
+        ...(checkpoint && t === null ? { problem: 'The checkpoint is not a log id the console can date.' } : {}),
+      });
     } catch (e) {
       if (isCancel(e)) throw e;
       storageFailures++;
-      exports.push({ ...base, checkpoint: null, newestAt: null, lagMs: null, problem: `Its checkpoint could not be read: ${messageOf(e)}` });
+      exports.push({
+        ...base,
+        checkpoint: null,
+        newestAt: null,
+        lagMs: null,
+        problem: `Its checkpoint could not be read: ${messageOf(e)}`,
+      });
     }
   }
   if (storageFailures) problems.push(`${storageFailures} export checkpoint${storageFailures === 1 ? '' : 's'} could not be read.`);
@@ -154,7 +198,9 @@ export async function scanTenant(wire: FleetWire, container: string, opts: { kno
     ...(problems.length ? { problem: problems.join(' ') } : {}),
     extensions: items.length,
     auth0: auth0Counts(items),
-    cron: jobs ? { active: jobs.filter((j) => j.state === 'active').length, inactive: jobs.filter((j) => j.state === 'inactive').length } : null,
+    cron: jobs
+      ? { active: jobs.filter((j) => j.state === 'active').length, inactive: jobs.filter((j) => j.state === 'inactive').length }
+      : null,
     failing,
     errorCount: failing.reduce((a, f) => a + f.errorCount, 0),
     exports,

@@ -70,7 +70,15 @@ export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
     if (hits.length > room) truncated = true;
     return hits.slice(0, room);
   };
-  const result = (complete: boolean, p: ProgressReport): SearchResult => ({ tenants, extensions, scanned, failedTenants: progress.failed, truncated, complete, progress: p });
+  const result = (complete: boolean, p: ProgressReport): SearchResult => ({
+    tenants,
+    extensions,
+    scanned,
+    failedTenants: progress.failed,
+    truncated,
+    complete,
+    progress: p,
+  });
 
   let found;
   try {
@@ -99,7 +107,11 @@ export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
 
   if (!matcher) {
     for (const [container, items] of candidates) {
-      emit({ container, state: 'ok', hits: keep(items.map((w) => ({ name: w.name, ...(w.meta ? { meta: w.meta } : {}), lines: [], moreLines: 0 }))) });
+      emit({
+        container,
+        state: 'ok',
+        hits: keep(items.map((w) => ({ name: w.name, ...(w.meta ? { meta: w.meta } : {}), lines: [], moreLines: 0 }))),
+      });
       progress.done++;
     }
   } else {
@@ -123,7 +135,12 @@ export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
         } catch (e) {
           if (isCancel(e)) return;
           progress.failed++;
-          emit({ container, state: 'failed', problem: `This tenant could not be searched: ${e instanceof Error ? e.message : String(e)}`, hits: [] });
+          emit({
+            container,
+            state: 'failed',
+            problem: `This tenant could not be searched: ${e instanceof Error ? e.message : String(e)}`,
+            hits: [],
+          });
         }
         progress.done++;
         progress.tick();

@@ -42,7 +42,9 @@ export class FleetWire {
       this.gate.observe(res.headers);
       if (res.status === 429) {
         if (attempt >= this.gate.maxRetries) {
-          throw new HostError('bad_response', `${what}: the cluster still answered 429 Too Many Requests after ${attempt + 1} tries.`, { status: 429 });
+          throw new HostError('bad_response', `${what}: the cluster still answered 429 Too Many Requests after ${attempt + 1} tries.`, {
+            status: 429,
+          });
         }
         this.gate.limitedBy(res.headers, attempt);
         continue;
@@ -52,11 +54,13 @@ export class FleetWire {
   }
 
   private items(value: unknown, what: string, container?: string): WireItem[] {
-    if (!Array.isArray(value)) throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a list of webtasks.`);
+    if (!Array.isArray(value))
+      throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a list of webtasks.`);
     const out: WireItem[] = [];
     for (const v of value) {
       const w = v as Record<string, unknown> | null;
-      if (!w || typeof w !== 'object' || typeof w.name !== 'string') throw new HostError('bad_response', `The cluster answered ${what} with a list item that has no name.`);
+      if (!w || typeof w !== 'object' || typeof w.name !== 'string')
+        throw new HostError('bad_response', `The cluster answered ${what} with a list item that has no name.`);
       const c = typeof w.container === 'string' ? w.container : container;
       if (!c) throw new HostError('bad_response', `The cluster answered ${what} with an item that names no container.`);
       const meta = stringRecord(w.meta);
@@ -74,7 +78,12 @@ export class FleetWire {
   /** One page of a container's list, optionally with meta filters (AND) and code. */
   async listPage(container: string, opts: { offset: number; limit: number; meta?: string[]; code?: boolean }): Promise<WireItem[]> {
     const what = `listing container "${container}"`;
-    const q: Query = { offset: opts.offset || undefined, limit: opts.limit, meta: opts.meta?.length ? opts.meta : undefined, fetch_code: opts.code || undefined };
+    const q: Query = {
+      offset: opts.offset || undefined,
+      limit: opts.limit,
+      meta: opts.meta?.length ? opts.meta : undefined,
+      fetch_code: opts.code || undefined,
+    };
     return this.items(await this.get(`/api/webtask/${enc(container)}`, q, what), what, container);
   }
 

@@ -26,7 +26,13 @@ export interface SecretToolOptions {
   timeoutMs?: number;
 }
 
-function run(bin: string, args: string[], input: string | undefined, env: NodeJS.ProcessEnv | undefined, timeoutMs: number): Promise<RunResult> {
+function run(
+  bin: string,
+  args: string[],
+  input: string | undefined,
+  env: NodeJS.ProcessEnv | undefined,
+  timeoutMs: number,
+): Promise<RunResult> {
   return new Promise((resolve) => {
     let child;
     try {
@@ -59,7 +65,13 @@ export class SecretToolVault extends MemoryLayer implements TokenVault {
 
   /** Reachable when a lookup of a name that does not exist answers "not found" cleanly. */
   static async probe(opts: Omit<SecretToolOptions, 'scope'> = {}): Promise<boolean> {
-    const r = await run(opts.bin ?? 'secret-tool', ['lookup', 'service', SERVICE, 'probe', String(Date.now())], undefined, opts.env, opts.timeoutMs ?? 3000);
+    const r = await run(
+      opts.bin ?? 'secret-tool',
+      ['lookup', 'service', SERVICE, 'probe', String(Date.now())],
+      undefined,
+      opts.env,
+      opts.timeoutMs ?? 3000,
+    );
     return (r.code === 0 || r.code === 1) && r.stderr.trim() === '';
   }
 
@@ -99,7 +111,8 @@ export class SecretToolVault extends MemoryLayer implements TokenVault {
       return;
     }
     const r = await this.exec(['store', `--label=Extend Support Console (${id})`, ...this.attrs(id)], token);
-    if (r.code !== 0) throw new Error(`The system keyring refused to store the token (${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}).`);
+    if (r.code !== 0)
+      throw new Error(`The system keyring refused to store the token (${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}).`);
     this.remember(id, token);
   }
 

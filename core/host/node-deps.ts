@@ -48,7 +48,10 @@ export const EMBEDDED_PROFILE_ID = 'local-emulator';
  * Makes (or refreshes) the profile of the emulator started with the app: its port changes every
  * launch, and its master token is kept for the session only.
  */
-export async function registerEmbeddedCluster(deps: HostDeps, cluster: { url: string; masterToken: string; container: string }): Promise<void> {
+export async function registerEmbeddedCluster(
+  deps: HostDeps,
+  cluster: { url: string; masterToken: string; container: string },
+): Promise<void> {
   const list = readProfiles(deps);
   const now = new Date().toISOString();
   const existing = list.find((p) => p.id === EMBEDDED_PROFILE_ID);
@@ -72,7 +75,10 @@ export async function registerEmbeddedCluster(deps: HostDeps, cluster: { url: st
   const provision = async () => {
     await deps.vault.set(EMBEDDED_PROFILE_ID, cluster.masterToken, 'session');
     const now = readProfiles(deps);
-    writeProfiles(deps, now.map((p) => (p.id === EMBEDDED_PROFILE_ID ? { ...p, tokenOrigin: originOf(cluster.url) } : p)));
+    writeProfiles(
+      deps,
+      now.map((p) => (p.id === EMBEDDED_PROFILE_ID ? { ...p, tokenOrigin: originOf(cluster.url) } : p)),
+    );
   };
   await provision();
   deps.onUnlock = provision;

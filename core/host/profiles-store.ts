@@ -37,7 +37,13 @@ export function appearanceOf(input: { colour?: string; label?: string }): Pick<P
 }
 
 export const newProfileId = (name: string) =>
-  `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'profile'}-${randomBytes(3).toString('hex')}`;
+  `${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'profile'
+  }-${randomBytes(3).toString('hex')}`;
 
 export function findProfile(deps: HostDeps, id: string | undefined): ProfileRecord {
   const list = readProfiles(deps);
@@ -46,4 +52,3 @@ export function findProfile(deps: HostDeps, id: string | undefined): ProfileReco
   if (!p) throw new HostError('not_found', id ? `No profile with id ${id}.` : 'No profile yet: create one first.');
   return p;
 }
-

@@ -40,7 +40,11 @@ export async function tokenFor(deps: HostDeps, profileId?: string): Promise<Gate
   const origin = boundOrigin(profile);
   if (originOf(profile.url) !== origin) {
     // Only a settings file edited behind the console's back gets here: profiles.save drops the token on a change.
-    throw new HostError('unauthorized', `The token of "${profile.name}" was saved for ${origin}, not ${originOf(profile.url)}: enter it again in the profile.`, { profileId: profile.id });
+    throw new HostError(
+      'unauthorized',
+      `The token of "${profile.name}" was saved for ${origin}, not ${originOf(profile.url)}: enter it again in the profile.`,
+      { profileId: profile.id },
+    );
   }
   const token = await deps.vault.get(profile.id);
   if (!token) {
@@ -57,9 +61,16 @@ export async function tokenFor(deps: HostDeps, profileId?: string): Promise<Gate
 }
 
 /** A webtask client for a profile, bound to the origin its token was saved for. */
-export async function clientFor(deps: HostDeps, profileId?: string, opts: { timeoutMs?: number } = {}): Promise<{ profile: ProfileRecord; client: WebtaskClient }> {
+export async function clientFor(
+  deps: HostDeps,
+  profileId?: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ profile: ProfileRecord; client: WebtaskClient }> {
   const { profile, token, origin } = await tokenFor(deps, profileId);
-  return { profile, client: new WebtaskClient({ url: profile.url, token, tokenOrigin: origin, timeoutMs: opts.timeoutMs ?? deps.requestTimeoutMs }) };
+  return {
+    profile,
+    client: new WebtaskClient({ url: profile.url, token, tokenOrigin: origin, timeoutMs: opts.timeoutMs ?? deps.requestTimeoutMs }),
+  };
 }
 
 /** A client for a token typed in just now (testing a profile before saving it): bound to the URL it was typed with. */

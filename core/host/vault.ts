@@ -25,7 +25,11 @@ export const WEAK_WARNING =
   'This system offers no keyring (the "basic_text" backend): a stored token would be encrypted with a key that is the same on every machine. ' +
   'Store it anyway, or keep it for this session only.';
 
-export const LOCKED_STATUS: VaultStatus = { backend: 'locked', persistent: false, warning: 'Locked: stored tokens are not in memory until you unlock.' };
+export const LOCKED_STATUS: VaultStatus = {
+  backend: 'locked',
+  persistent: false,
+  warning: 'Locked: stored tokens are not in memory until you unlock.',
+};
 
 /**
  * What every persistent vault keeps in memory, and what "lock" drops: tokens kept for this session
@@ -93,7 +97,12 @@ export class EncryptedVault extends MemoryLayer implements TokenVault {
 
   status(): VaultStatus {
     if (this.locked) return LOCKED_STATUS;
-    if (!this.usable) return { backend: 'session', persistent: false, warning: 'Encryption is not available on this system: tokens are kept for this session only.' };
+    if (!this.usable)
+      return {
+        backend: 'session',
+        persistent: false,
+        warning: 'Encryption is not available on this system: tokens are kept for this session only.',
+      };
     if (this.weak) return { backend: 'weak', persistent: true, warning: WEAK_WARNING };
     return { backend: 'os-keyring', persistent: true };
   }

@@ -56,10 +56,14 @@ async function main() {
   // The last net, not the defence: the frame and handler paths answer every input themselves
   // (test/integration/webhost-attacks.test.ts runs without this net). Logged redacted; the host goes on.
   const lastNet = (what: string) => (e: unknown) =>
-    console.error(`start:web: ${what} (the host goes on): ${deps.redactor.strict(e instanceof Error ? (e.stack ?? e.message) : String(e))}`);
+    console.error(
+      `start:web: ${what} (the host goes on): ${deps.redactor.strict(e instanceof Error ? (e.stack ?? e.message) : String(e))}`,
+    );
   process.on('uncaughtException', lastNet('uncaught exception'));
   process.on('unhandledRejection', lastNet('unhandled rejection'));
-  console.log(keyring ? 'tokens: kept in the system keyring (Secret Service)' : 'tokens: kept for this session only (no system keyring reachable)');
+  console.log(
+    keyring ? 'tokens: kept in the system keyring (Secret Service)' : 'tokens: kept for this session only (no system keyring reachable)',
+  );
   let emulator: { close(): Promise<void> } | undefined;
   if (!values['no-emulator']) {
     const { startEmulator } = await import('../../emulator/index');

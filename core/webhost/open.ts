@@ -43,7 +43,11 @@ export function writeOpenFile(launchUrl: string, dir: string = tmpdir()): OpenFi
  * The command that opens a file in the user's browser: `$BROWSER` when set (the convention Python's
  * webbrowser and many CLIs follow; `%s` stands for the target, else it is appended), else the platform's opener.
  */
-export function openerCommand(target: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): { cmd: string; args: string[] } {
+export function openerCommand(
+  target: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): { cmd: string; args: string[] } {
   const browser = env.BROWSER?.trim();
   if (browser) {
     const [cmd = browser, ...rest] = browser.split(/\s+/);

@@ -83,7 +83,12 @@ export function parseRequestFrame(text: string): FrameCheck {
   const id = idCheck?.success ? idCheck.data : null;
   if (nestsDeeperThan(raw, MAX_FRAME_DEPTH)) return { ok: false, id, message: `The message nests deeper than ${MAX_FRAME_DEPTH} levels.` };
   const parsed = RequestFrame.safeParse(raw);
-  if (!parsed.success) return { ok: false, id, message: `The message is not a request {id, channel, input}: ${describeIssues(parsed.error.issues).replaceAll('\n', '; ')}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      id,
+      message: `The message is not a request {id, channel, input}: ${describeIssues(parsed.error.issues).replaceAll('\n', '; ')}`,
+    };
   return { ok: true, frame: parsed.data };
 }
 
@@ -146,7 +151,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': html ? html.length : s.size,
-        'content-security-policy': contentSecurityPolicy({ nonce, connect: [`'self'`, `ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }),
+        'content-security-policy': contentSecurityPolicy({
+          nonce,
+          connect: [`'self'`, `ws://127.0.0.1:${port}`, `ws://localhost:${port}`],
+        }),
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
@@ -177,7 +185,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
 
   function rejectUpgrade(socket: Duplex, status: number, why: string) {
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`,
+    );
   }
 
   server.on('upgrade', (req, socket, head) => {
@@ -209,7 +219,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       } catch (e) {
         log(`web host: could not serialise a frame: ${e instanceof Error ? e.message : String(e)}`);
         if (!('id' in frame)) return;
-        text = JSON.stringify({ id: frame.id, result: { ok: false, error: { code: 'internal', message: 'The console produced an answer it could not send.' } } });
+        text = JSON.stringify({
+          id: frame.id,
+          result: { ok: false, error: { code: 'internal', message: 'The console produced an answer it could not send.' } },
+        });
       }
       ws.send(text, (err) => {
         if (err) ws.terminate();
@@ -221,7 +234,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return ws.close(1003, 'Binary frames are not accepted: send JSON text.');
       // Text frames arrive as one Buffer (ws already refused invalid UTF-8 with 1007 and oversize with 1009).
-      const check = parseRequestFrame(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+      const check = parseRequestFrame(
+        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+      );
       if (!check.ok) return answer(check.id, { ok: false, error: { code: 'invalid_input', message: check.message } });
       const { id, channel, input } = check.frame;
       // The dispatcher never throws by contract; this catch is the net under that promise.

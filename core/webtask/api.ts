@@ -26,7 +26,10 @@ export function parseJsonBody(res: RawResponse, what: string): { value: unknown;
   try {
     return { value: JSON.parse(text), notUtf8 };
   } catch {
-    throw new HostError('bad_response', `The cluster answered ${what} with something that is not JSON (${res.body.length} bytes, ${res.headers['content-type'] ?? 'no content type'}).`);
+    throw new HostError(
+      'bad_response',
+      `The cluster answered ${what} with something that is not JSON (${res.body.length} bytes, ${res.headers['content-type'] ?? 'no content type'}).`,
+    );
   }
 }
 
@@ -57,7 +60,12 @@ export function stringRecord(v: unknown): Record<string, string> | undefined {
 }
 
 /** One protocol page of a container. `offset=0` is never sent, as `wt ls` does. */
-export async function listPage(client: WebtaskClient, container: string, opts: { offset: number; limit: number; meta?: string[] }, signal?: AbortSignal): Promise<WireWebtask[]> {
+export async function listPage(
+  client: WebtaskClient,
+  container: string,
+  opts: { offset: number; limit: number; meta?: string[] },
+  signal?: AbortSignal,
+): Promise<WireWebtask[]> {
   const what = `listing container "${container}"`;
   const path = `/api/webtask/${enc(container)}`;
   const query = { offset: opts.offset > 0 ? opts.offset : undefined, limit: opts.limit, meta: opts.meta?.length ? opts.meta : undefined };
@@ -146,26 +154,37 @@ export interface FetchedWebtask {
 }
 
 /** `GET /api/webtask/{c}/{n}` (with decrypt/fetch_code when asked: the v2 path). */
-export async function getWebtask(client: WebtaskClient, container: string, name: string, opts: { decrypt?: boolean; fetchCode?: boolean } = {}): Promise<FetchedWebtask> {
+export async function getWebtask(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  opts: { decrypt?: boolean; fetchCode?: boolean } = {},
+): Promise<FetchedWebtask> {
   const what = `reading extension "${name}" of "${container}"`;
   const res = await client.raw('GET', `/api/webtask/${enc(container)}/${enc(name)}`, {
     query: { decrypt: opts.decrypt || undefined, fetch_code: opts.fetchCode || undefined },
     headers: { accept: 'application/json' },
   });
   const { value, notUtf8 } = parseJsonBody(res, what);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a webtask.`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a webtask.`);
   return { record: value as Record<string, unknown>, notUtf8 };
 }
 
 /** The v1 path of `wt inspect`: `GET /api/tokens/inspect?token=T&decrypt&fetch_code&meta=1`. */
-export async function inspectToken(client: WebtaskClient, token: string, opts: { decrypt?: boolean; fetchCode?: boolean } = {}): Promise<FetchedWebtask> {
+export async function inspectToken(
+  client: WebtaskClient,
+  token: string,
+  opts: { decrypt?: boolean; fetchCode?: boolean } = {},
+): Promise<FetchedWebtask> {
   const what = 'inspecting the extension token';
   const res = await client.raw('GET', '/api/tokens/inspect', {
     query: { token, decrypt: opts.decrypt || undefined, fetch_code: opts.fetchCode || undefined, meta: 1 },
     headers: { accept: 'application/json' },
   });
   const { value, notUtf8 } = parseJsonBody(res, what);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a set of claims.`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new HostError('bad_response', `The cluster answered ${what} with JSON that is not a set of claims.`);
   return { record: value as Record<string, unknown>, notUtf8 };
 }
 
@@ -188,7 +207,10 @@ const encodeSegment = (s: string) => encodeURIComponent(s).replace(KEEP_LITERAL,
 const MAX_DECODE_LAYERS = 4;
 
 function refusePath(path: string, why: string): never {
-  throw new HostError('invalid_input', `Refused path ${JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path)}: ${why}. The call stays inside the extension; nothing was sent.`);
+  throw new HostError(
+    'invalid_input',
+    `Refused path ${JSON.stringify(path.length > 200 ? `${path.slice(0, 200)}…` : path)}: ${why}. The call stays inside the extension; nothing was sent.`,
+  );
 }
 
 /**
@@ -207,8 +229,13 @@ export function runSubPath(path: string): string {
     let layer = raw;
     let first: string | undefined;
     for (let i = 0; ; i++) {
-      if (layer === '.' || layer === '..') refusePath(path, `the segment "${raw}" is the dot segment "${layer}", which URL parsers resolve: it would climb out of the extension`);
-      if (i > 0 && /[/\\]/.test(layer)) refusePath(path, `the segment "${raw}" decodes to a "/" or "\\", which would climb out of the extension`);
+      if (layer === '.' || layer === '..')
+        refusePath(
+          path,
+          `the segment "${raw}" is the dot segment "${layer}", which URL parsers resolve: it would climb out of the extension`,
+        );
+      if (i > 0 && /[/\\]/.test(layer))
+        refusePath(path, `the segment "${raw}" decodes to a "/" or "\\", which would climb out of the extension`);
       // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\u007f]/.test(layer)) refusePath(path, `the segment "${raw}" holds a NUL or another control character`);
       if (!/%[0-9a-f]{2}/i.test(layer)) break;

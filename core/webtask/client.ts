@@ -45,7 +45,10 @@ export class WebtaskClient {
     this.url = opts.url.replace(/\/+$/, '');
     this.origin = originOf(this.url);
     if (opts.tokenOrigin !== undefined && opts.tokenOrigin !== this.origin) {
-      throw new HostError('unauthorized', `This token was saved for ${opts.tokenOrigin}, not ${this.origin}: enter it again for the new address.`);
+      throw new HostError(
+        'unauthorized',
+        `This token was saved for ${opts.tokenOrigin}, not ${this.origin}: enter it again for the new address.`,
+      );
     }
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -121,7 +124,8 @@ export class WebtaskClient {
         size += buf.length;
         if (size > this.maxBodyBytes) {
           res.body.destroy();
-          const limit = this.maxBodyBytes >= 1048576 ? `${Math.round(this.maxBodyBytes / 1048576)} MB` : `${Math.round(this.maxBodyBytes / 1024)} KB`;
+          const limit =
+            this.maxBodyBytes >= 1048576 ? `${Math.round(this.maxBodyBytes / 1048576)} MB` : `${Math.round(this.maxBodyBytes / 1024)} KB`;
           throw new HostError('too_large', `The cluster sent more than ${limit} for ${method} ${target.pathname}; refused.`);
         }
         chunks.push(buf);
@@ -155,14 +159,18 @@ export class WebtaskClient {
       query: opts.query,
       signal: opts.signal,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      headers: opts.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        opts.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
     });
     if (res.status >= 400) throw WebtaskClient.statusError(res, `${method} ${path}`);
     if (res.status === 204 || res.body.length === 0) return undefined as T;
     try {
       return JSON.parse(res.body.toString('utf8')) as T;
     } catch {
-      throw new HostError('bad_response', `The cluster answered ${method} ${path} with something that is not JSON (${res.body.length} bytes, ${res.headers['content-type'] ?? 'no content type'}).`);
+      throw new HostError(
+        'bad_response',
+        `The cluster answered ${method} ${path} with something that is not JSON (${res.body.length} bytes, ${res.headers['content-type'] ?? 'no content type'}).`,
+      );
     }
   }
 
@@ -181,7 +189,11 @@ export class WebtaskClient {
     const target = this.buildUrl(path, { key: this.token });
     // The same rule as every REST call: this origin, and this container's stream only.
     this.assertMayCarryToken(target, path);
-    const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache', 'user-agent': 'extend-support-console' };
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      'cache-control': 'no-cache',
+      'user-agent': 'extend-support-console',
+    };
     if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;
     let res: Dispatcher.ResponseData;
     try {

@@ -9,8 +9,15 @@ import { type RawResponse, type WebtaskClient } from './client';
 
 const enc = encodeURIComponent;
 
-const str = z.string().nullish().transform((v) => v ?? null);
-const int = z.number().int().nullish().transform((v) => v ?? 0);
+const str = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const int = z
+  .number()
+  .int()
+  .nullish()
+  .transform((v) => v ?? 0);
 
 /** A job as the cluster sends it; unknown fields are kept (a run posts the record back as is). */
 export const WireCronJob = z.looseObject({
@@ -18,7 +25,10 @@ export const WireCronJob = z.looseObject({
   container: z.string().optional(),
   state: z.enum(['active', 'inactive']).catch('inactive'),
   schedule: z.string(),
-  tz: z.string().nullish().transform((v) => v || 'UTC'),
+  tz: z
+    .string()
+    .nullish()
+    .transform((v) => v || 'UTC'),
   token: z.string().optional(),
   meta: z.record(z.string(), z.string()).optional(),
   next_available_at: str,
@@ -49,19 +59,30 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new HostError('bad_response', `The cluster answered ${what} with an unexpected shape (${first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'invalid'}).`);
+    throw new HostError(
+      'bad_response',
+      `The cluster answered ${what} with an unexpected shape (${first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'invalid'}).`,
+    );
   }
   return r.data;
 }
 
 /** Every job of a container (pages of `limit` until a short one; bounded). */
-export async function listCronJobs(client: WebtaskClient, container: string, opts: { limit?: number; maxPages?: number } = {}): Promise<WireCronJob[]> {
+export async function listCronJobs(
+  client: WebtaskClient,
+  container: string,
+  opts: { limit?: number; maxPages?: number } = {},
+): Promise<WireCronJob[]> {
   const limit = opts.limit ?? 100;
   const out: WireCronJob[] = [];
   for (let page = 0; page < (opts.maxPages ?? 50); page++) {
     const offset = page * limit;
     const what = `listing the cron jobs of "${container}"`;
-    const items = parse(z.array(WireCronJob), await client.json('GET', `/api/cron/${enc(container)}`, { query: { offset: offset || undefined, limit } }), what);
+    const items = parse(
+      z.array(WireCronJob),
+      await client.json('GET', `/api/cron/${enc(container)}`, { query: { offset: offset || undefined, limit } }),
+      what,
+    );
     out.push(...items);
     if (items.length < limit) break;
   }
@@ -73,15 +94,29 @@ export async function getCronJob(client: WebtaskClient, container: string, name:
 }
 
 /** Newest first; the platform keeps the last 100. */
-export async function cronHistory(client: WebtaskClient, container: string, name: string, opts: { offset?: number; limit?: number } = {}): Promise<WireHistoryItem[]> {
+export async function cronHistory(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  opts: { offset?: number; limit?: number } = {},
+): Promise<WireHistoryItem[]> {
   const res = await client.json('GET', `/api/cron/${enc(container)}/${enc(name)}/history`, {
     query: { offset: opts.offset || undefined, limit: opts.limit ?? 100 },
   });
   return parse(z.array(WireHistoryItem), res, `reading the history of cron job "${name}"`);
 }
 
-export async function setCronState(client: WebtaskClient, container: string, name: string, state: 'active' | 'inactive'): Promise<WireCronJob> {
-  return parse(WireCronJob, await client.json('PUT', `/api/cron/${enc(container)}/${enc(name)}/state`, { body: { state } }), `setting the state of cron job "${name}"`);
+export async function setCronState(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  state: 'active' | 'inactive',
+): Promise<WireCronJob> {
+  return parse(
+    WireCronJob,
+    await client.json('PUT', `/api/cron/${enc(container)}/${enc(name)}/state`, { body: { state } }),
+    `setting the state of cron job "${name}"`,
+  );
 }
 
 /** Create or replace a job. Like `wt cron reschedule`, callers pass the job's token, state and meta back so nothing else changes. */
@@ -95,7 +130,13 @@ export async function putCronJob(
 }
 
 /** Runs a job now: the job record POSTed to the webtask, as a scheduled run does. No profile token goes to the extension. */
-export async function runCronJobNow(client: WebtaskClient, container: string, name: string, job: WireCronJob | Record<string, unknown>, signal?: AbortSignal): Promise<RawResponse> {
+export async function runCronJobNow(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  job: WireCronJob | Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<RawResponse> {
   return client.raw('POST', `/api/run/${enc(container)}/${enc(name)}`, {
     body: JSON.stringify(job),
     headers: { 'content-type': 'application/json', accept: 'application/json' },

@@ -1,7 +1,13 @@
 /** "Copy as curl" for an invocation: the profile token, when sent, is the `$WT_TOKEN` placeholder. */
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function toCurl(req: { method: string; url: string; headers: Array<{ name: string; value: string }>; body?: string; withProfileToken: boolean }): string {
+export function toCurl(req: {
+  method: string;
+  url: string;
+  headers: Array<{ name: string; value: string }>;
+  body?: string;
+  withProfileToken: boolean;
+}): string {
   const parts = ['curl', '-sS', '-i'];
   if (req.method !== 'GET' || req.body !== undefined) parts.push('-X', req.method);
   for (const h of req.headers) parts.push('-H', quote(`${h.name}: ${h.value}`));

@@ -23,7 +23,8 @@ export const DIAGNOSTIC_HEADERS = {
 
 const READINGS: Record<string, string> = {
   webtask: "The extension's own code produced this response",
-  compiler: "The platform could not compile or load the extension's code (a syntax error, a missing module, or a bad export); the code never ran",
+  compiler:
+    "The platform could not compile or load the extension's code (a syntax error, a missing module, or a bad export); the code never ran",
   proxy: 'The platform proxy answered before reaching the extension (limits, routing, authentication, or the sandbox was not available)',
   network: 'The network between the proxy and the sandbox failed (the extension may have crashed, timed out, or the connection dropped)',
 };
@@ -50,10 +51,13 @@ export function parseDiagnostics(headers: Record<string, string>, status: number
   const statsNames = DIAGNOSTIC_HEADERS.stats.filter((n) => h[n] !== undefined);
   const statsHeader = statsNames[0];
   const stats = statsHeader ? parseJsonHeader(statsHeader, h[statsHeader], problems) : undefined;
-  if (statsNames.length > 1 && h[statsNames[0]!] !== h[statsNames[1]!]) problems.push(`${statsNames.join(' and ')} both came and differ: showing ${statsHeader}`);
+  if (statsNames.length > 1 && h[statsNames[0]!] !== h[statsNames[1]!])
+    problems.push(`${statsNames.join(' and ')} both came and differ: showing ${statsHeader}`);
   let reading: string;
   if (status === undefined) reading = noAnswer ?? 'No response arrived: the cluster was not reached or did not answer in time';
-  else if (!source) reading = 'The response carries no x-wt-response-source header: it did not come through the webtask proxy (a different server, or a load balancer in front)';
+  else if (!source)
+    reading =
+      'The response carries no x-wt-response-source header: it did not come through the webtask proxy (a different server, or a load balancer in front)';
   else reading = READINGS[source] ?? `Unknown response source "${source.slice(0, 40)}"`;
   if (status !== undefined && source === 'webtask' && status >= 500) reading += '; it reported an error (see the body for the stack)';
   if (status !== undefined && source === 'webtask' && status >= 400 && status < 500) reading += '; it refused the request';

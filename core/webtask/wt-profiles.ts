@@ -54,7 +54,8 @@ export async function readWtProfiles(path = defaultWtProfilePath()): Promise<WtP
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new HostError('not_found', `No wt CLI profiles file at ${path}: run \`wt init\` first, or choose another file.`);
+    if (code === 'ENOENT')
+      throw new HostError('not_found', `No wt CLI profiles file at ${path}: run \`wt init\` first, or choose another file.`);
     if (code === 'EISDIR') throw new HostError('invalid_input', `${path} is a folder, not the wt CLI profiles file.`);
     if (code === 'EACCES' || code === 'EPERM') throw new HostError('forbidden', `${path} cannot be read by this user (permission denied).`);
     throw new HostError('internal', `${path} cannot be read (${code ?? 'unknown error'}).`);
@@ -67,7 +68,8 @@ export async function readWtProfiles(path = defaultWtProfilePath()): Promise<WtP
     // The parser's message may quote the file, and the file holds tokens: say where, not what.
     throw new HostError('bad_response', `${path} is not JSON: the wt CLI writes { "NAME": { "url", "token", "container" } }.`);
   }
-  if (!isObject(parsed)) throw new HostError('bad_response', `${path} is JSON but not an object of profiles { "NAME": { "url", "token", "container" } }.`);
+  if (!isObject(parsed))
+    throw new HostError('bad_response', `${path} is JSON but not an object of profiles { "NAME": { "url", "token", "container" } }.`);
   const entries = Object.entries(parsed).map(([name, v]) => checkEntry(name, v));
   if (entries.length === 0) throw new HostError('not_found', `${path} holds no profiles.`);
   return entries;

@@ -52,18 +52,26 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
     const container = decodeURIComponent(m[1]!);
     if (method === 'POST') {
       const body = await readJson(req, 64 * 1024);
-      if (!isRecord(body) || typeof body.rate !== 'number' || !(body.rate > 0) || body.rate > 1_000_000) throw new ApiError(400, 'the request body must be {rate: lines per second (1..1000000), count?: total lines}');
-      if (body.count !== undefined && (typeof body.count !== 'number' || !(body.count > 0))) throw new ApiError(400, 'count must be a positive number');
+      if (!isRecord(body) || typeof body.rate !== 'number' || !(body.rate > 0) || body.rate > 1_000_000)
+        throw new ApiError(400, 'the request body must be {rate: lines per second (1..1000000), count?: total lines}');
+      if (body.count !== undefined && (typeof body.count !== 'number' || !(body.count > 0)))
+        throw new ApiError(400, 'count must be a positive number');
       const h = deps.flood(container, body.rate, body.count as number | undefined);
       return sendJson(res, 201, { id: h.id, container, rate: h.rate });
     }
-    if (method === 'GET') return sendJson(res, 200, [...deps.floods.values()].filter((f) => f.container === container).map((f) => ({ id: f.id, rate: f.rate, sent: f.sent })));
+    if (method === 'GET')
+      return sendJson(
+        res,
+        200,
+        [...deps.floods.values()].filter((f) => f.container === container).map((f) => ({ id: f.id, rate: f.rate, sent: f.sent })),
+      );
     if (method === 'DELETE') {
       let sent = 0;
-      for (const f of [...deps.floods.values()]) if (f.container === container) {
-        sent += f.sent;
-        f.stop();
-      }
+      for (const f of [...deps.floods.values()])
+        if (f.container === container) {
+          sent += f.sent;
+          f.stop();
+        }
       return sendJson(res, 200, { stopped: true, sent });
     }
   }
@@ -87,9 +95,14 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
       const shape = `the request body must be {"header": ${STATS_HEADER_MODES.map((h) => `"${h}"`).join(' | ')} | null, "container"?: name, "name"?: extension}`;
       if (!isRecord(body) || !(body.header === null || isStatsHeaderMode(body.header))) throw new ApiError(400, shape);
       if (body.container !== undefined && typeof body.container !== 'string') throw new ApiError(400, 'container must be a string');
-      if (body.name !== undefined && (typeof body.name !== 'string' || body.container === undefined)) throw new ApiError(400, 'name must be a string, with a container');
-      if (body.header === null && body.container === undefined) throw new ApiError(400, 'null removes a container or extension override; the global header can only be changed');
-      const target = typeof body.container === 'string' ? { container: body.container, ...(typeof body.name === 'string' ? { name: body.name } : {}) } : undefined;
+      if (body.name !== undefined && (typeof body.name !== 'string' || body.container === undefined))
+        throw new ApiError(400, 'name must be a string, with a container');
+      if (body.header === null && body.container === undefined)
+        throw new ApiError(400, 'null removes a container or extension override; the global header can only be changed');
+      const target =
+        typeof body.container === 'string'
+          ? { container: body.container, ...(typeof body.name === 'string' ? { name: body.name } : {}) }
+          : undefined;
       cluster.statsHeaders.set(body.header, target);
       return sendJson(res, 200, cluster.statsHeaders.list());
     }

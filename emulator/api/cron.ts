@@ -22,7 +22,9 @@ export function jobView(job: CronJobRecord): Record<string, unknown> {
     last_scheduled_at: job.last_scheduled_at ?? null,
     run_count: job.run_count,
     error_count: job.error_count,
-    results: job.history.slice(0, 10).map((h) => ({ type: h.type, completed_at: h.completed_at, scheduled_at: h.scheduled_at, statusCode: h.statusCode })),
+    results: job.history
+      .slice(0, 10)
+      .map((h) => ({ type: h.type, completed_at: h.completed_at, scheduled_at: h.scheduled_at, statusCode: h.statusCode })),
   };
 }
 
@@ -44,7 +46,8 @@ export interface CronInput {
 export function saveJob(cluster: Cluster, container: string, name: string, input: CronInput): { job: CronJobRecord; created: boolean } {
   if (!NAME_RX.test(name)) throw new ApiError(400, `invalid cron job name "${name.slice(0, 80)}"`);
   const { schedule, tz } = validateSchedule(input.schedule, input.tz);
-  if (input.state !== undefined && input.state !== 'active' && input.state !== 'inactive') throw new ApiError(400, 'state must be "active" or "inactive"');
+  if (input.state !== undefined && input.state !== 'active' && input.state !== 'inactive')
+    throw new ApiError(400, 'state must be "active" or "inactive"');
   const meta = stringMap(input.meta, 'meta');
   const c = cluster.store.ensure(container);
   let token: string;
@@ -52,7 +55,8 @@ export function saveJob(cluster: Cluster, container: string, name: string, input
     if (typeof input.token !== 'string') throw new ApiError(400, 'token must be a string');
     try {
       const v = cluster.tokens.verify(input.token);
-      if (v.kind !== 'webtask' || v.claims.ten !== container) throw new ApiError(400, 'token must be the token of a webtask in this container');
+      if (v.kind !== 'webtask' || v.claims.ten !== container)
+        throw new ApiError(400, 'token must be the token of a webtask in this container');
     } catch (err) {
       if (err instanceof TokenError) throw new ApiError(400, `token is not valid: ${err.message}`);
       throw err;
@@ -60,7 +64,11 @@ export function saveJob(cluster: Cluster, container: string, name: string, input
     token = input.token;
   } else {
     const w = c.webtasks.get(name);
-    if (!w) throw new ApiError(404, `webtask \`${name}\` not found in container \`${container}\`: create it before scheduling it, or pass its token`);
+    if (!w)
+      throw new ApiError(
+        404,
+        `webtask \`${name}\` not found in container \`${container}\`: create it before scheduling it, or pass its token`,
+      );
     token = cluster.webtaskToken(w);
   }
   const prev = c.cron.get(name);
@@ -86,12 +94,22 @@ export function saveJob(cluster: Cluster, container: string, name: string, input
   return { job, created: !prev };
 }
 
-export async function putJob(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string): Promise<void> {
+export async function putJob(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+): Promise<void> {
   authorize(cluster, req, url, container);
   const body = await readJson(req, cluster.maxBodyBytes);
   if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object {schedule, token?, state?, meta?, tz?}');
   const { job, created } = saveJob(cluster, container, name, body);
-  cluster.platformLog(container, `cron job ${created ? 'created' : 'updated'}: ${name} (${job.schedule} ${job.tz})`, { webtask: name, event: created ? 'cron.created' : 'cron.updated' });
+  cluster.platformLog(container, `cron job ${created ? 'created' : 'updated'}: ${name} (${job.schedule} ${job.tz})`, {
+    webtask: name,
+    event: created ? 'cron.created' : 'cron.updated',
+  });
   sendJson(res, created ? 201 : 200, jobView(job));
 }
 
@@ -113,14 +131,26 @@ export function jobHistory(cluster: Cluster, req: IncomingMessage, res: ServerRe
   authorize(cluster, req, url, container);
   const { offset, limit } = paging(url, 20, 100);
   const job = findJob(cluster, container, name);
-  sendJson(res, 200, job.history.slice(offset, offset + limit).map(({ duration_ms: _d, ...h }) => ({ ...h, duration_ms: _d })));
+  sendJson(
+    res,
+    200,
+    job.history.slice(offset, offset + limit).map(({ duration_ms: _d, ...h }) => ({ ...h, duration_ms: _d })),
+  );
 }
 
-export async function putState(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string): Promise<void> {
+export async function putState(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+): Promise<void> {
   authorize(cluster, req, url, container);
   const job = findJob(cluster, container, name);
   const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body) || (body.state !== 'active' && body.state !== 'inactive')) throw new ApiError(400, 'the request body must be {"state": "active"} or {"state": "inactive"}');
+  if (!isRecord(body) || (body.state !== 'active' && body.state !== 'inactive'))
+    throw new ApiError(400, 'the request body must be {"state": "active"} or {"state": "inactive"}');
   job.state = body.state;
   job.updated_at = new Date(cluster.scheduler.clock.now()).toISOString();
   if (job.state === 'active') job.next_available_at = new Date(nextRun(job.schedule, job.tz, cluster.scheduler.clock.now())).toISOString();

@@ -16,7 +16,13 @@ function memory(): Record<string, number> {
 }
 
 /** Writes a run's response with the diagnostics headers the real cluster adds. */
-export function writeRunResult(req: IncomingMessage, res: ServerResponse, container: string, r: RunResult, statsHeader: StatsHeaderMode = 'x-auth0-stats'): void {
+export function writeRunResult(
+  req: IncomingMessage,
+  res: ServerResponse,
+  container: string,
+  r: RunResult,
+  statsHeader: StatsHeaderMode = 'x-auth0-stats',
+): void {
   const id = reqId(req);
   const proxyStats = {
     proxy_host: hostname(),
@@ -40,7 +46,15 @@ export function writeRunResult(req: IncomingMessage, res: ServerResponse, contai
   for (const [k, v] of Object.entries(r.headers)) {
     const key = k.toLowerCase();
     // The proxy owns framing and its diagnostics headers.
-    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key.startsWith('x-auth0-') || key === 's-auth0-stats' || key === 'x-wt-response-source') continue;
+    if (
+      key === 'content-length' ||
+      key === 'transfer-encoding' ||
+      key === 'connection' ||
+      key.startsWith('x-auth0-') ||
+      key === 's-auth0-stats' ||
+      key === 'x-wt-response-source'
+    )
+      continue;
     headers[key] = v;
   }
   headers['x-wt-response-source'] = r.source;
@@ -67,7 +81,15 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return h;
 }
 
-export async function runNamed(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string, rest: string): Promise<void> {
+export async function runNamed(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+  rest: string,
+): Promise<void> {
   proxyRequests++;
   const c = requireContainer(cluster, container);
   const w = c.webtasks.get(name);
@@ -98,7 +120,13 @@ export async function runNamed(cluster: Cluster, req: IncomingMessage, res: Serv
 }
 
 /** `POST /api/run/{c}` with code in the body (what `wt create --bundle` uses to probe the node version). */
-export async function runAnonymous(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string): Promise<void> {
+export async function runAnonymous(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+): Promise<void> {
   proxyRequests++;
   const token = requestToken(req, url);
   // `?key=<webtask token>` runs that token's webtask.

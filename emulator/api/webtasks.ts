@@ -31,7 +31,11 @@ export function listWebtasks(cluster: Cluster, req: IncomingMessage, res: Server
   }
   const all = c.list();
   const matching = filter.length ? all.filter((w) => matchesMeta(w.meta, filter)) : all;
-  sendJson(res, 200, matching.slice(offset, offset + limit).map((w) => listItem(cluster, w, code)));
+  sendJson(
+    res,
+    200,
+    matching.slice(offset, offset + limit).map((w) => listItem(cluster, w, code)),
+  );
 }
 
 export function listAll(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -80,8 +84,15 @@ export function getWebtask(cluster: Cluster, req: IncomingMessage, res: ServerRe
 }
 
 /** Validates the body of an upsert and stores the webtask; shared by PUT and tokens/issue. */
-function saveWebtask(cluster: Cluster, container: string, name: string, input: { code?: unknown; url?: unknown; secrets?: unknown; params?: unknown; meta?: unknown; host?: unknown }, claims: Record<string, unknown>): { rec: WebtaskRecord; created: boolean } {
-  if (!NAME_RX.test(name)) throw new ApiError(400, `invalid webtask name "${name.slice(0, 80)}": use letters, digits, "_", "-" and "." (at most 128)`);
+function saveWebtask(
+  cluster: Cluster,
+  container: string,
+  name: string,
+  input: { code?: unknown; url?: unknown; secrets?: unknown; params?: unknown; meta?: unknown; host?: unknown },
+  claims: Record<string, unknown>,
+): { rec: WebtaskRecord; created: boolean } {
+  if (!NAME_RX.test(name))
+    throw new ApiError(400, `invalid webtask name "${name.slice(0, 80)}": use letters, digits, "_", "-" and "." (at most 128)`);
   if (input.code !== undefined && typeof input.code !== 'string') throw new ApiError(400, 'code must be a string');
   if (input.url !== undefined && typeof input.url !== 'string') throw new ApiError(400, 'url must be a string');
   if (input.code !== undefined && input.url !== undefined) throw new ApiError(400, 'give either code or url, not both');
@@ -108,19 +119,42 @@ function saveWebtask(cluster: Cluster, container: string, name: string, input: {
     updated_at: now,
   };
   c.put(rec);
-  cluster.platformLog(container, `webtask ${prev ? 'updated' : 'created'}: ${name}`, { webtask: name, event: prev ? 'webtask.updated' : 'webtask.created' });
+  cluster.platformLog(container, `webtask ${prev ? 'updated' : 'created'}: ${name}`, {
+    webtask: name,
+    event: prev ? 'webtask.updated' : 'webtask.created',
+  });
   return { rec, created: !prev };
 }
 
-export async function upsertWebtask(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string): Promise<void> {
+export async function upsertWebtask(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+): Promise<void> {
   authorize(cluster, req, url, container);
   const body = await readJson(req, cluster.maxBodyBytes);
   if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object {code or url, secrets?, meta?, host?}');
   const { rec } = saveWebtask(cluster, container, name, body, {});
-  sendJson(res, 200, { token: cluster.webtaskToken(rec), container, name, meta: rec.meta ?? {}, webtask_url: cluster.webtaskUrl(container, name) });
+  sendJson(res, 200, {
+    token: cluster.webtaskToken(rec),
+    container,
+    name,
+    meta: rec.meta ?? {},
+    webtask_url: cluster.webtaskUrl(container, name),
+  });
 }
 
-export function deleteWebtask(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string): void {
+export function deleteWebtask(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+): void {
   authorize(cluster, req, url, container);
   const c = requireContainer(cluster, container);
   if (!c.remove(name)) throw new ApiError(404, `webtask \`${name}\` not found in container \`${container}\``);
@@ -136,7 +170,14 @@ export function getData(cluster: Cluster, req: IncomingMessage, res: ServerRespo
   sendJson(res, 200, { data: s === undefined ? undefined : JSON.stringify(s.data), etag: String(s?.etag ?? 0) });
 }
 
-export async function putData(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL, container: string, name: string): Promise<void> {
+export async function putData(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  container: string,
+  name: string,
+): Promise<void> {
   authorize(cluster, req, url, container);
   findWebtask(cluster, container, name);
   const body = await readJson(req, cluster.maxBodyBytes);
@@ -149,7 +190,8 @@ export async function putData(cluster: Cluster, req: IncomingMessage, res: Serve
   }
   const store = cluster.store.get(container)!.storage;
   const prev = store.get(name);
-  if (body.etag !== undefined && String(prev?.etag ?? 0) !== String(body.etag)) throw new ApiError(409, 'storage etag mismatch: the data was changed since it was read');
+  if (body.etag !== undefined && String(prev?.etag ?? 0) !== String(body.etag))
+    throw new ApiError(409, 'storage etag mismatch: the data was changed since it was read');
   const etag = (prev?.etag ?? 0) + 1;
   store.set(name, { data, etag });
   sendJson(res, 200, { etag: String(etag) });
@@ -162,7 +204,8 @@ export async function issueToken(cluster: Cluster, req: IncomingMessage, res: Se
   if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object of token claims {ten, jtn?, code or url, ...}');
   const ten = body.ten;
   if (typeof ten !== 'string' || !ten) throw new ApiError(400, 'claim ten (the container) is required and must be a string');
-  if (v.kind !== 'master' && !coversContainer(v.claims, ten)) throw new ApiError(403, `not authorized to perform operation on tenant \`${ten}\``);
+  if (v.kind !== 'master' && !coversContainer(v.claims, ten))
+    throw new ApiError(403, `not authorized to perform operation on tenant \`${ten}\``);
   const { ten: _t, jtn, code, url: codeUrl, ectx, pctx, meta, host, ...rest } = body;
   if (jtn !== undefined && typeof jtn !== 'string') throw new ApiError(400, 'claim jtn (the webtask name) must be a string');
   if (code === undefined && codeUrl === undefined) {
@@ -192,7 +235,8 @@ export function inspectToken(cluster: Cluster, req: IncomingMessage, res: Server
     throw err;
   }
   const ten = typeof claims.ten === 'string' ? claims.ten : undefined;
-  if (v.kind !== 'master' && ten && !coversContainer(v.claims, ten)) throw new ApiError(403, `not authorized to perform operation on tenant \`${ten}\``);
+  if (v.kind !== 'master' && ten && !coversContainer(v.claims, ten))
+    throw new ApiError(403, `not authorized to perform operation on tenant \`${ten}\``);
   const jtn = typeof claims.jtn === 'string' ? claims.jtn : undefined;
   if (ten && jtn) {
     const w = findWebtask(cluster, ten, jtn);
@@ -204,8 +248,7 @@ export function inspectToken(cluster: Cluster, req: IncomingMessage, res: Server
     if (truthy(url.searchParams.get('decrypt'))) {
       claims.ectx = { ...w.secrets };
       claims.secrets = { ...w.secrets };
-    }
-    else if (Object.keys(w.secrets).length) claims.ectx = '<encrypted; use decrypt=true>';
+    } else if (Object.keys(w.secrets).length) claims.ectx = '<encrypted; use decrypt=true>';
     if (truthy(url.searchParams.get('fetch_code')) && w.code !== undefined) claims.code = w.code;
     if (truthy(url.searchParams.get('meta')) && w.meta) claims.meta = w.meta;
     else delete claims.meta;
@@ -224,7 +267,8 @@ export function revokeToken(cluster: Cluster, req: IncomingMessage, res: ServerR
     // Unknown or already revoked: revoking is idempotent.
   }
   const ten = typeof target?.claims.ten === 'string' ? target.claims.ten : undefined;
-  if (target && v.kind !== 'master' && (!ten || !coversContainer(v.claims, ten))) throw new ApiError(403, `not authorized to perform operation on tenant \`${ten ?? '*'}\``);
+  if (target && v.kind !== 'master' && (!ten || !coversContainer(v.claims, ten)))
+    throw new ApiError(403, `not authorized to perform operation on tenant \`${ten ?? '*'}\``);
   cluster.tokens.revoke(subject);
   res.writeHead(200);
   res.end();

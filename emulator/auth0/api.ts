@@ -72,7 +72,8 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
           await route(req, res, url);
         } catch (e) {
           if (e instanceof Auth0Error) return send(res, e.status, JSON.stringify(e.body), e.headers);
-          if (e instanceof ApiError) return send(res, e.status, JSON.stringify({ statusCode: e.status, error: 'Bad Request', message: e.message }));
+          if (e instanceof ApiError)
+            return send(res, e.status, JSON.stringify({ statusCode: e.status, error: 'Bad Request', message: e.message }));
           send(res, 500, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: (e as Error).message }));
         }
       },
@@ -108,7 +109,12 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
         return send(res, 200, r.body, r.link ? { ...rate.headers, link: r.link } : rate.headers);
       }
       const one = tenant.getOne(decodeURIComponent(path.slice('/api/v2/logs/'.length)));
-      if (!one) throw new Auth0Error(404, { statusCode: 404, error: 'Not Found', message: 'log not found', errorCode: 'inexistent_log' }, rate.headers);
+      if (!one)
+        throw new Auth0Error(
+          404,
+          { statusCode: 404, error: 'Not Found', message: 'log not found', errorCode: 'inexistent_log' },
+          rate.headers,
+        );
       return send(res, 200, one, rate.headers);
     }
     throw mgmtError(404, 'Not Found', `no such endpoint: ${method} ${path}`);
@@ -125,19 +131,39 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
       throw new Auth0Error(400, { error: 'invalid_request', error_description: 'The request body is not valid JSON.' });
     }
     if (body.grant_type !== 'client_credentials')
-      throw new Auth0Error(403, { error: 'unauthorized_client', error_description: `Grant type '${String(body.grant_type ?? '')}' not allowed for the client.` });
+      throw new Auth0Error(403, {
+        error: 'unauthorized_client',
+        error_description: `Grant type '${String(body.grant_type ?? '')}' not allowed for the client.`,
+      });
     const client = tenant.clients.find((c) => c.clientId === body.client_id);
-    if (!client || client.clientSecret !== body.client_secret) throw new Auth0Error(401, { error: 'access_denied', error_description: 'Unauthorized' });
+    if (!client || client.clientSecret !== body.client_secret)
+      throw new Auth0Error(401, { error: 'access_denied', error_description: 'Unauthorized' });
     const host = req.headers.host ?? '127.0.0.1';
-    const audiences = [`http://${host}${prefix}/${name}/api/v2/`, `https://${host}${prefix}/${name}/api/v2/`, `https://${name}.auth0.com/api/v2/`];
+    const audiences = [
+      `http://${host}${prefix}/${name}/api/v2/`,
+      `https://${host}${prefix}/${name}/api/v2/`,
+      `https://${name}.auth0.com/api/v2/`,
+    ];
     if (typeof body.audience !== 'string' || !audiences.includes(body.audience))
-      throw new Auth0Error(403, { error: 'access_denied', error_description: `Service not enabled within domain: ${String(body.audience ?? '')}` });
+      throw new Auth0Error(403, {
+        error: 'access_denied',
+        error_description: `Service not enabled within domain: ${String(body.audience ?? '')}`,
+      });
     const value = randomBytes(24).toString('base64url');
     tenant.tokens.set(value, { expiresAt: Date.now() + tenant.tokenTtlSec * 1000, scopes: client.scopes ?? ['read:logs'] });
     tenant.stats.tokensIssued++;
     // Forget long-dead tokens so a long demo does not grow the map without bound.
     if (tenant.tokens.size > 1000) for (const [k, v] of tenant.tokens) if (v.expiresAt < Date.now() - 3600_000) tenant.tokens.delete(k);
-    send(res, 200, JSON.stringify({ access_token: value, token_type: 'Bearer', expires_in: tenant.tokenTtlSec, scope: (client.scopes ?? ['read:logs']).join(' ') }));
+    send(
+      res,
+      200,
+      JSON.stringify({
+        access_token: value,
+        token_type: 'Bearer',
+        expires_in: tenant.tokenTtlSec,
+        scope: (client.scopes ?? ['read:logs']).join(' '),
+      }),
+    );
   }
 
   function authorize(req: IncomingMessage, tenant: Auth0Tenant): void {
@@ -152,7 +178,12 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
     if (!t) throw fail('Invalid token');
     if (t.expiresAt <= Date.now()) throw fail('Expired token received for JSON Web Token validation');
     if (!t.scopes.includes('read:logs'))
-      throw new Auth0Error(403, { statusCode: 403, error: 'Forbidden', message: 'Insufficient scope, expected any of: read:logs', errorCode: 'insufficient_scope' });
+      throw new Auth0Error(403, {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'Insufficient scope, expected any of: read:logs',
+        errorCode: 'insufficient_scope',
+      });
   }
 
   /**
@@ -185,7 +216,8 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
       const next = `http://${host}${prefix}/${encodeURIComponent(name)}/api/v2/logs?from=${last}&take=${take}`;
       return { body, link: `<${next}>; rel="next"` };
     }
-    if (q.has('take')) throw bad("Query validation error: 'take' is only valid with 'from' (checkpoint mode); use page and per_page to search");
+    if (q.has('take'))
+      throw bad("Query validation error: 'take' is only valid with 'from' (checkpoint mode); use page and per_page to search");
     const page = int('page', 0, 0, 1000);
     const perPage = int('per_page', 50, 1, 100);
     if ((page + 1) * perPage > 1000)
@@ -201,7 +233,15 @@ export function createAuth0Api(opts: Auth0ApiOptions = {}): Auth0Api {
         terms.push([m[1]!, m[2]!]);
       }
     }
-    return { body: tenant.search({ page, perPage, sort: sortRaw.endsWith('-1') ? -1 : 1, q: terms, includeTotals: q.get('include_totals') === 'true' }) };
+    return {
+      body: tenant.search({
+        page,
+        perPage,
+        sort: sortRaw.endsWith('-1') ? -1 : 1,
+        q: terms,
+        includeTotals: q.get('include_totals') === 'true',
+      }),
+    };
   }
 
   return api;
@@ -212,6 +252,10 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
     res.destroy();
     return;
   }
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+  });
   res.end(body);
 }

@@ -103,7 +103,7 @@ export class LogGenerator {
     const [client_id, client_name] = this.pick(CLIENTS);
     const [connection, connection_id, strategy, strategy_type] = this.pick(CONNECTIONS);
     const row = LOG_TYPE_ROWS.find((r) => r[0] === type);
-    const description = DESCRIPTIONS[type] ? this.pick(DESCRIPTIONS[type]) : (row?.[2] || row?.[1] || '');
+    const description = DESCRIPTIONS[type] ? this.pick(DESCRIPTIONS[type]) : row?.[2] || row?.[1] || '';
     const ip = `${10 + Math.floor(this.rnd() * 200)}.${Math.floor(this.rnd() * 255)}.${Math.floor(this.rnd() * 255)}.${1 + Math.floor(this.rnd() * 250)}`;
     return {
       log_id: makeLogId(ms, seq),
@@ -116,7 +116,14 @@ export class LogGenerator {
       client_name,
       ip,
       user_agent: this.pick(AGENTS),
-      details: { prompts: [], initiatedAt: ms - 120, completedAt: ms, elapsedTime: 120, session_id: `s${seq.toString(36)}`, note: 'détails — ✓' },
+      details: {
+        prompts: [],
+        initiatedAt: ms - 120,
+        completedAt: ms,
+        elapsedTime: 120,
+        session_id: `s${seq.toString(36)}`,
+        note: 'détails — ✓',
+      },
       hostname: this.domain,
       user_id,
       user_name,

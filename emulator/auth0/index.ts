@@ -82,7 +82,12 @@ export function demoExportSecrets(emulatorUrl: string, container: string, kind: 
         LOGANALYTICS_ENDPOINT: `${emulatorUrl}/dest/azure-legacy/${DEMO_DESTINATIONS.azureLegacy.workspaceId}`,
       };
     case 'logs-to-splunk':
-      return { ...common, SPLUNK_URL: `${emulatorUrl}/dest/splunk`, SPLUNK_TOKEN: DEMO_DESTINATIONS.splunk.token, SPLUNK_INDEX: DEMO_DESTINATIONS.splunk.index };
+      return {
+        ...common,
+        SPLUNK_URL: `${emulatorUrl}/dest/splunk`,
+        SPLUNK_TOKEN: DEMO_DESTINATIONS.splunk.token,
+        SPLUNK_INDEX: DEMO_DESTINATIONS.splunk.index,
+      };
     case 'logs-to-datadog':
       return { ...common, DATADOG_API_KEY: DEMO_DESTINATIONS.datadog.apiKey, DATADOG_URL: `${emulatorUrl}/dest/datadog` };
   }
@@ -102,9 +107,11 @@ export function exportHostModule(): HostModule {
     const prev = running.get(key) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => runOnce(call));
     running.set(key, next);
-    void next.finally(() => {
-      if (running.get(key) === next) running.delete(key);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (running.get(key) === next) running.delete(key);
+      })
+      .catch(() => undefined);
     return next;
   };
 }
@@ -139,7 +146,9 @@ async function runOnce(call: Parameters<HostModule>[0]): Promise<unknown> {
   if (report.status !== 'ok') {
     // The run's error body is what cron history keeps: it names the checkpoint to replay from.
     const replayFrom = report.failedCheckpoint ?? report.nextCheckpoint;
-    throw Object.assign(new Error(`${report.error ?? `export ${report.status}`} (failed checkpoint: ${replayFrom ?? 'start'})`), { report });
+    throw Object.assign(new Error(`${report.error ?? `export ${report.status}`} (failed checkpoint: ${replayFrom ?? 'start'})`), {
+      report,
+    });
   }
   return report;
 }
@@ -155,7 +164,9 @@ export function install(emulator: Emulator): void {
   // Tenants are created on first use: the seed runs after install, so a container known by then gets its tenant.
   // `--log-rate` / `logRate`: how many events per second each demo tenant generates.
   const rate = emulator.options.logRate;
-  const api = createAuth0Api({ autoTenant: (name) => (emulator.tenants().includes(name) ? demoTenantOptions(name, rate ?? demoRate) : null) });
+  const api = createAuth0Api({
+    autoTenant: (name) => (emulator.tenants().includes(name) ? demoTenantOptions(name, rate ?? demoRate) : null),
+  });
   registry.set(emulator, api);
   emulator.registerMount(api.mount);
   emulator.registerHostModule('auth0-log-export', exportHostModule());

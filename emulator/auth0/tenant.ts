@@ -111,10 +111,13 @@ export class Auth0Tenant {
     if (rate <= 0) return;
     const t0 = Date.now();
     let made = 0;
-    this.timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - t0) / 1000) * rate);
-      for (; made < due; made++) this.append();
-    }, Math.max(10, Math.min(1000, 1000 / rate)));
+    this.timer = setInterval(
+      () => {
+        const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+        for (; made < due; made++) this.append();
+      },
+      Math.max(10, Math.min(1000, 1000 / rate)),
+    );
     this.timer.unref();
   }
 

@@ -28,7 +28,13 @@ export class AzureLegacyState {
 
 const azErr = (status: number, error: string, message: string) => jsonError(status, { Error: error, Message: message });
 
-export async function handleAzureLegacy(state: AzureLegacyState, workspaceId: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAzureLegacy(
+  state: AzureLegacyState,
+  workspaceId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   state.stats.requests++;
   const ws = state.workspaces.get(workspaceId);
   if (!ws) {
@@ -42,12 +48,15 @@ export async function handleAzureLegacy(state: AzureLegacyState, workspaceId: st
   }
   const body = await readBody(req, 30 * 1024 * 1024);
   const logType = header(req, 'log-type') ?? '';
-  if (!/^[A-Za-z0-9_]{1,100}$/.test(logType)) throw azErr(400, 'InvalidLogType', 'Log-Type must be letters, digits and underscores, at most 100 characters');
-  if (!/^application\/json/.test(header(req, 'content-type') ?? '')) throw azErr(400, 'InvalidContentType', 'Content-Type must be application/json');
+  if (!/^[A-Za-z0-9_]{1,100}$/.test(logType))
+    throw azErr(400, 'InvalidLogType', 'Log-Type must be letters, digits and underscores, at most 100 characters');
+  if (!/^application\/json/.test(header(req, 'content-type') ?? ''))
+    throw azErr(400, 'InvalidContentType', 'Content-Type must be application/json');
   const date = header(req, 'x-ms-date') ?? '';
   const t = Date.parse(date);
   if (!date || !Number.isFinite(t)) throw azErr(403, 'InvalidAuthorization', 'x-ms-date is missing or not an RFC 1123 date');
-  if (Math.abs(Date.now() - t) > 15 * 60_000) throw azErr(403, 'InvalidAuthorization', 'x-ms-date is more than 15 minutes from the server time');
+  if (Math.abs(Date.now() - t) > 15 * 60_000)
+    throw azErr(403, 'InvalidAuthorization', 'x-ms-date is more than 15 minutes from the server time');
   const auth = /^SharedKey ([^:]+):(.+)$/.exec(header(req, 'authorization') ?? '');
   if (!auth || auth[1] !== workspaceId) {
     state.stats.authFailures++;
@@ -68,7 +77,8 @@ export async function handleAzureLegacy(state: AzureLegacyState, workspaceId: st
     throw azErr(400, 'InvalidDataFormat', 'The body is not valid JSON');
   }
   const records = Array.isArray(data) ? data : [data];
-  if (!records.every((r) => r && typeof r === 'object' && !Array.isArray(r))) throw azErr(400, 'InvalidDataFormat', 'Each record must be a JSON object');
+  if (!records.every((r) => r && typeof r === 'object' && !Array.isArray(r)))
+    throw azErr(400, 'InvalidDataFormat', 'Each record must be a JSON object');
   let list = ws.records.get(logType);
   if (!list) ws.records.set(logType, (list = []));
   for (const r of records) list.push(r);
@@ -101,7 +111,12 @@ export class AzureIngestionState {
 }
 
 const aad = (status: number, error: string, code: number, description: string) =>
-  jsonError(status, { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code], timestamp: new Date().toISOString() });
+  jsonError(status, {
+    error,
+    error_description: `AADSTS${code}: ${description}`,
+    error_codes: [code],
+    timestamp: new Date().toISOString(),
+  });
 
 /** /dest/azure/entra/{tenant}/... : OpenID discovery and the v2.0 token endpoint (client credentials). */
 export async function handleEntra(state: AzureIngestionState, rest: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -126,16 +141,29 @@ export async function handleEntra(state: AzureIngestionState, rest: string, req:
   if (req.method !== 'POST') throw aad(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
   state.stats.tokenRequests++;
   const form = new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'));
-  if (form.get('grant_type') !== 'client_credentials') throw aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+  if (form.get('grant_type') !== 'client_credentials')
+    throw aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   const clientId = form.get('client_id') ?? '';
   const app = state.apps.get(clientId);
-  if (!app || app.tenantId !== tenant) throw aad(400, 'unauthorized_client', 700016, `Application with identifier '${clientId.slice(0, 64)}' was not found in the directory '${tenant}'.`);
+  if (!app || app.tenantId !== tenant)
+    throw aad(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId.slice(0, 64)}' was not found in the directory '${tenant}'.`,
+    );
   if (form.get('client_secret') !== app.secret) {
     state.stats.authFailures++;
-    throw aad(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    throw aad(
+      401,
+      'invalid_client',
+      7000215,
+      'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+    );
   }
   const scope = form.get('scope') ?? '';
-  if (!/^https:\/\/monitor\.azure\.com\/\/?\.default/.test(scope)) throw aad(400, 'invalid_scope', 1002012, `The provided value for scope ${scope.slice(0, 80)} is not valid.`);
+  if (!/^https:\/\/monitor\.azure\.com\/\/?\.default/.test(scope))
+    throw aad(400, 'invalid_scope', 1002012, `The provided value for scope ${scope.slice(0, 80)} is not valid.`);
   const token = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ aud: 'https://monitor.azure.com', tid: tenant, appid: clientId, exp: Math.floor(Date.now() / 1000) + state.tokenTtlSec })}.${randomBytes(16).toString('base64url')}`;
   state.tokens.set(token, { expiresAt: Date.now() + state.tokenTtlSec * 1000, clientId });
   sendJson(res, 200, { token_type: 'Bearer', expires_in: state.tokenTtlSec, ext_expires_in: state.tokenTtlSec, access_token: token });
@@ -145,7 +173,13 @@ const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64ur
 const ingestErr = (status: number, code: string, message: string) => jsonError(status, { error: { code, message } });
 
 /** /dest/azure/dce/dataCollectionRules/{rule}/streams/{stream}?api-version=2023-01-01 */
-export async function handleIngestion(state: AzureIngestionState, rest: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleIngestion(
+  state: AzureIngestionState,
+  rest: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(rest);
   if (!m) throw ingestErr(404, 'NotFound', 'unknown Logs Ingestion path');
   if (req.method !== 'POST') throw ingestErr(405, 'MethodNotAllowed', 'POST only');
@@ -155,12 +189,18 @@ export async function handleIngestion(state: AzureIngestionState, rest: string, 
   if (!tok || tok.expiresAt < Date.now()) {
     state.stats.authFailures++;
     req.resume();
-    throw new DestError(401, JSON.stringify({ error: { code: 'InvalidToken', message: tok ? 'The token has expired.' : 'The token is missing or invalid.' } }), {
-      'content-type': 'application/json',
-      'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", resource_id="https://monitor.azure.com"',
-    });
+    throw new DestError(
+      401,
+      JSON.stringify({ error: { code: 'InvalidToken', message: tok ? 'The token has expired.' : 'The token is missing or invalid.' } }),
+      {
+        'content-type': 'application/json',
+        'www-authenticate':
+          'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", resource_id="https://monitor.azure.com"',
+      },
+    );
   }
-  if (!url.searchParams.get('api-version')) throw ingestErr(400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
+  if (!url.searchParams.get('api-version'))
+    throw ingestErr(400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
   const rule = state.rules.get(decodeURIComponent(m[1]!));
   if (!rule) throw ingestErr(404, 'InvalidDataCollectionRule', 'Data collection rule not found, or the caller has no access to it.');
   const records = rule.get(decodeURIComponent(m[2]!));

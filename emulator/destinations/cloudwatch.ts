@@ -59,7 +59,8 @@ const awsError = (status: number, type: string, message: string) =>
 
 const invalidParam = (message: string) => awsError(400, 'InvalidParameterException', message);
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
 async function verifySigV4(state: CloudWatchState, req: IncomingMessage, url: URL, body: string): Promise<void> {
   const m = AUTH.exec(header(req, 'authorization') ?? '');
@@ -70,7 +71,12 @@ async function verifySigV4(state: CloudWatchState, req: IncomingMessage, url: UR
   if (service !== 'logs') throw awsError(400, 'InvalidSignatureException', `Credential should be scoped to correct service: 'logs'.`);
   const amzDate = header(req, 'x-amz-date') ?? '';
   const dm = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-  if (!dm || amzDate.slice(0, 8) !== day) throw awsError(400, 'IncompleteSignatureException', 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP');
+  if (!dm || amzDate.slice(0, 8) !== day)
+    throw awsError(
+      400,
+      'IncompleteSignatureException',
+      'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP',
+    );
   const signingDate = new Date(Date.UTC(+dm[1]!, +dm[2]! - 1, +dm[3]!, +dm[4]!, +dm[5]!, +dm[6]!));
   if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60_000) {
     throw awsError(400, 'InvalidSignatureException', 'Signature expired: the request time is more than 15 minutes from the server time.');
@@ -93,7 +99,16 @@ async function verifySigV4(state: CloudWatchState, req: IncomingMessage, url: UR
     applyChecksum: names.includes('x-amz-content-sha256'),
   });
   const signed = await signer.sign(
-    new HttpRequest({ method: req.method ?? 'POST', protocol: 'http:', hostname: hostname ?? '', port: port ? Number(port) : undefined, path: url.pathname, query, headers, body }),
+    new HttpRequest({
+      method: req.method ?? 'POST',
+      protocol: 'http:',
+      hostname: hostname ?? '',
+      port: port ? Number(port) : undefined,
+      path: url.pathname,
+      query,
+      headers,
+      body,
+    }),
     { signingDate, signingRegion: region, signingService: service },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
@@ -108,8 +123,14 @@ async function verifySigV4(state: CloudWatchState, req: IncomingMessage, url: UR
 }
 
 function str(v: unknown, field: string, pattern?: RegExp): string {
-  if (typeof v !== 'string' || v.length < 1 || v.length > 512) throw invalidParam(`1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and 512`);
-  if (pattern && !pattern.test(v)) throw invalidParam(`1 validation error detected: Value '${v}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern.source}`);
+  if (typeof v !== 'string' || v.length < 1 || v.length > 512)
+    throw invalidParam(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and 512`,
+    );
+  if (pattern && !pattern.test(v))
+    throw invalidParam(
+      `1 validation error detected: Value '${v}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern.source}`,
+    );
   return v;
 }
 
@@ -121,7 +142,8 @@ export async function handleCloudWatch(state: CloudWatchState, req: IncomingMess
   if (req.method !== 'POST') throw awsError(404, 'UnknownOperationException', 'Only POST is supported');
   const raw = (await readBody(req, 6 * 1024 * 1024)).toString('utf8');
   const target = header(req, 'x-amz-target') ?? '';
-  if (!/^application\/x-amz-json-1\.1/.test(header(req, 'content-type') ?? '')) throw awsError(400, 'SerializationException', 'Content-Type must be application/x-amz-json-1.1');
+  if (!/^application\/x-amz-json-1\.1/.test(header(req, 'content-type') ?? ''))
+    throw awsError(400, 'SerializationException', 'Content-Type must be application/x-amz-json-1.1');
   await verifySigV4(state, req, url, raw);
   let body: Record<string, unknown>;
   try {
@@ -130,7 +152,8 @@ export async function handleCloudWatch(state: CloudWatchState, req: IncomingMess
     throw awsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
   }
   const op = target.startsWith('Logs_20140328.') ? target.slice('Logs_20140328.'.length) : '';
-  const reply = (b: unknown) => sendJson(res, 200, b, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': crypto.randomUUID() });
+  const reply = (b: unknown) =>
+    sendJson(res, 200, b, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': crypto.randomUUID() });
   const group = () => {
     const name = str(body.logGroupName, 'logGroupName', GROUP_RX);
     const g = state.groups.get(name);
@@ -182,13 +205,22 @@ export async function handleCloudWatch(state: CloudWatchState, req: IncomingMess
       const s = stream();
       const events = body.logEvents;
       if (!Array.isArray(events) || events.length < 1 || events.length > MAX_EVENTS)
-        throw invalidParam(`1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and ${MAX_EVENTS}`);
+        throw invalidParam(
+          `1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and ${MAX_EVENTS}`,
+        );
       let bytes = 0;
       let prev = -Infinity;
       for (const [i, e] of events.entries()) {
         const ev = e as { timestamp?: unknown; message?: unknown };
-        if (typeof ev.timestamp !== 'number' || !Number.isInteger(ev.timestamp) || typeof ev.message !== 'string' || ev.message.length === 0)
-          throw invalidParam(`1 validation error detected: Value at 'logEvents.${i + 1}' failed to satisfy constraint: timestamp and a non-empty message are required`);
+        if (
+          typeof ev.timestamp !== 'number' ||
+          !Number.isInteger(ev.timestamp) ||
+          typeof ev.message !== 'string' ||
+          ev.message.length === 0
+        )
+          throw invalidParam(
+            `1 validation error detected: Value at 'logEvents.${i + 1}' failed to satisfy constraint: timestamp and a non-empty message are required`,
+          );
         const b = Buffer.byteLength(ev.message, 'utf8');
         if (b > MAX_EVENT_BYTES) throw invalidParam(`Log event too large: ${b} bytes exceeds limit of ${MAX_EVENT_BYTES}`);
         bytes += b + 26;
@@ -217,7 +249,10 @@ export async function handleCloudWatch(state: CloudWatchState, req: IncomingMess
       const info: Record<string, number> = {};
       if (tooOldEnd > 0) info.tooOldLogEventEndIndex = tooOldEnd;
       if (tooNewStart < list.length) info.tooNewLogEventStartIndex = tooNewStart;
-      return reply({ nextSequenceToken: String(s.events.length).padStart(56, '4'), ...(Object.keys(info).length ? { rejectedLogEventsInfo: info } : {}) });
+      return reply({
+        nextSequenceToken: String(s.events.length).padStart(56, '4'),
+        ...(Object.keys(info).length ? { rejectedLogEventsInfo: info } : {}),
+      });
     }
     case 'GetLogEvents': {
       stream();

@@ -36,7 +36,8 @@ export class DatadogState {
   }
 }
 
-const ddError = (status: number, title: string, detail: string) => jsonError(status, { errors: [{ status: String(status), title, detail }] });
+const ddError = (status: number, title: string, detail: string) =>
+  jsonError(status, { errors: [{ status: String(status), title, detail }] });
 
 export async function handleDatadog(state: DatadogState, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (path !== '/api/v2/logs') throw ddError(404, 'Not Found', 'use POST /api/v2/logs');
@@ -57,7 +58,11 @@ export async function handleDatadog(state: DatadogState, path: string, req: Inco
     state.throttled--;
     state.stats.refused++;
     req.resume();
-    throw jsonError(429, { errors: [{ status: '429', title: 'Too Many Requests', detail: 'rate limit exceeded, retry later' }] }, { 'retry-after': String(state.retryAfterSec) });
+    throw jsonError(
+      429,
+      { errors: [{ status: '429', title: 'Too Many Requests', detail: 'rate limit exceeded, retry later' }] },
+      { 'retry-after': String(state.retryAfterSec) },
+    );
   }
   const raw = await readBody(req, 100 * 1024 * 1024);
   if (raw.length > DATADOG_MAX_PAYLOAD) {

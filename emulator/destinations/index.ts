@@ -59,7 +59,10 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice(prefix.length);
-    const seg = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const seg = path
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
     const kind = seg[0];
     if (req.method === 'GET' && path === '/_received') return sendJson(res, 200, summary());
     switch (kind) {
@@ -68,24 +71,38 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
       case 'logstash': {
         if (seg.length === 3 && seg[2] === '_received' && req.method === 'GET') {
           const p = d.logstash.pipelines.get(seg[1]!);
-          return sendJson(res, p ? 200 : 404, p ? { ...p.stats, events: p.events.length, last: tail(p.events, 20) } : { error: 'no such pipeline' });
+          return sendJson(
+            res,
+            p ? 200 : 404,
+            p ? { ...p.stats, events: p.events.length, last: tail(p.events, 20) } : { error: 'no such pipeline' },
+          );
         }
         if (seg.length !== 2) throw new DestError(404, 'use /dest/logstash/{name}', { 'content-type': 'text/plain' });
         return handleLogstash(d.logstash, seg[1]!, req, res, url);
       }
       case 'elasticsearch': {
-        if (seg[seg.length - 1] !== '_bulk' || seg.length > 3) throw new DestError(404, JSON.stringify({ error: 'only _bulk is emulated', status: 404 }), { 'content-type': 'application/json' });
+        if (seg[seg.length - 1] !== '_bulk' || seg.length > 3)
+          throw new DestError(404, JSON.stringify({ error: 'only _bulk is emulated', status: 404 }), {
+            'content-type': 'application/json',
+          });
         return handleBulk(d.elasticsearch, seg.length === 3 ? seg[1] : undefined, req, res);
       }
       case 'azure-legacy': {
-        if (seg.length !== 4 || seg[2] !== 'api' || seg[3] !== 'logs') throw new DestError(404, JSON.stringify({ Error: 'NotFound', Message: 'use /dest/azure-legacy/{workspaceId}/api/logs' }), { 'content-type': 'application/json' });
+        if (seg.length !== 4 || seg[2] !== 'api' || seg[3] !== 'logs')
+          throw new DestError(404, JSON.stringify({ Error: 'NotFound', Message: 'use /dest/azure-legacy/{workspaceId}/api/logs' }), {
+            'content-type': 'application/json',
+          });
         return handleAzureLegacy(d.azureLegacy, seg[1]!, req, res, url);
       }
       case 'azure': {
         const rest = path.slice('/azure'.length);
         if (rest.startsWith('/entra/')) return handleEntra(d.azure, rest.slice('/entra'.length), req, res);
         if (rest.startsWith('/dce/')) return handleIngestion(d.azure, rest.slice('/dce'.length), req, res, url);
-        throw new DestError(404, JSON.stringify({ error: { code: 'NotFound', message: 'use /dest/azure/entra/... or /dest/azure/dce/...' } }), { 'content-type': 'application/json' });
+        throw new DestError(
+          404,
+          JSON.stringify({ error: { code: 'NotFound', message: 'use /dest/azure/entra/... or /dest/azure/dce/...' } }),
+          { 'content-type': 'application/json' },
+        );
       }
       case 'splunk':
         return handleSplunk(d.splunk, path.slice('/splunk'.length), req, res, url);
@@ -95,7 +112,9 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
         if (seg.length < 2) throw new DestError(404, 'no_service', { 'content-type': 'text/plain' });
         return handleSlack(d.slack, seg.slice(1).join('/'), req, res);
       default:
-        throw new DestError(404, JSON.stringify({ error: `no destination ${String(kind ?? '').slice(0, 40)}` }), { 'content-type': 'application/json' });
+        throw new DestError(404, JSON.stringify({ error: `no destination ${String(kind ?? '').slice(0, 40)}` }), {
+          'content-type': 'application/json',
+        });
     }
   }
 
@@ -109,7 +128,8 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
           await route(req, res, url);
         } catch (e) {
           if (e instanceof DestError) return send(res, e.status, e.body, e.headers);
-          if (e instanceof ApiError) return send(res, e.status, JSON.stringify({ error: e.message }), { 'content-type': 'application/json' });
+          if (e instanceof ApiError)
+            return send(res, e.status, JSON.stringify({ error: e.message }), { 'content-type': 'application/json' });
           send(res, 500, JSON.stringify({ error: (e as Error).message }), { 'content-type': 'application/json' });
         }
       },
@@ -121,7 +141,10 @@ export function createDestinations(opts: DestinationsOptions = {}): Destinations
 export const DEMO_DESTINATIONS = {
   aws: { accessKeyId: 'AKIAEMULATORDEMO0001', secretAccessKey: 'emulator-demo-secret-key/0001', region: 'us-east-1' },
   logstash: { user: 'logstash', password: 'demo-logstash-password' },
-  azureLegacy: { workspaceId: '00000000-0000-4000-8000-00000000a2e0', workspaceKey: Buffer.from('emulator-demo-workspace-key').toString('base64') },
+  azureLegacy: {
+    workspaceId: '00000000-0000-4000-8000-00000000a2e0',
+    workspaceKey: Buffer.from('emulator-demo-workspace-key').toString('base64'),
+  },
   azure: {
     tenantId: '00000000-0000-4000-8000-00000000e17a',
     clientId: '00000000-0000-4000-8000-0000000c11e7',

@@ -61,7 +61,13 @@ export class LogstashState {
   }
 }
 
-export async function handleLogstash(state: LogstashState, name: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleLogstash(
+  state: LogstashState,
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const p = state.get(name);
   if (!p) throw new DestError(404, 'no such pipeline', { 'content-type': 'text/plain' });
   p.stats.requests++;

@@ -6,7 +6,11 @@ import { DestError, send } from './common';
 export interface SlackMessage {
   hook: string;
   receivedAt: string;
-  message: { text?: string; attachments?: Array<{ color?: string; title?: string; fields?: Array<{ title: string; value: string }> }>; [k: string]: unknown };
+  message: {
+    text?: string;
+    attachments?: Array<{ color?: string; title?: string; fields?: Array<{ title: string; value: string }> }>;
+    [k: string]: unknown;
+  };
 }
 
 export class SlackState {

@@ -58,7 +58,8 @@ export class SplunkState {
   }
 }
 
-const hec = (status: number, text: string, code: number, extra: Record<string, unknown> = {}) => jsonError(status, { text, code, ...extra });
+const hec = (status: number, text: string, code: number, extra: Record<string, unknown> = {}) =>
+  jsonError(status, { text, code, ...extra });
 
 /** Splits a body of concatenated (or newline-separated) JSON objects; the index of the first bad one is thrown. */
 export function splitEvents(body: string): unknown[] {
@@ -117,7 +118,8 @@ function authorize(state: SplunkState, req: IncomingMessage): { token: string; o
 /** `path` is what follows /dest/splunk: /services/collector, /services/collector/event[/1.0], /services/collector/ack, /services/collector/health. */
 export async function handleSplunk(state: SplunkState, path: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   if (path === '/services/collector/health' && req.method === 'GET') return sendJson(res, 200, { text: 'HEC is healthy', code: 17 });
-  if (!/^\/services\/collector(\/event(\/1\.0)?|\/ack)?\/?$/.test(path)) throw hec(404, 'The requested URL was not found on this server.', 404);
+  if (!/^\/services\/collector(\/event(\/1\.0)?|\/ack)?\/?$/.test(path))
+    throw hec(404, 'The requested URL was not found on this server.', 404);
   if (req.method !== 'POST') throw hec(405, 'Method Not Allowed', 405);
   state.stats.requests++;
   let auth;

@@ -80,10 +80,13 @@ export class WorkerPool {
     private readonly hooks: PoolHooks,
   ) {
     // Idle workers are reclaimed after a while so a long demo does not keep one per container forever.
-    this.reaper = setInterval(() => {
-      const cutoff = Date.now() - (opts.idleMs ?? 60_000);
-      for (const s of [...this.slots]) if (!s.busy && s.lastUsed < cutoff) this.kill(s);
-    }, Math.min(opts.idleMs ?? 60_000, 10_000));
+    this.reaper = setInterval(
+      () => {
+        const cutoff = Date.now() - (opts.idleMs ?? 60_000);
+        for (const s of [...this.slots]) if (!s.busy && s.lastUsed < cutoff) this.kill(s);
+      },
+      Math.min(opts.idleMs ?? 60_000, 10_000),
+    );
     this.reaper.unref();
   }
 
@@ -132,7 +135,11 @@ export class WorkerPool {
 
   private spawn(container: string): Slot {
     const worker = new Worker(WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(this.opts.memoryMb / 8)), stackSizeMb: 4 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.opts.memoryMb,
+        maxYoungGenerationSizeMb: Math.max(4, Math.floor(this.opts.memoryMb / 8)),
+        stackSizeMb: 4,
+      },
       stdout: true,
       stderr: true,
       // Extensions see only what the runtime hands them in ctx, not the emulator's environment.
@@ -173,7 +180,13 @@ export class WorkerPool {
     slot.run = run;
     run.timer = setTimeout(() => {
       // A runaway extension (sync loop or never calling back): the worker is the only safe stop.
-      this.hooks.log(req.container, req.name, 50, `webtask ${req.name} exceeded the ${this.opts.timeoutMs} ms execution limit and was terminated`, req.reqId);
+      this.hooks.log(
+        req.container,
+        req.name,
+        50,
+        `webtask ${req.name} exceeded the ${this.opts.timeoutMs} ms execution limit and was terminated`,
+        req.reqId,
+      );
       this.fail(slot, `Script exceeded the execution time limit of ${this.opts.timeoutMs} ms and was terminated.`, 500);
     }, this.opts.timeoutMs);
     const { req: r, ...rest } = req;
@@ -195,7 +208,13 @@ export class WorkerPool {
       this.hooks.call(kind, run.req, payload).then(
         (value) => !slot.dead && slot.worker.postMessage({ type: 'reply', callId, ok: true, value }),
         (err: Error & { statusCode?: number }) =>
-          !slot.dead && slot.worker.postMessage({ type: 'reply', callId, ok: false, error: { message: err?.message ?? String(err), statusCode: err?.statusCode } }),
+          !slot.dead &&
+          slot.worker.postMessage({
+            type: 'reply',
+            callId,
+            ok: false,
+            error: { message: err?.message ?? String(err), statusCode: err?.statusCode },
+          }),
       );
       return;
     }
@@ -249,7 +268,8 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
-    for (const [, q] of this.queues) for (const item of q) item.resolve(proxyError(item.req, 503, 'Server error', 'the emulator is shutting down'));
+    for (const [, q] of this.queues)
+      for (const item of q) item.resolve(proxyError(item.req, 503, 'Server error', 'the emulator is shutting down'));
     this.queues.clear();
     const all = [...this.slots];
     for (const s of all) {

@@ -26,7 +26,12 @@ function logFrom(level) {
   };
 }
 const sandboxConsole = {
-  log: logFrom(30), info: logFrom(30), warn: logFrom(40), error: logFrom(50), debug: logFrom(20), trace: logFrom(10),
+  log: logFrom(30),
+  info: logFrom(30),
+  warn: logFrom(40),
+  error: logFrom(50),
+  debug: logFrom(20),
+  trace: logFrom(10),
 };
 
 function callMain(kind, payload) {
@@ -77,7 +82,10 @@ function instantiate(code) {
 function errorBody(code, err, error) {
   const e = err instanceof Error ? err : new Error(String(err));
   // Only the extension's own frames: the sandbox's internals are not the customer's business.
-  const stack = String(e.stack || '').split('\n').filter((l) => !/sandbox-worker\.cjs|node:internal|\(node:/.test(l)).join('\n');
+  const stack = String(e.stack || '')
+    .split('\n')
+    .filter((l) => !/sandbox-worker\.cjs|node:internal|\(node:/.test(l))
+    .join('\n');
   return { code, error, details: `${e.name}: ${e.message}`, name: e.name, message: e.message, stack };
 }
 
@@ -95,7 +103,11 @@ function parseBody(req) {
   const ct = String(req.headers['content-type'] || '');
   const text = raw.toString('utf8');
   if (ct.includes('application/json')) {
-    try { return JSON.parse(text); } catch { return text; }
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
   }
   if (ct.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
   return text;
@@ -119,11 +131,17 @@ function makeCtx(run) {
     storage: {
       get(options, cb) {
         if (typeof options === 'function') cb = options;
-        callMain('storage-get', { key: storageKey }).then((v) => cb(null, v), (e) => cb(e));
+        callMain('storage-get', { key: storageKey }).then(
+          (v) => cb(null, v),
+          (e) => cb(e),
+        );
       },
       set(data, options, cb) {
         if (typeof options === 'function') cb = options;
-        callMain('storage-set', { key: storageKey, data }).then(() => cb && cb(null), (e) => cb && cb(e));
+        callMain('storage-set', { key: storageKey, data }).then(
+          () => cb && cb(null),
+          (e) => cb && cb(e),
+        );
       },
     },
   };
@@ -136,10 +154,22 @@ function runRequest(run) {
   try {
     fn = instantiate(run.code);
   } catch (err) {
-    return finish(run, 400, { 'content-type': 'application/json' }, errorBody(400, err, `Compilation failed: ${err && err.message}`), 'compiler');
+    return finish(
+      run,
+      400,
+      { 'content-type': 'application/json' },
+      errorBody(400, err, `Compilation failed: ${err && err.message}`),
+      'compiler',
+    );
   }
   if (typeof fn !== 'function') {
-    return finish(run, 400, { 'content-type': 'application/json' }, { code: 400, error: 'Supplied code must return or export a function.' }, 'compiler');
+    return finish(
+      run,
+      400,
+      { 'content-type': 'application/json' },
+      { code: 400, error: 'Supplied code must return or export a function.' },
+      'compiler',
+    );
   }
   const ctx = makeCtx(run);
   const cb = (err, data) => {
@@ -160,9 +190,15 @@ function runRequest(run) {
         statusCode: 200,
         _headers: {},
         headersSent: false,
-        setHeader(k, v) { this._headers[String(k).toLowerCase()] = String(v); },
-        getHeader(k) { return this._headers[String(k).toLowerCase()]; },
-        removeHeader(k) { delete this._headers[String(k).toLowerCase()]; },
+        setHeader(k, v) {
+          this._headers[String(k).toLowerCase()] = String(v);
+        },
+        getHeader(k) {
+          return this._headers[String(k).toLowerCase()];
+        },
+        removeHeader(k) {
+          delete this._headers[String(k).toLowerCase()];
+        },
         writeHead(status, a, b) {
           this.statusCode = status;
           const h = typeof a === 'object' && a ? a : b;
@@ -170,12 +206,21 @@ function runRequest(run) {
           this.headersSent = true;
           return this;
         },
-        write(c) { if (c !== undefined && c !== null) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c))); this.headersSent = true; return true; },
+        write(c) {
+          if (c !== undefined && c !== null) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+          this.headersSent = true;
+          return true;
+        },
         end(c) {
           if (typeof c !== 'function' && c !== undefined && c !== null) this.write(c);
           finish(run, this.statusCode, this._headers, Buffer.concat(chunks), 'webtask');
         },
-        on() { return this; }, once() { return this; },
+        on() {
+          return this;
+        },
+        once() {
+          return this;
+        },
       };
       fn(ctx, fakeReq, res);
     } else if (fn.length === 1) {
@@ -184,15 +229,35 @@ function runRequest(run) {
       fn(ctx, cb);
     }
   } catch (err) {
-    finish(run, 500, { 'content-type': 'application/json' }, errorBody(500, err, 'Script generated an unhandled synchronous exception.'), 'webtask');
+    finish(
+      run,
+      500,
+      { 'content-type': 'application/json' },
+      errorBody(500, err, 'Script generated an unhandled synchronous exception.'),
+      'webtask',
+    );
   }
 }
 
 process.on('uncaughtException', (err) => {
-  if (current) finish(current, 500, { 'content-type': 'application/json' }, errorBody(500, err, 'Script generated an unhandled asynchronous exception.'), 'webtask');
+  if (current)
+    finish(
+      current,
+      500,
+      { 'content-type': 'application/json' },
+      errorBody(500, err, 'Script generated an unhandled asynchronous exception.'),
+      'webtask',
+    );
 });
 process.on('unhandledRejection', (err) => {
-  if (current) finish(current, 500, { 'content-type': 'application/json' }, errorBody(500, err, 'Script generated an unhandled asynchronous exception.'), 'webtask');
+  if (current)
+    finish(
+      current,
+      500,
+      { 'content-type': 'application/json' },
+      errorBody(500, err, 'Script generated an unhandled asynchronous exception.'),
+      'webtask',
+    );
 });
 
 parentPort.on('message', (msg) => {

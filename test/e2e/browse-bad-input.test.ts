@@ -48,7 +48,7 @@ describe('bad input in the browse views', () => {
     expect(await view.getByTestId('ext-error').count()).toBe(0);
   });
 
-  it('an unknown tenant shows the cluster\'s 404 message', async () => {
+  it("an unknown tenant shows the cluster's 404 message", async () => {
     await page.getByTestId('tenant-add-input').fill('no-such-customer');
     await page.getByTestId('tenant-add-input').press('Enter');
     const view = await openTenant('no-such-customer');
@@ -56,7 +56,7 @@ describe('bad input in the browse views', () => {
     expect(await view.getByTestId('ext-error').textContent()).toContain('container `no-such-customer` not found');
   });
 
-  it('a refused token shows the server\'s 403 message as is; switching back works', async () => {
+  it("a refused token shows the server's 403 message as is; switching back works", async () => {
     const wrong = page.getByTestId('profile-item').filter({ hasText: 'Wrong token' });
     await wrong.locator('button.link').first().click();
     await expect.poll(() => wrong.getAttribute('class')).toContain('active');

@@ -136,9 +136,18 @@ describe('browse, inspect, invoke in the browser host', () => {
     await expect.poll(() => audit.getByTestId('audit-row').count()).toBe(1);
     await screenshot(page, 'browse-07-audit');
     const [jsonl] = await Promise.all([page.waitForEvent('download'), audit.getByTestId('audit-export').click()]);
-    const lines = readFileSync((await jsonl.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; detail?: { key?: string } });
+    const lines = readFileSync((await jsonl.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; detail?: { key?: string } });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ action: 'secret.reveal', tenant: 'acme-prod', target: 'rule-add-roles', profile: 'support-master', detail: { key: 'ADMIN_DOMAIN' } });
+    expect(lines[0]).toMatchObject({
+      action: 'secret.reveal',
+      tenant: 'acme-prod',
+      target: 'rule-add-roles',
+      profile: 'support-master',
+      detail: { key: 'ADMIN_DOMAIN' },
+    });
     expect(JSON.stringify(lines)).not.toContain('"acme.example"');
 
     // The master token never reached the page.

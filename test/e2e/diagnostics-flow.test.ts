@@ -21,7 +21,12 @@ describe('diagnostics log in the browser host', () => {
     emu.setStatsHeader('s-auth0-stats', { container: 'initech', name: 'hello' });
     h = await hostOnEmulator(emu, { web: true, requestTimeoutMs: 10_000 });
     // Earlier work of the engineer: calls across tenants, two of them failing with 500 in two tenants.
-    for (const [container, name] of [['initech', 'hello'], ['initech', 'legacy-sync'], ['acme-staging', 'legacy-sync'], ['globex', 'echo']] as const) {
+    for (const [container, name] of [
+      ['initech', 'hello'],
+      ['initech', 'legacy-sync'],
+      ['acme-staging', 'legacy-sync'],
+      ['globex', 'echo'],
+    ] as const) {
       await callOk(h.host, 'webtasks.invoke', { container, name });
     }
     browser = await launchBrowser();
@@ -44,7 +49,9 @@ describe('diagnostics log in the browser host', () => {
     const view = page.getByTestId('diag-view');
     await expect.poll(() => view.getByTestId('diag-row').count()).toBe(5);
     expect(await view.locator('[data-testid=diag-row][data-kind=discovery]').count()).toBe(1);
-    expect(await view.getByTestId('diag-store-statement').textContent()).toMatch(/at most 32 MB: the log starts a new file at 8 MB and keeps 3 older files; the oldest is deleted/);
+    expect(await view.getByTestId('diag-store-statement').textContent()).toMatch(
+      /at most 32 MB: the log starts a new file at 8 MB and keeps 3 older files; the oldest is deleted/,
+    );
     // Either stats header name is shown as it came.
     const hello = view.locator('[data-testid=diag-row][data-extension=hello]');
     expect(await hello.textContent()).toContain('s-auth0-stats');
@@ -67,11 +74,22 @@ describe('diagnostics log in the browser host', () => {
     // Export the filtered view, as JSON lines and as CSV.
     const [jsonl] = await Promise.all([page.waitForEvent('download'), view.getByTestId('diag-export-jsonl').click()]);
     expect(jsonl.suggestedFilename()).toMatch(/^diagnostics-.*\.jsonl$/);
-    const lines = readFileSync((await jsonl.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as InvocationEntry);
+    const lines = readFileSync((await jsonl.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as InvocationEntry);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ kind: 'invocation', tenant: 'initech', extension: 'legacy-sync', status: 500, diagnostics: { source: 'webtask', statsHeader: 'x-auth0-stats' } });
+    expect(lines[0]).toMatchObject({
+      kind: 'invocation',
+      tenant: 'initech',
+      extension: 'legacy-sync',
+      status: 500,
+      diagnostics: { source: 'webtask', statsHeader: 'x-auth0-stats' },
+    });
     const [csv] = await Promise.all([page.waitForEvent('download'), view.getByTestId('diag-export-csv').click()]);
-    const rows = readFileSync((await csv.path())!, 'utf8').trimEnd().split('\r\n');
+    const rows = readFileSync((await csv.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
     expect(rows).toHaveLength(2);
     expect(rows[1]).toContain(',initech,legacy-sync,GET,/,500,');
 

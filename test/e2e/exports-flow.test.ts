@@ -23,8 +23,14 @@ function received(): string[] {
 
 /** Every source log after `from` up to `to` is at the destination; duplicates counted. */
 function checkRange(from: string, to: string) {
-  const want = auth0Of(emu())!.tenant(TENANT)!.allIds().filter((id) => id > from && id <= to);
-  return checkDelivery(want, received().filter((id) => id > from && id <= to));
+  const want = auth0Of(emu())!
+    .tenant(TENANT)!
+    .allIds()
+    .filter((id) => id > from && id <= to);
+  return checkDelivery(
+    want,
+    received().filter((id) => id > from && id <= to),
+  );
 }
 
 describe('exports in the browser', () => {
@@ -60,8 +66,14 @@ describe('exports in the browser', () => {
   it('finds the failed run, replays it locally then remotely, toggles and reschedules', async () => {
     const tenant = auth0Of(emu())!.tenant(TENANT)!;
     // Destination batches of at most 200 logs, so a replay of thousands is many requests (a moving bar).
-    const ext = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), `/api/webtask/${TENANT}/${JOB}?decrypt=true&fetch_code=true`);
-    const put = await api(emu(), `/api/webtask/${TENANT}/${JOB}`, { method: 'PUT', body: { code: ext.body.code, meta: ext.body.meta, secrets: { ...ext.body.secrets, MAX_BATCH_EVENTS: '200' } } });
+    const ext = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(
+      emu(),
+      `/api/webtask/${TENANT}/${JOB}?decrypt=true&fetch_code=true`,
+    );
+    const put = await api(emu(), `/api/webtask/${TENANT}/${JOB}`, {
+      method: 'PUT',
+      body: { code: ext.body.code, meta: ext.body.meta, secrets: { ...ext.body.secrets, MAX_BATCH_EVENTS: '200' } },
+    });
     expect(put.status).toBeLessThan(300);
     await page.goto(web.web!.launchUrl);
     await page.getByTestId('exports-panel').waitFor();
@@ -134,7 +146,9 @@ describe('exports in the browser', () => {
     const end = (await local.getByTestId('report-next-checkpoint').textContent())!.trim();
     expect(end).toMatch(/^\d{56}$/);
     const localCheck = checkRange(checkpoint, end);
-    console.log(`local replay: ${localCheck.sourceCount} logs after the checkpoint, ${localCheck.missing.length} missing, ${localCheck.duplicates} duplicates`);
+    console.log(
+      `local replay: ${localCheck.sourceCount} logs after the checkpoint, ${localCheck.missing.length} missing, ${localCheck.duplicates} duplicates`,
+    );
     expect(localCheck.sourceCount).toBeGreaterThanOrEqual(3000);
     expect(localCheck.missing).toEqual([]);
     await screenshot(page, 'exports-local-replay-done');
@@ -156,7 +170,9 @@ describe('exports in the browser', () => {
     await expect.poll(() => remoteStatus(), { timeout: 30_000 }).toBe('ok');
     const remoteEnd = (await detail().getByTestId('remote-result').getByTestId('report-next-checkpoint').textContent())!.trim();
     const remoteCheck = checkRange(remoteFrom, remoteEnd);
-    console.log(`remote replay: ${remoteCheck.sourceCount} logs after the checkpoint, ${remoteCheck.missing.length} missing, ${remoteCheck.duplicates} duplicates`);
+    console.log(
+      `remote replay: ${remoteCheck.sourceCount} logs after the checkpoint, ${remoteCheck.missing.length} missing, ${remoteCheck.duplicates} duplicates`,
+    );
     expect(remoteCheck.sourceCount).toBeGreaterThanOrEqual(500);
     // The remote run itself delivered that range again (the local replay had already sent it once).
     expect(received().length - before).toBeGreaterThanOrEqual(remoteCheck.sourceCount);
@@ -183,11 +199,21 @@ describe('exports in the browser', () => {
     await expect.poll(() => job().getByTestId('export-job-schedule').textContent(), { timeout: 10_000 }).toContain('04:30');
     const cron = await api<{ next_available_at: string; schedule: string; tz: string }>(emu(), `/api/cron/${TENANT}/${JOB}`);
     expect(cron.body).toMatchObject({ schedule: '30 4 * * 1', tz: 'Asia/Tokyo' });
-    const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(cron.body.next_available_at));
+    const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(
+      new Date(cron.body.next_available_at),
+    );
     expect(tokyo).toBe('Mon 04:30');
     // The table shows the cluster's new next run, formatted as the page formats times.
     const expected = await page.evaluate(
-      (iso) => new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+      (iso) =>
+        new Date(iso).toLocaleString(undefined, {
+          year: 'numeric',
+          month: 'short',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+        }),
       cron.body.next_available_at,
     );
     expect(await job().getByTestId('export-job-next').textContent()).toContain(expected);
@@ -200,9 +226,18 @@ describe('exports in the browser', () => {
     // Filtered on the extension that wrote the lines (the record's webtask field), not on message text.
     expect(await tail.getByTestId('logs-extension').inputValue()).toBe('logs-to-logstash');
     expect(await tail.getByTestId('logs-filter').inputValue()).toBe('');
-    const run = await fetch(`${emu().url}/api/run/${TENANT}/${JOB}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(30_000) });
+    const run = await fetch(`${emu().url}/api/run/${TENANT}/${JOB}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      signal: AbortSignal.timeout(30_000),
+    });
     expect(run.status).toBe(200);
-    const paneText = () => page.evaluate((c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '', TENANT);
+    const paneText = () =>
+      page.evaluate(
+        (c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '',
+        TENANT,
+      );
     await expect.poll(paneText, { timeout: 15_000 }).toContain('export to logstash ok');
     // Other jobs' lines reach the tail but are filtered out.
     const lines = async () => Number((await tail.getByTestId('logs-lines').textContent())!.replace(/\D/g, ''));
@@ -220,15 +255,32 @@ describe('exports in the browser', () => {
     expect(await page.getByTestId('replays-widget').textContent()).toMatch(new RegExp(`${TENANT} / ${JOB}\\s*ok\\s*[\\d,]+ logs`));
 
     // Every step left an audit entry.
-    const entries = (await web.host.call('audit.list', { tenant: TENANT }, { id: 't', emit() {}, onClose() {} })) as { ok: true; data: { entries: Array<{ action: string }> } };
+    const entries = (await web.host.call('audit.list', { tenant: TENANT }, { id: 't', emit() {}, onClose() {} })) as {
+      ok: true;
+      data: { entries: Array<{ action: string }> };
+    };
     const actions = entries.data.entries.map((e) => e.action);
-    for (const a of ['exports.runNow', 'exports.setState', 'exports.replayLocal', 'exports.replayLocal.end', 'exports.replayRemote', 'exports.reschedule']) expect(actions).toContain(a);
+    for (const a of [
+      'exports.runNow',
+      'exports.setState',
+      'exports.replayLocal',
+      'exports.replayLocal.end',
+      'exports.replayRemote',
+      'exports.reschedule',
+    ])
+      expect(actions).toContain(a);
     expect(problems).toEqual([]);
 
     // The job's credentials and the master token never reached the page.
     expect(frames.length).toBeGreaterThan(10);
     const all = frames.join('\n');
-    for (const secret of [emu().masterToken, 'demo-logstash-password', 'demo-secret-acme-prod-0f3c9a', ext.body.secrets.AUTH0_CLIENT_SECRET!, ext.body.secrets.SLACK_INCOMING_WEBHOOK!]) {
+    for (const secret of [
+      emu().masterToken,
+      'demo-logstash-password',
+      'demo-secret-acme-prod-0f3c9a',
+      ext.body.secrets.AUTH0_CLIENT_SECRET!,
+      ext.body.secrets.SLACK_INCOMING_WEBHOOK!,
+    ]) {
       expect(all).not.toContain(secret);
     }
     const dom = await page.content();

@@ -30,10 +30,16 @@ describe('export job settings warnings in the browser', () => {
 
   it('shows "did you mean SLACK_INCOMING_WEBHOOK?" next to the job whose settings hold SLACK_INCOMING_WEBHOK, and nothing next to the others', async () => {
     // A copy of the demo Logstash job, migrated with a misspelt Slack setting (its value a secret URL).
-    const ext = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), `/api/webtask/${TENANT}/logs-to-logstash?decrypt=true&fetch_code=true`);
+    const ext = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(
+      emu(),
+      `/api/webtask/${TENANT}/logs-to-logstash?decrypt=true&fetch_code=true`,
+    );
     const { SLACK_INCOMING_WEBHOOK: _right, ...rest } = ext.body.secrets;
     const secrets = { ...rest, SLACK_INCOMING_WEBHOK: `${emu().url}/dest/slack/T0/B0/typo-secret-hook` };
-    const put = await api(emu(), `/api/webtask/${TENANT}/${TYPO_JOB}`, { method: 'PUT', body: { code: ext.body.code, meta: ext.body.meta, secrets } });
+    const put = await api(emu(), `/api/webtask/${TENANT}/${TYPO_JOB}`, {
+      method: 'PUT',
+      body: { code: ext.body.code, meta: ext.body.meta, secrets },
+    });
     expect(put.status).toBeLessThan(300);
 
     await page.goto(web.web!.launchUrl);
@@ -45,7 +51,9 @@ describe('export job settings warnings in the browser', () => {
     const warnings = typo.getByTestId('export-job-warnings');
     await warnings.waitFor();
     expect(await warnings.textContent()).toBe('unknown setting "SLACK_INCOMING_WEBHOK" is ignored: did you mean SLACK_INCOMING_WEBHOOK?');
-    expect(await page.locator('[data-testid="export-job"][data-job="logs-to-logstash"]').getByTestId('export-job-warnings').count()).toBe(0);
+    expect(await page.locator('[data-testid="export-job"][data-job="logs-to-logstash"]').getByTestId('export-job-warnings').count()).toBe(
+      0,
+    );
     // Names only: the setting's value (a webhook URL) never reaches the page.
     expect(await page.content()).not.toContain('typo-secret-hook');
     await screenshot(page, 'exports-job-warnings');

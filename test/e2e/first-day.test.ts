@@ -16,7 +16,9 @@ const TENANTS = ['acme-prod', 'acme-staging', 'bulk-10k', 'globex', 'initech', '
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, out, err) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }));
+    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, out, err) =>
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }),
+    );
   });
 }
 
@@ -100,7 +102,11 @@ describe('the first day at the console', () => {
     await form.getByRole('button', { name: 'Create profile' }).click();
     const staging = page.getByTestId('profile-item').filter({ hasText: 'Staging copy' });
     await staging.waitFor();
-    const profiles = await callOk<{ profiles: Array<{ id: string; name: string; colour?: string; label?: string }> }>(web.host, 'profiles.list', {});
+    const profiles = await callOk<{ profiles: Array<{ id: string; name: string; colour?: string; label?: string }> }>(
+      web.host,
+      'profiles.list',
+      {},
+    );
     const stg = profiles.profiles.find((p) => p.name === 'Staging copy')!;
     expect(stg).toMatchObject({ colour: '#986ee2', label: 'STG' });
 
@@ -205,7 +211,9 @@ describe('the first day at the console', () => {
     const fault = emu().faults.add({ pathRegex: '^/dest/azure', status: 500 });
     try {
       await detail.getByTestId('run-now').click();
-      await expect.poll(() => detail.getByTestId('remote-result').getByTestId('export-report').getAttribute('data-status'), { timeout: 60_000 }).toBe('failed');
+      await expect
+        .poll(() => detail.getByTestId('remote-result').getByTestId('export-report').getAttribute('data-status'), { timeout: 60_000 })
+        .toBe('failed');
     } finally {
       emu().faults.remove(fault.id);
     }
@@ -285,7 +293,11 @@ describe('the first day at the console', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(await body().textContent()).not.toContain('Too big');
     // Every text input and textarea is capped.
-    const uncapped = await page.evaluate(() => [...document.querySelectorAll('input:not([type=checkbox]):not([type=radio]), textarea')].filter((e) => !(e as HTMLInputElement).maxLength || (e as HTMLInputElement).maxLength < 0).map((e) => e.outerHTML.slice(0, 120)));
+    const uncapped = await page.evaluate(() =>
+      [...document.querySelectorAll('input:not([type=checkbox]):not([type=radio]), textarea')]
+        .filter((e) => !(e as HTMLInputElement).maxLength || (e as HTMLInputElement).maxLength < 0)
+        .map((e) => e.outerHTML.slice(0, 120)),
+    );
     // The log tab's own fields (the logs feature's) and xterm's input are not forms of this change.
     expect(uncapped.filter((h) => !/logs-|xterm-helper/.test(h))).toEqual([]);
     // A URL the contract refuses is reported under the form's label.
@@ -316,7 +328,9 @@ describe('the first day at the console', () => {
     await page.getByTestId('logs-open').click();
     await body().getByTestId('logs-regex').check();
     await body().getByTestId('logs-filter').fill('(unclosed');
-    await expect.poll(() => body().getByTestId('logs-filter-error').textContent()).toMatch(/Invalid regular expression: .*(Unterminated group|missing \))/i);
+    await expect
+      .poll(() => body().getByTestId('logs-filter-error').textContent())
+      .toMatch(/Invalid regular expression: .*(Unterminated group|missing \))/i);
 
     // Test every profile twice: one result each, dismissible; Lock stays on screen.
     for (let i = 0; i < 2; i++) {

@@ -67,7 +67,9 @@ describe('fleet view', () => {
     await screenshot(page, 'fleet-needs-attention');
     // A column filter: at least one failing job is exactly the tenants with a planted failing job.
     await view.getByTestId('fleet-filter-failing').fill('>0');
-    await expect.poll(() => view.getByTestId('fleet-count').getAttribute('data-shown')).toBe(String(new Set(plan.failing.map((f) => f.container)).size));
+    await expect
+      .poll(() => view.getByTestId('fleet-count').getAttribute('data-shown'))
+      .toBe(String(new Set(plan.failing.map((f) => f.container)).size));
     await view.getByTestId('fleet-filter-failing').fill('');
 
     // The row opens that tenant's export jobs.
@@ -77,7 +79,7 @@ describe('fleet view', () => {
     await page.close();
   }, 240_000);
 
-  it('searches every extension\'s code and opens a highlighted hit at its line', async () => {
+  it("searches every extension's code and opens a highlighted hit at its line", async () => {
     const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     const problems = recordProblems(page);
     await page.goto(started.web.launchUrl);

@@ -54,7 +54,9 @@ describe('lock and unlock in the browser host', () => {
     await expect.poll(() => toggle().textContent()).toBe('Lock');
     await expect
       .poll(() => page.getByTestId('notice').allTextContents())
-      .toContainEqual(expect.stringContaining('"Session only": its token was kept for this session only, so the lock dropped it: enter it again.'));
+      .toContainEqual(
+        expect.stringContaining('"Session only": its token was kept for this session only, so the lock dropped it: enter it again.'),
+      );
     await embedded().getByTestId('profile-test').click();
     await expect.poll(() => embedded().getByTestId('connection-result').getAttribute('data-outcome')).toBe('ok');
     await screenshot(page, 'lock-unlocked');

@@ -13,7 +13,10 @@ type Win = {
   __escLogDebug: boolean;
   __escLogProbe: (i: { lines: Array<{ msg: string }> }) => void;
   __painted: { seqs: number[] };
-  __escLogTails: Record<string, { snapshot(): { waiting: number; status: { backpressure: boolean; queued: number; dropped: number; gaps: number } | null } }>;
+  __escLogTails: Record<
+    string,
+    { snapshot(): { waiting: number; status: { backpressure: boolean; queued: number; dropped: number; gaps: number } | null } }
+  >;
 };
 
 const snap = (page: Page) => page.evaluate(() => (globalThis as unknown as Win).__escLogTails['flow']!.snapshot());

@@ -71,7 +71,9 @@ describe('hostile lines in the pane', () => {
     await expect.poll(() => paneText(page, 'victim'), { timeout: 10_000 }).toContain('AFTER the attack');
     // Pretty JSON view renders the hostile fields too: still inert.
     await tab.getByTestId('logs-pretty').check();
-    await expect.poll(() => paneText(page, 'victim'), { timeout: 10_000 }).toContain('"extra": "clipboard: \\u001b]52;c;cm0gLXJmIH4vKg==\\u0007 done"');
+    await expect
+      .poll(() => paneText(page, 'victim'), { timeout: 10_000 })
+      .toContain('"extra": "clipboard: \\u001b]52;c;cm0gLXJmIH4vKg==\\u0007 done"');
     expect(await paneText(page, 'victim')).toContain('"hostname": ');
     await screenshot(page, 'logs-hostile-pretty');
     await tab.getByTestId('logs-pretty').uncheck();
@@ -83,7 +85,19 @@ describe('hostile lines in the pane', () => {
     expect(text.indexOf('BEFORE the attack')).toBeGreaterThanOrEqual(0);
     expect(text.indexOf('BEFORE the attack')).toBeLessThan(text.indexOf('AFTER the attack'));
     // Every sequence is visible as text.
-    for (const shown of ['\\x1b]52;c;cm0gLXJmIH4vKg==\\x07', '\\x1b]0;PWNED BY LOG\\x07', '\\x1b]8;;https://evil.example/', '\\x1b[2J\\x1b[3J\\x1b[H\\x1bc', '\\x1b[999A', '\\x07\\x07\\x07', '\\x9b2J', '\\x9d0;C1 TITLE\\x9c', '\\x1b[?1049h', '\\x1b[6n', 'all good\\x0dHACKED']) {
+    for (const shown of [
+      '\\x1b]52;c;cm0gLXJmIH4vKg==\\x07',
+      '\\x1b]0;PWNED BY LOG\\x07',
+      '\\x1b]8;;https://evil.example/',
+      '\\x1b[2J\\x1b[3J\\x1b[H\\x1bc',
+      '\\x1b[999A',
+      '\\x07\\x07\\x07',
+      '\\x9b2J',
+      '\\x9d0;C1 TITLE\\x9c',
+      '\\x1b[?1049h',
+      '\\x1b[6n',
+      'all good\\x0dHACKED',
+    ]) {
       expect(text).toContain(shown);
     }
     for (const line of HOSTILE) expect(text).toContain(line.split(':')[0] + ':');

@@ -11,14 +11,22 @@ const emu = useEmulator({ seed: 'demo', logPingMs: 1000 });
 
 /** The text xterm holds for a tab (its whole buffer), through the pane's test-only debug hook. */
 async function paneText(page: Page, container: string): Promise<string> {
-  return page.evaluate((c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '', container);
+  return page.evaluate(
+    (c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '',
+    container,
+  );
 }
 
 /** Polls until the pane shows every `yes` and no `no` (filters apply after a short debounce and a redraw). */
 /** Clicks a string in a tail's pane, as a user hovering first (xterm's link layer needs the hover). */
 async function clickInPane(page: Page, container: string, needle: string): Promise<void> {
   const cell = await page.evaluate(
-    ([c, n]) => (globalThis as unknown as { __escLogTails: Record<string, { cellOf(x: string): { col: number; row: number; cols: number; rows: number } | null }> }).__escLogTails[c!]!.cellOf(n!),
+    ([c, n]) =>
+      (
+        globalThis as unknown as {
+          __escLogTails: Record<string, { cellOf(x: string): { col: number; row: number; cols: number; rows: number } | null }>;
+        }
+      ).__escLogTails[c!]!.cellOf(n!),
     [container, needle],
   );
   expect(cell).not.toBeNull();
@@ -34,10 +42,13 @@ async function clickInPane(page: Page, container: string, needle: string): Promi
 
 async function shows(page: Page, container: string, yes: string[], no: string[]): Promise<void> {
   await expect
-    .poll(async () => {
-      const t = await paneText(page, container);
-      return yes.every((x) => t.includes(x)) && no.every((x) => !t.includes(x));
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        const t = await paneText(page, container);
+        return yes.every((x) => t.includes(x)) && no.every((x) => !t.includes(x));
+      },
+      { timeout: 10_000 },
+    )
     .toBe(true);
 }
 
@@ -69,13 +80,18 @@ describe('live tail in the browser', () => {
     for (const c of ['acme-prod', 'acme-staging']) {
       await page.getByTestId('logs-container-input').fill(c);
       await page.getByTestId('logs-open').click();
-      await expect.poll(() => page.getByTestId(`logs-tab-${c}`).getByTestId('logs-state').textContent(), { timeout: 10_000 }).toBe('connected');
+      await expect
+        .poll(() => page.getByTestId(`logs-tab-${c}`).getByTestId('logs-state').textContent(), { timeout: 10_000 })
+        .toBe('connected');
     }
 
     // Run an extension of acme-prod: its console output arrives in that tab, not the other.
     // A unique probe: both tenants have an audit-logger whose cron may fire during the test.
     const probe = `e2e-${Date.now()}`;
-    const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=${probe}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    const run = await fetch(`${emu().url}/api/run/acme-prod/audit-logger?probe=${probe}`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(run.status).toBe(200);
     await page.locator('[data-testid="tab"][data-tab$=":acme-prod"][data-tab^="logs:"] button.link').click();
     const prod = page.getByTestId('logs-tab-acme-prod');
@@ -182,7 +198,9 @@ describe('live tail in the browser', () => {
     expect(await paneText(page, 'acme-prod')).toContain('charged card 42');
     await screenshot(page, 'logs-extension-column');
     await clickInPane(page, 'acme-prod', 'counter charged');
-    await expect.poll(() => page.getByTestId('webtask-view').and(page.locator('[data-name="counter"]')).count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('webtask-view').and(page.locator('[data-name="counter"]')).count(), { timeout: 10_000 })
+      .toBe(1);
     expect(problems).toEqual([]);
   });
 });

@@ -56,7 +56,9 @@ describe('profiles in the browser host', () => {
     const edit = page.locator('section:not([hidden])').getByTestId('profile-form');
     await edit.locator('input[name=url]').fill(ok.url);
     await edit.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => edit.getByTestId('token-dropped').textContent()).toBe('The token was removed because the URL changed: enter it again.');
+    await expect
+      .poll(() => edit.getByTestId('token-dropped').textContent())
+      .toBe('The token was removed because the URL changed: enter it again.');
     expect(await item.textContent()).toContain('no token');
     expect(ok.requests).toEqual([]);
     await screenshot(page, 'profiles-token-dropped');

@@ -33,7 +33,12 @@ describe('tenant view actions', () => {
     const tail = page.getByTestId('logs-tab-acme-prod');
     await expect.poll(() => tail.getByTestId('logs-state').textContent(), { timeout: 10_000 }).toBe('connected');
 
-    await page.locator('[data-testid="tab"][data-tab^="tenant"], [data-testid="tab"]').filter({ hasText: /^(LE)?(tenant)?acme-prod×?$/ }).first().locator('button.link').click();
+    await page
+      .locator('[data-testid="tab"][data-tab^="tenant"], [data-testid="tab"]')
+      .filter({ hasText: /^(LE)?(tenant)?acme-prod×?$/ })
+      .first()
+      .locator('button.link')
+      .click();
     await view.getByTestId('tenant-open-exports').click();
     const exportsView = page.locator('[data-testid=exports-view][data-tenant=acme-prod]');
     await exportsView.waitFor();

@@ -11,7 +11,13 @@ export function checkDelivery(sourceIds: readonly string[], receivedIds: readonl
   const seen = new Map<string, number>();
   for (const id of receivedIds) seen.set(id, (seen.get(id) ?? 0) + 1);
   const missing = sourceIds.filter((id) => !seen.has(id));
-  return { sourceCount: sourceIds.length, receivedCount: receivedIds.length, unique: seen.size, missing, duplicates: receivedIds.length - seen.size };
+  return {
+    sourceCount: sourceIds.length,
+    receivedCount: receivedIds.length,
+    unique: seen.size,
+    missing,
+    duplicates: receivedIds.length - seen.size,
+  };
 }
 
 export function idsOf(events: readonly unknown[]): string[] {

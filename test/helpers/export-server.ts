@@ -18,10 +18,23 @@ export interface ExportServer {
 export const TEST_CLIENT = { clientId: 'test-export-client', clientSecret: 'test-export-secret-7f2a9c' };
 export const TEST_AWS = { accessKeyId: 'AKIATESTEXPORT000001', secretAccessKey: 'test/aws/secret/key+0001', region: 'eu-west-1' };
 export const TEST_LOGSTASH = { user: 'ls-user', password: 'ls-pass-93ab12', token: 'ls-token-55cd' };
-export const TEST_AZURE_LEGACY = { workspaceId: '11111111-2222-4333-8444-555555555555', workspaceKey: Buffer.from('test-workspace-key-0123456789').toString('base64') };
-export const TEST_SPLUNK = { token: '6f1c2a9e-0b7d-4e2f-9a41-5c3d7e8f9a10', ackToken: '7a2d3b0f-1c8e-4f3a-8b52-6d4e8f9a0b21', index: 'auth0' };
+export const TEST_AZURE_LEGACY = {
+  workspaceId: '11111111-2222-4333-8444-555555555555',
+  workspaceKey: Buffer.from('test-workspace-key-0123456789').toString('base64'),
+};
+export const TEST_SPLUNK = {
+  token: '6f1c2a9e-0b7d-4e2f-9a41-5c3d7e8f9a10',
+  ackToken: '7a2d3b0f-1c8e-4f3a-8b52-6d4e8f9a0b21',
+  index: 'auth0',
+};
 export const TEST_DATADOG = { apiKey: 'ddtestkey0123456789abcdef01234567' };
-export const TEST_AZURE = { tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', clientId: 'bbbbbbbb-0000-4000-8000-000000000002', clientSecret: 'entra-secret-xyz-123', ruleId: 'dcr-0123456789abcdef0123456789abcdef', streamName: 'Custom-Auth0Logs_CL' };
+export const TEST_AZURE = {
+  tenantId: 'aaaaaaaa-0000-4000-8000-000000000001',
+  clientId: 'bbbbbbbb-0000-4000-8000-000000000002',
+  clientSecret: 'entra-secret-xyz-123',
+  ruleId: 'dcr-0123456789abcdef0123456789abcdef',
+  streamName: 'Custom-Auth0Logs_CL',
+};
 
 export async function startExportServer(): Promise<ExportServer> {
   const faults = new Faults();
@@ -69,7 +82,12 @@ export function addTenant(s: ExportServer, name: string, opts: Auth0TenantOption
 }
 
 /** Settings for an export from tenant `tenant` of `s` to `kind`. */
-export function exportSettings(s: ExportServer, tenant: string, kind: 'cloudwatch' | 'logstash' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function exportSettings(
+  s: ExportServer,
+  tenant: string,
+  kind: 'cloudwatch' | 'logstash' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const base: Record<string, unknown> = {
     AUTH0_DOMAIN: `${s.url}/auth0/${tenant}`,
     AUTH0_CLIENT_ID: TEST_CLIENT.clientId,
@@ -87,7 +105,12 @@ export function exportSettings(s: ExportServer, tenant: string, kind: 'cloudwatc
       AWS_REGION: TEST_AWS.region,
       CLOUDWATCH_ENDPOINT: `${s.url}/dest/cloudwatch`,
     },
-    logstash: { LOGSTASH_URL: `${s.url}/dest/logstash/main`, LOGSTASH_USER: TEST_LOGSTASH.user, LOGSTASH_PASSWORD: TEST_LOGSTASH.password, LOGSTASH_TOKEN: TEST_LOGSTASH.token },
+    logstash: {
+      LOGSTASH_URL: `${s.url}/dest/logstash/main`,
+      LOGSTASH_USER: TEST_LOGSTASH.user,
+      LOGSTASH_PASSWORD: TEST_LOGSTASH.password,
+      LOGSTASH_TOKEN: TEST_LOGSTASH.token,
+    },
     elasticsearch: { ELASTICSEARCH_URL: `${s.url}/dest/elasticsearch`, ELASTICSEARCH_INDEX: `auth0-${tenant}` },
     'azure-legacy': {
       LOGANALYTICS_WORKSPACEID: TEST_AZURE_LEGACY.workspaceId,

@@ -24,7 +24,9 @@ export function recordingSession(host: Host) {
 }
 
 /** The browser host over a fresh data dir, serving the built renderer. */
-export async function startTestWebHost(opts: { requestTimeoutMs?: number } = {}): Promise<{ web: WebHost; host: Host; close(): Promise<void> }> {
+export async function startTestWebHost(
+  opts: { requestTimeoutMs?: number } = {},
+): Promise<{ web: WebHost; host: Host; close(): Promise<void> }> {
   const { host, cleanup } = makeHost(opts);
   const web = await startWebHost({ host, staticDir: join(process.cwd(), 'out', 'renderer'), port: 0 });
   return {
@@ -38,7 +40,10 @@ export async function startTestWebHost(opts: { requestTimeoutMs?: number } = {})
 }
 
 /** A tiny HTTP server that answers every request with the given status and JSON body. */
-export async function fixedServer(status: number, body: unknown): Promise<{ url: string; requests: Array<{ url: string; auth?: string }>; close(): Promise<void> }> {
+export async function fixedServer(
+  status: number,
+  body: unknown,
+): Promise<{ url: string; requests: Array<{ url: string; auth?: string }>; close(): Promise<void> }> {
   const requests: Array<{ url: string; auth?: string }> = [];
   const server: Server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', auth: req.headers.authorization });

@@ -93,7 +93,9 @@ export async function webHostOnEmulator(emu: { url: string; masterToken: string 
 export function loopbackServers() {
   const servers: Server[] = [];
   return {
-    async serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
+    async serve(
+      handler: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+    ): Promise<{ url: string; requests: IncomingMessage[] }> {
       const requests: IncomingMessage[] = [];
       const server = createServer((req, res) => {
         requests.push(req);

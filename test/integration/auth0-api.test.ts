@@ -16,7 +16,13 @@ async function token(tenant: string, body: Record<string, unknown> = {}) {
   const res = await fetch(`${s.url}/auth0/${tenant}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: TEST_CLIENT.clientId, client_secret: TEST_CLIENT.clientSecret, audience: `${s.url}/auth0/${tenant}/api/v2/`, ...body }),
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: TEST_CLIENT.clientId,
+      client_secret: TEST_CLIENT.clientSecret,
+      audience: `${s.url}/auth0/${tenant}/api/v2/`,
+      ...body,
+    }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -47,7 +53,11 @@ describe('Auth0 /oauth/token', () => {
 
   it('answers 404 for an unknown tenant and 400 for a malformed body', async () => {
     expect((await token('ghost')).status).toBe(404);
-    const res = await fetch(`${s.url}/auth0/acme/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const res = await fetch(`${s.url}/auth0/acme/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -80,7 +90,7 @@ describe('Auth0 /api/v2/logs', () => {
     expect([...seen].sort()).toEqual(seen);
   });
 
-  it('refuses what the docs do not describe, with Auth0\'s error body: take without from', async () => {
+  it("refuses what the docs do not describe, with Auth0's error body: take without from", async () => {
     const before = s.auth0.tenant('acme')!.stat().refused;
     const r = await logs('acme', 'take=100');
     expect(r.res.status).toBe(400);
@@ -105,7 +115,23 @@ describe('Auth0 /api/v2/logs', () => {
     expect(new Set(all.map((l) => l.type)).size).toBeGreaterThan(20);
     expect(all.every((l) => !Number.isNaN(Date.parse(l.date)))).toBe(true);
     expect(all.some((l) => /[^ -~]/.test(JSON.stringify(l)))).toBe(true);
-    expect(Object.keys(all[0]!)).toEqual(expect.arrayContaining(['log_id', 'date', 'type', 'description', 'client_id', 'client_name', 'ip', 'user_agent', 'details', 'user_id', 'user_name', 'connection', 'strategy']));
+    expect(Object.keys(all[0]!)).toEqual(
+      expect.arrayContaining([
+        'log_id',
+        'date',
+        'type',
+        'description',
+        'client_id',
+        'client_name',
+        'ip',
+        'user_agent',
+        'details',
+        'user_id',
+        'user_name',
+        'connection',
+        'strategy',
+      ]),
+    );
   });
 
   it('refuses take > 100 and a malformed from', async () => {
@@ -122,7 +148,10 @@ describe('Auth0 /api/v2/logs', () => {
     const all = s.auth0.tenant('acme')!.allIds();
     expect(asc.map((l) => l.log_id)).toEqual(all.slice(0, 5));
     expect(desc.map((l) => l.log_id)).toEqual(all.slice(-5).reverse());
-    const totals = (await logs('acme', 'page=1&per_page=10&include_totals=true&q=type:s')).body as { logs: Array<{ type: string }>; start: number };
+    const totals = (await logs('acme', 'page=1&per_page=10&include_totals=true&q=type:s')).body as {
+      logs: Array<{ type: string }>;
+      start: number;
+    };
     expect(totals.start).toBe(10);
     expect(totals.logs.every((l) => l.type === 's')).toBe(true);
     const capped = await logs('acme', 'page=10&per_page=100');

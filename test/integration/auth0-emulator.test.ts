@@ -11,9 +11,15 @@ beforeAll(async () => {
   e = await startEmulator({ port: 0, seed: 'demo', quiet: true });
   // The demo's cron jobs fire on the wall clock; these tests run the jobs themselves.
   for (const c of e.tenants()) {
-    const jobs = (await (await fetch(`${e.url}/api/cron/${c}`, { headers: { authorization: `Bearer ${e.masterToken}` } })).json()) as Array<{ name: string }>;
+    const jobs = (await (
+      await fetch(`${e.url}/api/cron/${c}`, { headers: { authorization: `Bearer ${e.masterToken}` } })
+    ).json()) as Array<{ name: string }>;
     for (const j of jobs) {
-      const r = await fetch(`${e.url}/api/cron/${c}/${j.name}/state`, { method: 'PUT', headers: { authorization: `Bearer ${e.masterToken}`, 'content-type': 'application/json' }, body: '{"state":"inactive"}' });
+      const r = await fetch(`${e.url}/api/cron/${c}/${j.name}/state`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${e.masterToken}`, 'content-type': 'application/json' },
+        body: '{"state":"inactive"}',
+      });
       expect(r.status).toBe(200);
     }
   }
@@ -21,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => e.close());
 
 const run = async (container: string, name: string) => {
-  const r = await fetch(`${e.url}/api/run/${container}/${name}`, { method: 'POST', headers: { authorization: `Bearer ${e.masterToken}`, 'content-type': 'application/json' }, body: '{}' });
+  const r = await fetch(`${e.url}/api/run/${container}/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${e.masterToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 
@@ -57,7 +67,9 @@ describe('demo tenants in the emulator', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const [first, second] = [a.body, b.body].sort((x, y) => String(x.startedAt).localeCompare(String(y.startedAt)));
     expect(second!.startCheckpoint).toBe(first!.nextCheckpoint);
-    const events = destinationsOf(e)!.cloudwatch.events('/auth0/initech', 'export').map((x) => (JSON.parse(x.message) as { log_id: string }).log_id);
+    const events = destinationsOf(e)!
+      .cloudwatch.events('/auth0/initech', 'export')
+      .map((x) => (JSON.parse(x.message) as { log_id: string }).log_id);
     expect(new Set(events).size).toBe(events.length);
     expect(events.length).toBe((first!.delivered as number) + (second!.delivered as number));
   });
@@ -77,7 +89,11 @@ describe('demo tenants in the emulator', () => {
     const data: { v: unknown } = { v: undefined };
     const lines: string[] = [];
     const { demoExportSecrets } = await import('../../emulator/auth0/index');
-    const secrets = { ...demoExportSecrets(e.url, 'acme-staging', 'logs-to-logstash'), LOGSTASH_URL: `${e.url}/dest/logstash/replay-test`, START_FROM: ids[ids.length - 50]! };
+    const secrets = {
+      ...demoExportSecrets(e.url, 'acme-staging', 'logs-to-logstash'),
+      LOGSTASH_URL: `${e.url}/dest/logstash/replay-test`,
+      START_FROM: ids[ids.length - 50]!,
+    };
     const call = {
       container: 'acme-staging',
       name: 'replay',

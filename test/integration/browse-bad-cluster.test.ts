@@ -27,7 +27,13 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       // Also: decrypted secrets under ectx and secrets, and one quoted under an unrelated claim.
       const secrets = '"ectx":{"API_KEY":"sk-very-secret-1"},"secrets":{"API_KEY":"sk-very-secret-1"},"note":["sk-very-secret-1"]';
-      res.end(Buffer.concat([Buffer.from(`{"ten":"latin1","jtn":"legacy",${secrets},"code":"// caf`), Buffer.from([0xe9]), Buffer.from('\\nmodule.exports = 1;"}')]));
+      res.end(
+        Buffer.concat([
+          Buffer.from(`{"ten":"latin1","jtn":"legacy",${secrets},"code":"// caf`),
+          Buffer.from([0xe9]),
+          Buffer.from('\\nmodule.exports = 1;"}'),
+        ]),
+      );
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 404, message: 'nothing here' }));
@@ -98,7 +104,14 @@ describe('the wire, as the protocol pages', () => {
     const fixed = await fixedServer(200, []);
     const h = await hostOnEmulator({ url: fixed.url, masterToken: TOKEN }, { container: 'acme' });
     try {
-      await callOk(h.host, 'webtasks.list', { container: 'acme', meta: [{ key: 'team', value: 'payments' }, { key: 'tier', value: 'gold' }], auth0Only: true });
+      await callOk(h.host, 'webtasks.list', {
+        container: 'acme',
+        meta: [
+          { key: 'team', value: 'payments' },
+          { key: 'tier', value: 'gold' },
+        ],
+        auth0Only: true,
+      });
       await callOk(h.host, 'webtasks.list', { container: 'acme', offset: 200, limit: 100 });
       const [first, second] = fixed.requests.map((r) => new URL(r.url, fixed.url));
       expect(first!.pathname).toBe('/api/webtask/acme');

@@ -10,7 +10,11 @@ import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
 const emu = useEmulator({ seed: 'demo' });
 
 async function callErr(host: Host, channel: string, input: unknown) {
-  const r = await host.call(channel, input, createSession(host.deps, 's', () => {}));
+  const r = await host.call(
+    channel,
+    input,
+    createSession(host.deps, 's', () => {}),
+  );
   if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
   return r.error;
 }
@@ -57,7 +61,12 @@ describe('tenants', () => {
     const removed = await callOk<TenantList>(h.host, 'tenants.remove', { name: 'customer-x' });
     expect(removed.tenants.map((t) => t.name)).not.toContain('customer-x');
     // A removed profile takes its tenants with it.
-    const other = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Temp', url: emu().url, container: 'globex', token: emu().masterToken });
+    const other = await callOk<{ id: string }>(h.host, 'profiles.save', {
+      name: 'Temp',
+      url: emu().url,
+      container: 'globex',
+      token: emu().masterToken,
+    });
     await callOk(h.host, 'tenants.add', { profileId: other.id, name: 'temp-tenant' });
     await callOk(h.host, 'profiles.remove', { id: other.id });
     const after = JSON.parse(readFileSync(join(h.dataDir, 'settings.json'), 'utf8')) as Record<string, unknown>;
@@ -100,10 +109,21 @@ describe('extensions: paging and filters', () => {
   });
 
   it('ANDs several meta pairs, filters Auth0 extensions, and searches names across pages', async () => {
-    const both = await callOk<ListPage>(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 1000, meta: [{ key: 'team', value: 'payments' }, { key: 'tier', value: 'gold' }] });
+    const both = await callOk<ListPage>(h.host, 'webtasks.list', {
+      container: 'bulk-10k',
+      limit: 1000,
+      meta: [
+        { key: 'team', value: 'payments' },
+        { key: 'tier', value: 'gold' },
+      ],
+    });
     expect(both.items.length).toBeGreaterThan(0);
     for (const i of both.items) expect(i.meta).toMatchObject({ team: 'payments', tier: 'gold' });
-    const one = await callOk<ListPage>(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 1000, meta: [{ key: 'team', value: 'payments' }] });
+    const one = await callOk<ListPage>(h.host, 'webtasks.list', {
+      container: 'bulk-10k',
+      limit: 1000,
+      meta: [{ key: 'team', value: 'payments' }],
+    });
     expect(one.items.length).toBeGreaterThan(both.items.length);
     const auth0 = await callOk<ListPage>(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 1000, auth0Only: true });
     expect(auth0.items).toHaveLength(200);
@@ -112,11 +132,16 @@ describe('extensions: paging and filters', () => {
     expect(search.items.map((i) => i.name)).toEqual(Array.from({ length: 10 }, (_, i) => `ext-0999${i}`));
     // The scan read 20 full pages: a full page means "may be more", so one more call ends it.
     expect(search.mayBeMore).toBe(true);
-    const rest = await callOk<ListPage>(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 50, nameContains: 'EXT-0999', offset: search.nextOffset });
+    const rest = await callOk<ListPage>(h.host, 'webtasks.list', {
+      container: 'bulk-10k',
+      limit: 50,
+      nameContains: 'EXT-0999',
+      offset: search.nextOffset,
+    });
     expect(rest).toMatchObject({ items: [], mayBeMore: false });
   });
 
-  it('unknown container: the server\'s 404 message, typed', async () => {
+  it("unknown container: the server's 404 message, typed", async () => {
     const err = await callErr(h.host, 'webtasks.list', { container: 'no-such-tenant' });
     expect(err.code).toBe('not_found');
     expect(err.message).toContain('no-such-tenant');
@@ -144,7 +169,12 @@ describe('inspect, reveal, invoke', () => {
 
   it('inspects with a v2 profile token (GET ?decrypt&fetch_code, claims decoded in the core)', async () => {
     const token = emu().issueToken({ ten: 'globex' }, 'v2');
-    const p = await callOk<{ id: string; tokenKind: string }>(h.host, 'profiles.save', { name: 'Globex v2', url: emu().url, container: 'globex', token });
+    const p = await callOk<{ id: string; tokenKind: string }>(h.host, 'profiles.save', {
+      name: 'Globex v2',
+      url: emu().url,
+      container: 'globex',
+      token,
+    });
     expect(p.tokenKind).toBe('v2');
     const ins = await callOk<Inspection>(h.host, 'webtasks.inspect', { profileId: p.id, container: 'globex', name: 'webhook-receiver' });
     expect(ins.tokenKind).toBe('v2');
@@ -154,7 +184,11 @@ describe('inspect, reveal, invoke', () => {
   });
 
   it('reveals one secret per call, audited by key and never by value', async () => {
-    const r = await callOk<{ value: string }>(h.host, 'webtasks.revealSecret', { container: 'globex', name: 'webhook-receiver', key: 'WEBHOOK_SECRET' });
+    const r = await callOk<{ value: string }>(h.host, 'webtasks.revealSecret', {
+      container: 'globex',
+      name: 'webhook-receiver',
+      key: 'WEBHOOK_SECRET',
+    });
     expect(r.value).toBe('whsec_globex_demo');
     const err = await callErr(h.host, 'webtasks.revealSecret', { container: 'globex', name: 'webhook-receiver', key: 'NOPE' });
     expect(err.code).toBe('not_found');
@@ -167,7 +201,10 @@ describe('inspect, reveal, invoke', () => {
   it('invokes with diagnostics, keeps a redacted history, and copies as curl without the token', async () => {
     await api(emu(), '/api/webtask/globex/echo-secret', {
       method: 'PUT',
-      body: { code: 'module.exports = (ctx, cb) => cb(null, { method: ctx.method, seen: ctx.secrets.API_KEY, q: ctx.query });', secrets: { API_KEY: 'sk_live_demo_12345' } },
+      body: {
+        code: 'module.exports = (ctx, cb) => cb(null, { method: ctx.method, seen: ctx.secrets.API_KEY, q: ctx.query });',
+        secrets: { API_KEY: 'sk_live_demo_12345' },
+      },
     });
     const rec = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', {
       container: 'globex',
@@ -175,7 +212,10 @@ describe('inspect, reveal, invoke', () => {
       method: 'POST',
       path: '/hello',
       query: [{ name: 'x', value: '1' }],
-      headers: [{ name: 'Authorization', value: 'Bearer customer-secret-value-123' }, { name: 'x-note', value: 'sk_live_demo_12345' }],
+      headers: [
+        { name: 'Authorization', value: 'Bearer customer-secret-value-123' },
+        { name: 'x-note', value: 'sk_live_demo_12345' },
+      ],
       body: '{"hi":"there"}',
       withProfileToken: true,
     });
@@ -204,7 +244,7 @@ describe('inspect, reveal, invoke', () => {
     expect(cleared.removed).toBe(1);
   });
 
-  it('reads a runtime error as the extension\'s own, and an unknown extension as a 404', async () => {
+  it("reads a runtime error as the extension's own, and an unknown extension as a 404", async () => {
     const rec = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'acme-staging', name: 'legacy-sync' });
     expect(rec.status).toBeGreaterThanOrEqual(400);
     expect(rec.diagnostics.source).toBeDefined();
@@ -234,12 +274,20 @@ describe('import ~/.webtask', () => {
     });
     writeFileSync(file, content);
     chmodSync(file, 0o600);
-    const preview = await callOk<{ profiles: Array<{ name: string; problem?: string; tokenKind: string }> }>(h.host, 'profiles.importPreview', { path: file });
+    const preview = await callOk<{ profiles: Array<{ name: string; problem?: string; tokenKind: string }> }>(
+      h.host,
+      'profiles.importPreview',
+      { path: file },
+    );
     expect(preview.profiles.map((p) => p.name)).toEqual(['master', 'globex', 'broken']);
     expect(preview.profiles[1]?.tokenKind).toBe('v2');
     expect(preview.profiles[2]?.problem).toMatch(/not http\(s\).*no token/);
     expect(JSON.stringify(preview)).not.toContain(emu().masterToken);
-    const r = await callOk<{ imported: Array<{ id: string; source: string; hasToken: boolean }>; plaintextWarning: string }>(h.host, 'profiles.import', { path: file, names: ['globex'] });
+    const r = await callOk<{ imported: Array<{ id: string; source: string; hasToken: boolean }>; plaintextWarning: string }>(
+      h.host,
+      'profiles.import',
+      { path: file, names: ['globex'] },
+    );
     expect(r.imported[0]).toMatchObject({ source: 'wt-cli', hasToken: true });
     expect(r.plaintextWarning).toMatch(/plain text/);
     expect(readFileSync(file, 'utf8')).toBe(content);
@@ -281,7 +329,11 @@ describe('import with a weak keyring', () => {
       const err = await callErr(host, 'profiles.import', { path: file, names: ['prod'] });
       expect(err.code).toBe('needs_confirmation');
       expect((await callOk<{ profiles: unknown[] }>(host, 'profiles.list', {})).profiles).toEqual([]);
-      const r = await callOk<{ imported: Array<{ tokenStorage: string }> }>(host, 'profiles.import', { path: file, names: ['prod'], tokenStorage: 'session' });
+      const r = await callOk<{ imported: Array<{ tokenStorage: string }> }>(host, 'profiles.import', {
+        path: file,
+        names: ['prod'],
+        tokenStorage: 'session',
+      });
       expect(r.imported[0]?.tokenStorage).toBe('session');
       // Importing again updates the same profile rather than adding a second one.
       await callOk(host, 'profiles.import', { path: file, names: ['prod'], tokenStorage: 'session' });
@@ -293,14 +345,19 @@ describe('import with a weak keyring', () => {
 });
 
 describe('bad input from the cluster', () => {
-  it('wrong token: the server\'s 403 message as is; expired token too', async () => {
+  it("wrong token: the server's 403 message as is; expired token too", async () => {
     const h = await hostOnEmulator({ url: emu().url, masterToken: 'wrong-token-abcdefgh' });
     try {
       const err = await callErr(h.host, 'webtasks.list', { container: 'globex' });
       expect(err.code).toBe('forbidden');
       expect(err.message).not.toContain('wrong-token-abcdefgh');
       const expired = emu().issueToken({ ten: 'globex', exp: Math.floor(Date.now() / 1000) - 60 }, 'v2');
-      const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Expired', url: emu().url, container: 'globex', token: expired });
+      const p = await callOk<{ id: string }>(h.host, 'profiles.save', {
+        name: 'Expired',
+        url: emu().url,
+        container: 'globex',
+        token: expired,
+      });
       const e2 = await callErr(h.host, 'webtasks.list', { profileId: p.id, container: 'globex' });
       expect(e2.message).toBe('expired JWT token');
     } finally {
@@ -336,7 +393,10 @@ describe('bad input from the cluster', () => {
   it('huge invocation bodies are shown truncated with their size', async () => {
     const h = await hostOnEmulator(emu());
     try {
-      await api(emu(), '/api/webtask/globex/huge', { method: 'PUT', body: { code: "module.exports = (ctx, cb) => cb(null, { big: 'x'.repeat(600000) });" } });
+      await api(emu(), '/api/webtask/globex/huge', {
+        method: 'PUT',
+        body: { code: "module.exports = (ctx, cb) => cb(null, { big: 'x'.repeat(600000) });" },
+      });
       const rec = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'globex', name: 'huge' });
       expect(rec.status).toBe(200);
       expect(rec.body.truncated).toBe(true);

@@ -26,7 +26,7 @@ function logstashIds(pipeline: string): string[] {
 }
 
 describe('exports core', () => {
-  it('lists a tenant\'s export jobs with destinations in words and no credential', async () => {
+  it("lists a tenant's export jobs with destinations in words and no credential", async () => {
     const h = await setup();
     try {
       const r = await callOk<{ jobs: ExportJob[]; names: string[] }>(h.host, 'exports.jobs', { container: 'acme-prod' });
@@ -38,7 +38,12 @@ describe('exports core', () => {
       expect(ls.cron?.schedule.next).toHaveLength(3);
       expect(ls.cron?.state).toBe('active');
       const text = JSON.stringify(r);
-      for (const secret of [DEMO_DESTINATIONS.aws.secretAccessKey, DEMO_DESTINATIONS.logstash.password, DEMO_DESTINATIONS.azureLegacy.workspaceKey, 'demo-secret-acme-prod-0f3c9a']) {
+      for (const secret of [
+        DEMO_DESTINATIONS.aws.secretAccessKey,
+        DEMO_DESTINATIONS.logstash.password,
+        DEMO_DESTINATIONS.azureLegacy.workspaceKey,
+        'demo-secret-acme-prod-0f3c9a',
+      ]) {
         expect(text).not.toContain(secret);
       }
       // A tenant with no export extension has no job; an unknown tenant is a clear error.
@@ -70,7 +75,12 @@ describe('exports core', () => {
       const v = await callOk<ScheduleView>(h.host, 'exports.previewSchedule', { schedule: '30 9 * * 1-5', tz: 'Europe/Paris' });
       expect(v.next).toHaveLength(5);
       for (const iso of v.next) {
-        const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(new Date(iso));
+        const local = new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Europe/Paris',
+          hour: '2-digit',
+          minute: '2-digit',
+          weekday: 'short',
+        }).format(new Date(iso));
         expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:30$/);
       }
       expect(v.description).toContain('09:30');
@@ -116,11 +126,19 @@ describe('exports core', () => {
       const bad = await h.call('exports.reschedule', { ...job, schedule: '99 * * * *', tz: 'UTC' });
       expect(bad.ok).toBe(false);
 
-      const audit = await callOk<{ entries: Array<{ action: string; tenant?: string; detail?: Record<string, unknown> }> }>(h.host, 'audit.list', { tenant: 'initech' });
+      const audit = await callOk<{ entries: Array<{ action: string; tenant?: string; detail?: Record<string, unknown> }> }>(
+        h.host,
+        'audit.list',
+        { tenant: 'initech' },
+      );
       const actions = audit.entries.map((e) => e.action);
       expect(actions.filter((a) => a === 'exports.setState')).toHaveLength(2);
       expect(actions).toContain('exports.reschedule');
-      expect(audit.entries.find((e) => e.action === 'exports.reschedule')?.detail).toMatchObject({ schedule: '15 3 * * *', tz: 'America/New_York', before: { schedule: '*/30 * * * *' } });
+      expect(audit.entries.find((e) => e.action === 'exports.reschedule')?.detail).toMatchObject({
+        schedule: '15 3 * * *',
+        tz: 'America/New_York',
+        before: { schedule: '*/30 * * * *' },
+      });
     } finally {
       await h.close();
     }
@@ -155,7 +173,10 @@ describe('exports core', () => {
       const all = await callOk<{ runs: RunItem[] }>(h.host, 'exports.history', job);
       expect(all.runs.length).toBe(2);
 
-      const before = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), '/api/webtask/umbrella-corp/logs-to-loganalytics?decrypt=true&fetch_code=true');
+      const before = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(
+        emu(),
+        '/api/webtask/umbrella-corp/logs-to-loganalytics?decrypt=true&fetch_code=true',
+      );
       const checkpoint = failed.item.failedCheckpoint!;
       const wrong = await h.call('exports.replayRemote', { ...job, checkpoint, confirm: { tenant: 'acme-prod', destination: 'x' } });
       expect(wrong.ok).toBe(false);
@@ -164,10 +185,17 @@ describe('exports core', () => {
         expect(wrong.error.message).toContain('umbrella-corp');
       }
       const jobView = await callOk<ExportJob>(h.host, 'exports.job', job);
-      const replay = await callOk<RemoteRun & { startFrom: string }>(h.host, 'exports.replayRemote', { ...job, checkpoint, confirm: { tenant: 'umbrella-corp', destination: jobView.destination.label } });
+      const replay = await callOk<RemoteRun & { startFrom: string }>(h.host, 'exports.replayRemote', {
+        ...job,
+        checkpoint,
+        confirm: { tenant: 'umbrella-corp', destination: jobView.destination.label },
+      });
       expect(replay.ok).toBe(true);
       expect(replay.item.report?.startCheckpoint).toBe(checkpoint);
-      const after = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), '/api/webtask/umbrella-corp/logs-to-loganalytics?decrypt=true&fetch_code=true');
+      const after = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(
+        emu(),
+        '/api/webtask/umbrella-corp/logs-to-loganalytics?decrypt=true&fetch_code=true',
+      );
       expect(after.body.code).toBe(before.body.code);
       expect(after.body.meta).toEqual(before.body.meta);
       expect(after.body.secrets).toEqual({ ...before.body.secrets, START_FROM: checkpoint });
@@ -179,8 +207,17 @@ describe('exports core', () => {
       const missing = want.filter((id) => !got.includes(id));
       expect(missing).toEqual([]);
 
-      const audit = await callOk<{ entries: Array<{ action: string; outcome: string; detail?: Record<string, unknown> }> }>(h.host, 'audit.list', { tenant: 'umbrella-corp' });
-      expect(audit.entries.filter((e) => e.action === 'exports.runNow').map((e) => e.outcome).sort()).toEqual(['error', 'ok']);
+      const audit = await callOk<{ entries: Array<{ action: string; outcome: string; detail?: Record<string, unknown> }> }>(
+        h.host,
+        'audit.list',
+        { tenant: 'umbrella-corp' },
+      );
+      expect(
+        audit.entries
+          .filter((e) => e.action === 'exports.runNow')
+          .map((e) => e.outcome)
+          .sort(),
+      ).toEqual(['error', 'ok']);
       expect(audit.entries.find((e) => e.action === 'exports.replayRemote')?.detail).toMatchObject({ checkpoint });
       expect(JSON.stringify(audit)).not.toContain(DEMO_DESTINATIONS.azureLegacy.workspaceKey);
     } finally {
@@ -195,8 +232,14 @@ describe('exports core', () => {
     try {
       await callOk(h.host, 'exports.setState', { ...job, state: 'inactive' });
       // Destination batches of at most 200 logs: many requests, so the cancel always lands mid-run.
-      const wt = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(emu(), '/api/webtask/globex/logs-to-logstash?decrypt=true&fetch_code=true');
-      const put = await api(emu(), '/api/webtask/globex/logs-to-logstash', { method: 'PUT', body: { code: wt.body.code, meta: wt.body.meta, secrets: { ...wt.body.secrets, MAX_BATCH_EVENTS: '200' } } });
+      const wt = await api<{ code: string; meta: Record<string, string>; secrets: Record<string, string> }>(
+        emu(),
+        '/api/webtask/globex/logs-to-logstash?decrypt=true&fetch_code=true',
+      );
+      const put = await api(emu(), '/api/webtask/globex/logs-to-logstash', {
+        method: 'PUT',
+        body: { code: wt.body.code, meta: wt.body.meta, secrets: { ...wt.body.secrets, MAX_BATCH_EVENTS: '200' } },
+      });
       expect(put.status).toBeLessThan(300);
       const view = await callOk<ExportJob>(h.host, 'exports.job', job);
       const from = tenant.allIds()[0]!;
@@ -223,7 +266,9 @@ describe('exports core', () => {
       const progressEvents = h.events.filter((e) => e.topic === 'exports.progress');
       expect(progressEvents.length).toBeGreaterThan(2);
       // The head was known: the progress carries a share done and an ETA although MAX_LOGS is not set.
-      const withEta = progressEvents.map((e) => (e.payload as { progress: { fraction?: number | null; etaSeconds: number | null; head?: string | null } }).progress).filter((p) => typeof p.fraction === 'number' && p.etaSeconds !== null);
+      const withEta = progressEvents
+        .map((e) => (e.payload as { progress: { fraction?: number | null; etaSeconds: number | null; head?: string | null } }).progress)
+        .filter((p) => typeof p.fraction === 'number' && p.etaSeconds !== null);
       expect(withEta.length).toBeGreaterThan(0);
       expect(withEta.at(-1)!.head).toMatch(/^\d{56}$/);
       const afterCancel = await callOk<ExportJob>(h.host, 'exports.job', job);
@@ -239,8 +284,13 @@ describe('exports core', () => {
 
       const end = done.report!.nextCheckpoint!;
       const want = tenant.allIds().filter((id) => id > from && id <= end);
-      const check = checkDelivery(want, logstashIds('globex').filter((id) => id > from && id <= end));
-      console.log(`local replay cancel+resume: ${want.length} source logs, ${check.receivedCount} received, ${check.missing.length} missing, ${check.duplicates} duplicates`);
+      const check = checkDelivery(
+        want,
+        logstashIds('globex').filter((id) => id > from && id <= end),
+      );
+      console.log(
+        `local replay cancel+resume: ${want.length} source logs, ${check.receivedCount} received, ${check.missing.length} missing, ${check.duplicates} duplicates`,
+      );
       expect(check.missing).toEqual([]);
       // At most the batch in flight at the cancel (read, not acknowledged) comes twice, and the report said so.
       const inFlight = cancelled.report!.processed - cancelled.report!.delivered - cancelled.report!.filtered;
@@ -254,7 +304,12 @@ describe('exports core', () => {
       const audit = await callOk<{ entries: Array<{ action: string; outcome: string }> }>(h.host, 'audit.list', { tenant: 'globex' });
       const actions = audit.entries.map((e) => e.action);
       // Two replays started, and the refused second one while the first ran.
-      expect(audit.entries.filter((e) => e.action === 'exports.replayLocal').map((e) => e.outcome).sort()).toEqual(['error', 'ok', 'ok']);
+      expect(
+        audit.entries
+          .filter((e) => e.action === 'exports.replayLocal')
+          .map((e) => e.outcome)
+          .sort(),
+      ).toEqual(['error', 'ok', 'ok']);
       expect(actions).toContain('exports.cancel');
       expect(actions.filter((a) => a === 'exports.replayLocal.end')).toHaveLength(2);
     } finally {
@@ -297,7 +352,13 @@ describe('exports core', () => {
     try {
       // A container token of globex used on acme-prod: the server's own 403 message.
       const token = emu().issueToken({ ten: 'globex' }, 'v2');
-      const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'globex only', url: emu().url, container: 'globex', token, tokenStorage: 'session' });
+      const p = await callOk<{ id: string }>(h.host, 'profiles.save', {
+        name: 'globex only',
+        url: emu().url,
+        container: 'globex',
+        token,
+        tokenStorage: 'session',
+      });
       const foreign = await h.call('exports.jobs', { profileId: p.id, container: 'acme-prod' });
       expect(foreign.ok).toBe(false);
       if (!foreign.ok) {
@@ -323,7 +384,12 @@ describe('exports core', () => {
       const slow = emu().faults.add({ path: '/dest/cloudwatch', latencyMs: 300 });
       try {
         const from = auth0Of(emu())!.tenant('initech')!.allIds()[0]!;
-        const r = await h.call('exports.replayLocal', { ...job, from, notify: false, confirm: { tenant: 'initech', destination: view.destination.label } });
+        const r = await h.call('exports.replayLocal', {
+          ...job,
+          from,
+          notify: false,
+          confirm: { tenant: 'initech', destination: view.destination.label },
+        });
         expect(r.ok).toBe(true);
         const run = (r as { data: LocalRun }).data;
         await new Promise((res) => setTimeout(res, 400));

@@ -47,7 +47,8 @@ describe('Logstash http input', () => {
 });
 
 describe('Elasticsearch _bulk', () => {
-  const bulk = (body: string, ct = 'application/x-ndjson') => fetch(`${s.url}/dest/elasticsearch/_bulk`, { method: 'POST', headers: { 'content-type': ct }, body });
+  const bulk = (body: string, ct = 'application/x-ndjson') =>
+    fetch(`${s.url}/dest/elasticsearch/_bulk`, { method: 'POST', headers: { 'content-type': ct }, body });
 
   it('indexes by _id: a re-sent document is a new version, not a copy', async () => {
     const body = `{"index":{"_index":"logs","_id":"a1"}}\n{"log_id":"a1","n":1}\n{"index":{"_index":"logs","_id":"a2"}}\n{"log_id":"a2"}\n`;
@@ -55,12 +56,18 @@ describe('Elasticsearch _bulk', () => {
     expect(first.errors).toBe(false);
     expect(first.items.map((i) => i.index.result)).toEqual(['created', 'created']);
     const again = (await (await bulk(body)).json()) as { items: Array<{ index: { status: number; result: string; _version: number } }> };
-    expect(again.items.map((i) => [i.index.result, i.index._version])).toEqual([['updated', 2], ['updated', 2]]);
+    expect(again.items.map((i) => [i.index.result, i.index._version])).toEqual([
+      ['updated', 2],
+      ['updated', 2],
+    ]);
     expect(s.dest.elasticsearch.docs('logs').size).toBe(2);
   });
 
   it('refuses _id inside a document, a body without the final newline, and a wrong content type', async () => {
-    const r = (await (await bulk(`{"index":{"_index":"logs","_id":"b1"}}\n{"_id":"b1","type":"s"}\n`)).json()) as { errors: boolean; items: Array<{ index: { status: number; error: { caused_by: { reason: string } } } }> };
+    const r = (await (await bulk(`{"index":{"_index":"logs","_id":"b1"}}\n{"_id":"b1","type":"s"}\n`)).json()) as {
+      errors: boolean;
+      items: Array<{ index: { status: number; error: { caused_by: { reason: string } } } }>;
+    };
     expect(r.errors).toBe(true);
     expect(r.items[0]!.index.status).toBe(400);
     expect(r.items[0]!.index.error.caused_by.reason).toMatch(/Field \[_id\] is a metadata field/);
@@ -105,7 +112,12 @@ describe('Azure Logs Ingestion API and Entra token endpoint', () => {
     fetch(`${s.url}/dest/azure/entra/${TEST_AZURE.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: TEST_AZURE.clientId, client_secret: secret, scope: 'https://monitor.azure.com//.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: TEST_AZURE.clientId,
+        client_secret: secret,
+        scope: 'https://monitor.azure.com//.default',
+      }),
     });
   const upload = (auth: string, body: Buffer, stream = TEST_AZURE.streamName) =>
     fetch(`${s.url}/dest/azure/dce/dataCollectionRules/${TEST_AZURE.ruleId}/streams/${stream}?api-version=2023-01-01`, {
@@ -134,7 +146,8 @@ describe('Azure Logs Ingestion API and Entra token endpoint', () => {
 
 describe('Slack incoming webhook and inspection', () => {
   it('accepts text or attachments, refuses an empty message, and shows what it received', async () => {
-    const hook = (body: string) => fetch(`${s.url}/dest/slack/T1/B2/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const hook = (body: string) =>
+      fetch(`${s.url}/dest/slack/T1/B2/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect((await hook('{"text":"hello"}')).status).toBe(200);
     const empty = await hook('{}');
     expect(empty.status).toBe(400);

@@ -4,14 +4,27 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiagnosticsEntry, DiagnosticsSettings, DiagnosticsStore, DiscoveryEntry, InvocationEntry, InvocationRecord, TenantList } from '../../common/contract';
+import type {
+  DiagnosticsEntry,
+  DiagnosticsSettings,
+  DiagnosticsStore,
+  DiscoveryEntry,
+  InvocationEntry,
+  InvocationRecord,
+  TenantList,
+} from '../../common/contract';
 import { createSession } from '../../core/host';
 import { api, useEmulator } from '../helpers/emulator';
 import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
 
 const emu = useEmulator({ seed: 'demo' });
 
-type List = { entries: DiagnosticsEntry[]; total: number; facets: { tenants: string[]; extensions: string[]; sources: string[] }; store: DiagnosticsStore };
+type List = {
+  entries: DiagnosticsEntry[];
+  total: number;
+  facets: { tenants: string[]; extensions: string[]; sources: string[] };
+  store: DiagnosticsStore;
+};
 
 describe('diagnostics log', () => {
   let h: Awaited<ReturnType<typeof hostOnEmulator>>;
@@ -28,18 +41,44 @@ describe('diagnostics log', () => {
   it('records an invocation answered with s-auth0-stats and one with x-auth0-stats, stats parsed and the name shown', async () => {
     const s = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'initech', name: 'hello' });
     expect(s.diagnostics.statsHeader).toBe('s-auth0-stats');
-    const x = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'globex', name: 'echo', method: 'POST', path: '/p', body: '{"a":1}' });
+    const x = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', {
+      container: 'globex',
+      name: 'echo',
+      method: 'POST',
+      path: '/p',
+      body: '{"a":1}',
+    });
     expect(x.diagnostics.statsHeader).toBe('x-auth0-stats');
 
     const list = await callOk<List>(h.host, 'diagnostics.list', { kind: 'invocation' });
     expect(list.total).toBe(2);
     const [echo, hello] = list.entries as InvocationEntry[];
-    expect(hello).toMatchObject({ kind: 'invocation', profileId: 'local-emulator', profile: 'Local emulator', tenant: 'initech', extension: 'hello', method: 'GET', path: '/', status: 200 });
-    expect(hello!.diagnostics).toMatchObject({ source: 'webtask', statsHeader: 's-auth0-stats', stats: { response: { '200': expect.any(Number) }, uptime: expect.any(Number) } });
+    expect(hello).toMatchObject({
+      kind: 'invocation',
+      profileId: 'local-emulator',
+      profile: 'Local emulator',
+      tenant: 'initech',
+      extension: 'hello',
+      method: 'GET',
+      path: '/',
+      status: 200,
+    });
+    expect(hello!.diagnostics).toMatchObject({
+      source: 'webtask',
+      statsHeader: 's-auth0-stats',
+      stats: { response: { '200': expect.any(Number) }, uptime: expect.any(Number) },
+    });
     expect(hello!.diagnostics.proxyStats).toMatchObject({ sandbox_route: 'emulator/initech', req_id: expect.any(String) });
     expect(hello!.elapsedMs).toBeGreaterThanOrEqual(0);
     expect(hello!.response.size).toBeGreaterThan(0);
-    expect(echo).toMatchObject({ tenant: 'globex', extension: 'echo', method: 'POST', path: '/p', status: 200, diagnostics: { statsHeader: 'x-auth0-stats', stats: { response: expect.any(Object) } } });
+    expect(echo).toMatchObject({
+      tenant: 'globex',
+      extension: 'echo',
+      method: 'POST',
+      path: '/p',
+      status: 200,
+      diagnostics: { statsHeader: 'x-auth0-stats', stats: { response: expect.any(Object) } },
+    });
     // Bodies are not kept unless the user says so: no excerpt, no request body, a curl without the body.
     expect(echo!.bodiesKept).toBe(false);
     expect(echo!.response.excerpt).toBeUndefined();
@@ -70,7 +109,9 @@ describe('diagnostics log', () => {
     expect(e!.curl).toContain('"Authorization: Bearer $WT_TOKEN"');
     expect(e!.curl).toContain('--data-binary');
     expect(e!.requestHeaders).toContainEqual({ name: 'authorization', value: '[redacted]' });
-    const disk = readdirSync(diagDir()).map((f) => readFileSync(join(diagDir(), f), 'utf8')).join('');
+    const disk = readdirSync(diagDir())
+      .map((f) => readFileSync(join(diagDir(), f), 'utf8'))
+      .join('');
     expect(disk).toContain('world');
     expect(disk).not.toContain(jwt);
     expect(disk).not.toContain(emu().masterToken);
@@ -84,7 +125,15 @@ describe('diagnostics log', () => {
     expect(d.discovery.state).toBe('ok');
 
     const [summary] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery' })).entries as DiscoveryEntry[];
-    expect(summary).toMatchObject({ kind: 'discovery', scope: 'tenants', auto: false, state: 'ok', status: 200, found: tokens.length, tenants: d.found });
+    expect(summary).toMatchObject({
+      kind: 'discovery',
+      scope: 'tenants',
+      auto: false,
+      state: 'ok',
+      status: 200,
+      found: tokens.length,
+      tenants: d.found,
+    });
     // List views leave the answers out; the entry itself has them.
     expect(summary!.pages.every((p) => p.response === undefined)).toBe(true);
     const full = await callOk<DiscoveryEntry>(h.host, 'diagnostics.get', { id: summary!.id });
@@ -110,7 +159,12 @@ describe('diagnostics log', () => {
     const patterns = join(tempDir(), 'tokens.txt');
     writeFileSync(patterns, [...tokens.map((t) => t.split('.')[2]!), emu().masterToken].join('\n'));
     const grep = spawnSync('grep', ['-rFc', '-f', patterns, diagDir()], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-    expect(grep.stdout.trim().split('\n').every((l) => l.endsWith(':0'))).toBe(true);
+    expect(
+      grep.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.endsWith(':0')),
+    ).toBe(true);
     expect(grep.status).toBe(1); // 1: no line matched
     // The grep itself finds a token when one is there (the check can fail).
     writeFileSync(join(diagDir(), 'probe.txt'), `x ${tokens[123]} y\n`);
@@ -149,7 +203,15 @@ describe('diagnostics log', () => {
     const page = await callOk<{ items: unknown[] }>(h.host, 'webtasks.list', { container: 'bulk-10k', auth0Only: true, limit: 100 });
     expect(page.items).toHaveLength(100);
     const [e] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery', tenant: 'bulk-10k' })).entries as DiscoveryEntry[];
-    expect(e).toMatchObject({ scope: 'extensions', tenant: 'bulk-10k', state: 'ok', status: 200, found: 100, tenants: 1, message: '100 extensions in bulk-10k with auth0-extension:runtime.' });
+    expect(e).toMatchObject({
+      scope: 'extensions',
+      tenant: 'bulk-10k',
+      state: 'ok',
+      status: 200,
+      found: 100,
+      tenants: 1,
+      message: '100 extensions in bulk-10k with auth0-extension:runtime.',
+    });
     const full = await callOk<DiscoveryEntry>(h.host, 'diagnostics.get', { id: e!.id });
     expect(full.pages[0]!.request.url).toBe(`${emu().url}/api/webtask/bulk-10k?limit=100&meta=auth0-extension%3Aruntime`);
     const truth = await api<Array<Record<string, unknown>>>(emu(), '/api/webtask/bulk-10k?limit=100&meta=auth0-extension:runtime');
@@ -159,10 +221,21 @@ describe('diagnostics log', () => {
     // Refused (a token for another tenant): recorded with the cluster's answer, and the call still fails.
     const token = emu().issueToken({ ten: 'globex' }, 'v2');
     const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Globex list', url: emu().url, container: 'globex', token });
-    const r = await h.host.call('webtasks.list', { profileId: p.id, container: 'initech', auth0Only: true }, createSession(h.host.deps, 's', () => {}));
+    const r = await h.host.call(
+      'webtasks.list',
+      { profileId: p.id, container: 'initech', auth0Only: true },
+      createSession(h.host.deps, 's', () => {}),
+    );
     expect(!r.ok && r.error.code).toBe('forbidden');
     const [refused] = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery', profileId: p.id })).entries as DiscoveryEntry[];
-    expect(refused).toMatchObject({ scope: 'extensions', tenant: 'initech', state: 'forbidden', status: 403, found: 0, error: { code: 'forbidden' } });
+    expect(refused).toMatchObject({
+      scope: 'extensions',
+      tenant: 'initech',
+      state: 'forbidden',
+      status: 403,
+      found: 0,
+      error: { code: 'forbidden' },
+    });
   });
 
   it('filters by tenant, extension, status class, source and text; exports the filtered view as JSON lines and CSV', async () => {
@@ -174,23 +247,37 @@ describe('diagnostics log', () => {
     expect(fiveInitech.entries.map((e) => (e as InvocationEntry).extension)).toEqual(['legacy-sync']);
     expect((await only({ statusClass: '5xx' })).total).toBe(2);
     expect((await only({ tenant: 'initech', extension: 'hello' })).total).toBe(1);
-    expect((await only({ statusClass: '4xx', kind: 'invocation' })).entries.map((e) => (e as InvocationEntry).extension)).toEqual(['nope-not-here']);
+    expect((await only({ statusClass: '4xx', kind: 'invocation' })).entries.map((e) => (e as InvocationEntry).extension)).toEqual([
+      'nope-not-here',
+    ]);
     expect((await only({ source: 'webtask', tenant: 'initech' })).total).toBe(2);
     expect((await only({ source: 'none', kind: 'invocation' })).total).toBe(1); // the 404 came from the cluster's API, not the proxy
     expect((await only({ text: 'NOPE-NOT' })).total).toBe(1);
     expect((await only({ text: 'ext-09999' })).entries.every((e) => e.kind === 'discovery')).toBe(true);
 
-    const jsonl = await callOk<{ fileName: string; content: string; count: number }>(h.host, 'diagnostics.export', { tenant: 'initech', statusClass: '5xx', format: 'jsonl' });
+    const jsonl = await callOk<{ fileName: string; content: string; count: number }>(h.host, 'diagnostics.export', {
+      tenant: 'initech',
+      statusClass: '5xx',
+      format: 'jsonl',
+    });
     expect(jsonl.fileName).toMatch(/^diagnostics-[\d-]+\.jsonl$/);
     expect(jsonl.count).toBe(1);
-    const lines = jsonl.content.trim().split('\n').map((l) => JSON.parse(l) as InvocationEntry);
+    const lines = jsonl.content
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as InvocationEntry);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ tenant: 'initech', extension: 'legacy-sync', status: 500 });
 
-    const csv = await callOk<{ fileName: string; content: string; count: number }>(h.host, 'diagnostics.export', { kind: 'invocation', format: 'csv' });
+    const csv = await callOk<{ fileName: string; content: string; count: number }>(h.host, 'diagnostics.export', {
+      kind: 'invocation',
+      format: 'csv',
+    });
     expect(csv.fileName).toMatch(/\.csv$/);
     const rows = csv.content.trimEnd().split('\r\n');
-    expect(rows[0]).toBe('at,kind,profile,tenant,extension,method,path,status,error,elapsed_ms,response_source,stats_header,stats,proxy_stats,req_id,response_bytes,extensions_found,tenants_found,pages');
+    expect(rows[0]).toBe(
+      'at,kind,profile,tenant,extension,method,path,status,error,elapsed_ms,response_source,stats_header,stats,proxy_stats,req_id,response_bytes,extensions_found,tenants_found,pages',
+    );
     expect(rows).toHaveLength(csv.count + 1);
     expect(rows.find((r) => r.includes(',initech,hello,'))).toMatch(/,webtask,s-auth0-stats,"\{""response""/);
     // Oldest first, as a log reads.
@@ -203,24 +290,41 @@ describe('diagnostics log', () => {
       // The active file is a directory: every append fails.
       mkdirSync(join(other.dataDir, 'diagnostics', 'diagnostics.jsonl'), { recursive: true });
       const notices: unknown[] = [];
-      const r = await other.host.call('webtasks.invoke', { container: 'initech', name: 'hello' }, createSession(other.host.deps, 's', (topic, payload) => notices.push({ topic, payload })));
+      const r = await other.host.call(
+        'webtasks.invoke',
+        { container: 'initech', name: 'hello' },
+        createSession(other.host.deps, 's', (topic, payload) => notices.push({ topic, payload })),
+      );
       expect(r.ok).toBe(true);
-      expect(notices).toContainEqual({ topic: 'app.notice', payload: { level: 'warning', message: expect.stringMatching(/^The diagnostics log could not be written: EISDIR/) } });
+      expect(notices).toContainEqual({
+        topic: 'app.notice',
+        payload: { level: 'warning', message: expect.stringMatching(/^The diagnostics log could not be written: EISDIR/) },
+      });
     } finally {
       await other.close();
     }
   });
 
   it('refuses bad input with words; an unknown id is not found; clear empties the log and is audited', async () => {
-    const bad = await h.host.call('diagnostics.list', { statusClass: '6xx' }, createSession(h.host.deps, 's', () => {}));
+    const bad = await h.host.call(
+      'diagnostics.list',
+      { statusClass: '6xx' },
+      createSession(h.host.deps, 's', () => {}),
+    );
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe('invalid_input');
-    const missing = await h.host.call('diagnostics.get', { id: 'nope' }, createSession(h.host.deps, 's', () => {}));
+    const missing = await h.host.call(
+      'diagnostics.get',
+      { id: 'nope' },
+      createSession(h.host.deps, 's', () => {}),
+    );
     expect(!missing.ok && missing.error.message).toMatch(/No diagnostics entry nope: it may have been rotated out or cleared/);
     const n = (await callOk<List>(h.host, 'diagnostics.list', {})).total;
     expect(await callOk(h.host, 'diagnostics.clear', {})).toEqual({ removed: n });
     expect((await callOk<List>(h.host, 'diagnostics.list', {})).total).toBe(0);
     const audit = await callOk<{ entries: Array<{ action: string }> }>(h.host, 'audit.list', { action: 'diagnostics.' });
-    expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['diagnostics.clear', 'diagnostics.export', 'diagnostics.settings']));
+    expect(audit.entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['diagnostics.clear', 'diagnostics.export', 'diagnostics.settings']),
+    );
   });
 });

@@ -56,7 +56,7 @@ async function launch(dir: string, key: string): Promise<Main> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,
-    send: <T,>(op: string, args: Record<string, unknown> = {}) =>
+    send: <T>(op: string, args: Record<string, unknown> = {}) =>
       new Promise<T>((resolve, reject) => {
         const n = ++seq;
         waiting.set(n, { resolve: resolve as (v: unknown) => void, reject });
@@ -148,7 +148,9 @@ describe('Electron main process on a stand-in for electron', () => {
 
   it('serves app://console with the CSP, nonce stamped, and nothing outside the renderer', async () => {
     expect(state.protocols).toEqual(['app']);
-    const page = await main.send<{ status: number; headers: Record<string, string>; body: string }>('protocol', { url: `${APP}/index.html` });
+    const page = await main.send<{ status: number; headers: Record<string, string>; body: string }>('protocol', {
+      url: `${APP}/index.html`,
+    });
     expect(page.status).toBe(200);
     const nonce = /nonce="([^"]+)"/.exec(page.body)?.[1] ?? '';
     expect(nonce.length).toBeGreaterThan(10);
@@ -159,7 +161,12 @@ describe('Electron main process on a stand-in for electron', () => {
     const asset = await main.send<{ status: number; headers: Record<string, string> }>('protocol', { url: `${APP}/${script}` });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-security-policy']).toContain("connect-src 'none'");
-    for (const url of [`${APP}/..%2f..%2fpackage.json`, `${APP}/%2e%2e/%2e%2e/package.json`, `${APP}/no-such-file.js`, 'app://other/index.html']) {
+    for (const url of [
+      `${APP}/..%2f..%2fpackage.json`,
+      `${APP}/%2e%2e/%2e%2e/package.json`,
+      `${APP}/no-such-file.js`,
+      'app://other/index.html',
+    ]) {
       expect((await main.send<{ status: number }>('protocol', { url })).status, url).toBe(404);
     }
   });
@@ -179,12 +186,16 @@ describe('Electron main process on a stand-in for electron', () => {
     expect(state.menu.find((m) => m.label === 'File')?.items).toContain('Lock');
   });
 
-  it("keeps a token through safeStorage: ciphertext on disk, decrypted by the next launch", async () => {
+  it('keeps a token through safeStorage: ciphertext on disk, decrypted by the next launch', async () => {
     const token = `tok-${randomBytes(12).toString('hex')}`;
     const server = await fixedServer(200, [{ name: 'hello', container: 'acme' }]);
     let second: Main | undefined;
     try {
-      const saved = await main.send<Result>('invoke', { channel: 'profiles.save', input: { name: 'Round trip', url: server.url, container: 'acme', token }, frame: trusted });
+      const saved = await main.send<Result>('invoke', {
+        channel: 'profiles.save',
+        input: { name: 'Round trip', url: server.url, container: 'acme', token },
+        frame: trusted,
+      });
       expect(saved).toMatchObject({ ok: true });
       const id = String(saved.data?.id);
       expect((await main.send<State>('state')).safeStorage.encrypt).toBeGreaterThan(0);

@@ -138,14 +138,21 @@ describe('Electron security checklist', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'esc-en-')), 'findings.sarif');
     // Offline by design (see test/helpers/offline-got.cjs): the scan is local, its release look-up is not.
     const cli = join(root, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js');
-    await run(process.execPath, ['--require', join(root, 'test', 'helpers', 'offline-got.cjs'), cli, '-i', '.', '-e', '45.0.0', '-r', '-o', out], { cwd: root, timeout: 120_000 });
+    await run(
+      process.execPath,
+      ['--require', join(root, 'test', 'helpers', 'offline-got.cjs'), cli, '-i', '.', '-e', '45.0.0', '-r', '-o', out],
+      { cwd: root, timeout: 120_000 },
+    );
     // The SARIF file is written asynchronously after the process printed its table: wait for it, bounded.
     for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
     const sarif = JSON.parse(readFileSync(out, 'utf8')) as {
       runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
     };
-    const findings = sarif.runs.flatMap((r) => r.results).map((f) => `${f.ruleId}|${f.locations[0]?.physicalLocation.artifactLocation.uri ?? ''}`);
-    const reviewed = (JSON.parse(read('electronegativity.reviewed.json')) as { reviewed: Array<{ id: string; file: string; why: string }> }).reviewed;
+    const findings = sarif.runs
+      .flatMap((r) => r.results)
+      .map((f) => `${f.ruleId}|${f.locations[0]?.physicalLocation.artifactLocation.uri ?? ''}`);
+    const reviewed = (JSON.parse(read('electronegativity.reviewed.json')) as { reviewed: Array<{ id: string; file: string; why: string }> })
+      .reviewed;
     for (const r of reviewed) expect(r.why.length).toBeGreaterThan(40);
     const allowed = new Set(reviewed.map((r) => `${r.id}|${r.file}`));
     expect(findings.filter((f) => !allowed.has(f))).toEqual([]);

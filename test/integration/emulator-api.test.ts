@@ -38,7 +38,10 @@ describe('list', () => {
 
   it('ANDs repeated meta filters and fetches code on request', async () => {
     const one = await api<Item[]>(emu(), '/api/webtask/acme-prod?meta=auth0-extension:runtime');
-    const both = await api<Item[]>(emu(), '/api/webtask/acme-prod?meta=auth0-extension:runtime&meta=auth0-extension-name:logs-to-cloudwatch&fetch_code=true');
+    const both = await api<Item[]>(
+      emu(),
+      '/api/webtask/acme-prod?meta=auth0-extension:runtime&meta=auth0-extension-name:logs-to-cloudwatch&fetch_code=true',
+    );
     expect(one.body.length).toBeGreaterThan(both.body.length);
     expect(both.body.map((w) => w.name)).toEqual(['logs-to-cloudwatch']);
     expect(both.body[0]!.code).toContain("require('auth0-log-export')");
@@ -75,7 +78,11 @@ describe('get, inspect, upsert, delete, issue', () => {
     expect(plain.status).toBe(200);
     expect(plain.body.secrets).toBeUndefined();
     expect(plain.body.code).toBeUndefined();
-    const full = await api<Record<string, Record<string, string>>>(emu(), '/api/webtask/acme-prod/logs-to-logstash?decrypt=true&fetch_code=true', { token });
+    const full = await api<Record<string, Record<string, string>>>(
+      emu(),
+      '/api/webtask/acme-prod/logs-to-logstash?decrypt=true&fetch_code=true',
+      { token },
+    );
     expect(full.body.secrets!.LOGSTASH_URL).toBe(`${emu().url}/dest/logstash/acme-prod`);
     expect(typeof full.body.code).toBe('string');
   });
@@ -84,7 +91,11 @@ describe('get, inspect, upsert, delete, issue', () => {
     const token = emu().issueToken({ ten: 'initech' }, 'v1');
     expect(token.split('.').length).not.toBe(3);
     const w = await api<Item>(emu(), '/api/webtask/initech/client-credentials-exchange', { token });
-    const r = await api<Record<string, unknown>>(emu(), `/api/tokens/inspect?token=${encodeURIComponent(w.body.token)}&decrypt=true&fetch_code=true&meta=1`, { token });
+    const r = await api<Record<string, unknown>>(
+      emu(),
+      `/api/tokens/inspect?token=${encodeURIComponent(w.body.token)}&decrypt=true&fetch_code=true&meta=1`,
+      { token },
+    );
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ ten: 'initech', jtn: 'client-credentials-exchange', ectx: { TIER: 'pro' }, secrets: { TIER: 'pro' } });
     const sealed = await api<Record<string, unknown>>(emu(), `/api/tokens/inspect?token=${encodeURIComponent(w.body.token)}`, { token });
@@ -100,10 +111,18 @@ describe('get, inspect, upsert, delete, issue', () => {
 
   it('upserts (omitting meta deletes it), then deletes', async () => {
     const token = emu().issueToken({ ten: 'scratch' });
-    const put = await api<Record<string, unknown>>(emu(), '/api/webtask/scratch/t1', { method: 'PUT', token, body: { code: 'module.exports = cb => cb(null, 1)', meta: { a: 'b' }, secrets: { S: 'x' } } });
+    const put = await api<Record<string, unknown>>(emu(), '/api/webtask/scratch/t1', {
+      method: 'PUT',
+      token,
+      body: { code: 'module.exports = cb => cb(null, 1)', meta: { a: 'b' }, secrets: { S: 'x' } },
+    });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ name: 't1', meta: { a: 'b' }, webtask_url: `${emu().url}/api/run/scratch/t1` });
-    const again = await api<Record<string, unknown>>(emu(), '/api/webtask/scratch/t1', { method: 'PUT', token, body: { code: 'module.exports = cb => cb(null, 2)' } });
+    const again = await api<Record<string, unknown>>(emu(), '/api/webtask/scratch/t1', {
+      method: 'PUT',
+      token,
+      body: { code: 'module.exports = cb => cb(null, 2)' },
+    });
     expect(again.body.meta).toEqual({});
     const run = await api(emu(), '/api/run/scratch/t1', { token: null });
     expect(run.body).toBe(2);
@@ -116,7 +135,11 @@ describe('get, inspect, upsert, delete, issue', () => {
 
   it('issues a webtask token (wt create) with Location = webtask URL', async () => {
     const token = emu().issueToken({ ten: 'scratch' }, 'v1');
-    const r = await api(emu(), '/api/tokens/issue', { method: 'POST', token, body: { ten: 'scratch', jtn: 'made', code: 'module.exports = cb => cb(null, "made")', dd: 0, dr: 1 } });
+    const r = await api(emu(), '/api/tokens/issue', {
+      method: 'POST',
+      token,
+      body: { ten: 'scratch', jtn: 'made', code: 'module.exports = cb => cb(null, "made")', dd: 0, dr: 1 },
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('location')).toBe(`${emu().url}/api/run/scratch/made`);
     expect(decode(r.text).claims).toMatchObject({ ten: 'scratch', jtn: 'made' });
@@ -186,16 +209,32 @@ describe('bad requests', () => {
   });
 
   it('malformed JSON, wrong shapes and bad names', async () => {
-    const r = await api<{ code: number; message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', rawBody: '{"code": ', headers: { 'content-type': 'application/json' } });
+    const r = await api<{ code: number; message: string }>(emu(), '/api/webtask/scratch/x', {
+      method: 'PUT',
+      rawBody: '{"code": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.message).toMatch(/^malformed JSON body/);
-    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: [1] })).body.message).toMatch(/JSON object/);
-    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { meta: { a: 1 }, code: 'x' } })).body.message).toBe('meta.a must be a string');
-    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { secrets: {} } })).body.message).toBe('code or url is required');
-    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { code: 'a', url: 'http://x' } })).body.message).toMatch(/either code or url/);
+    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: [1] })).body.message).toMatch(
+      /JSON object/,
+    );
+    expect(
+      (await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { meta: { a: 1 }, code: 'x' } })).body
+        .message,
+    ).toBe('meta.a must be a string');
+    expect((await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { secrets: {} } })).body.message).toBe(
+      'code or url is required',
+    );
+    expect(
+      (await api<{ message: string }>(emu(), '/api/webtask/scratch/x', { method: 'PUT', body: { code: 'a', url: 'http://x' } })).body
+        .message,
+    ).toMatch(/either code or url/);
     expect((await api(emu(), '/api/webtask/scratch/bad%20name', { method: 'PUT', body: { code: 'x' } })).status).toBe(400);
     expect((await api<{ message: string }>(emu(), '/api/webtask/acme-prod?limit=0')).body.message).toMatch(/limit must be between/);
-    expect((await api<{ message: string }>(emu(), '/api/webtask/acme-prod?offset=-1')).body.message).toMatch(/offset must be a non-negative integer/);
+    expect((await api<{ message: string }>(emu(), '/api/webtask/acme-prod?offset=-1')).body.message).toMatch(
+      /offset must be a non-negative integer/,
+    );
     expect((await api<{ message: string }>(emu(), '/api/webtask/acme-prod?meta=nocolon')).body.message).toMatch(/key:value/);
     expect((await api(emu(), '/api/webtask/acme-prod', { method: 'POST' })).status).toBe(405);
   });

@@ -109,7 +109,19 @@ describe('seed files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'seed-'));
     try {
       const file = join(dir, 'seed.json');
-      await writeFile(file, JSON.stringify({ containers: { mine: { webtasks: { a: { code: 'module.exports = (ctx, cb) => cb(null, ctx.secrets.U)', secrets: { U: '{{url}}/dest/x' }, meta: { k: 'v' } } }, cron: { a: { schedule: '*/5 * * * *' } } } } }));
+      await writeFile(
+        file,
+        JSON.stringify({
+          containers: {
+            mine: {
+              webtasks: {
+                a: { code: 'module.exports = (ctx, cb) => cb(null, ctx.secrets.U)', secrets: { U: '{{url}}/dest/x' }, meta: { k: 'v' } },
+              },
+              cron: { a: { schedule: '*/5 * * * *' } },
+            },
+          },
+        }),
+      );
       const e = await startEmulator({ port: 0, quiet: true, seed: file });
       try {
         expect(e.tenants()).toContain('mine');
@@ -119,10 +131,15 @@ describe('seed files', () => {
         await e.close();
       }
       await writeFile(file, '{"containers": {"c": {"webtasks": {"w": {"code": 1}}}}}');
-      await expect(startEmulator({ port: 0, quiet: true, seed: file })).rejects.toThrow(/containers\.c\.webtasks\.w\.code must be a string/);
+      await expect(startEmulator({ port: 0, quiet: true, seed: file })).rejects.toThrow(
+        /containers\.c\.webtasks\.w\.code must be a string/,
+      );
       await writeFile(file, '{ nope');
       await expect(startEmulator({ port: 0, quiet: true, seed: file })).rejects.toThrow(/is not valid JSON/);
-      await writeFile(file, JSON.stringify({ containers: { c: { webtasks: { w: { code: 'x' } }, cron: { w: { schedule: 'every day' } } } } }));
+      await writeFile(
+        file,
+        JSON.stringify({ containers: { c: { webtasks: { w: { code: 'x' } }, cron: { w: { schedule: 'every day' } } } } }),
+      );
       await expect(startEmulator({ port: 0, quiet: true, seed: file })).rejects.toThrow(/cron job c\/w: schedule must have 5 fields/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -138,7 +155,9 @@ describe('seed files', () => {
     const took = performance.now() - t0;
     try {
       expect(took).toBeLessThan(3000);
-      expect(demo.tenants()).toEqual(expect.arrayContaining(['acme-prod', 'acme-staging', 'globex', 'initech', 'umbrella-corp', 'bulk-10k']));
+      expect(demo.tenants()).toEqual(
+        expect.arrayContaining(['acme-prod', 'acme-staging', 'globex', 'initech', 'umbrella-corp', 'bulk-10k']),
+      );
     } finally {
       await demo.close();
     }

@@ -6,8 +6,26 @@ import { startEmulator } from '../../emulator/index';
 // 600x: a "* * * * *" job fires every 100 ms of real time.
 const emu = useEmulator({ seed: 'empty', clockSpeed: 600 });
 
-type Job = { name: string; state: string; schedule: string; tz: string; token: string; next_available_at: string; run_count: number; error_count: number; results: Array<{ type: string }> };
-type Hist = { scheduled_at: string; started_at: string; completed_at: string; type: string; statusCode: number; body: string; headers: Record<string, string> };
+type Job = {
+  name: string;
+  state: string;
+  schedule: string;
+  tz: string;
+  token: string;
+  next_available_at: string;
+  run_count: number;
+  error_count: number;
+  results: Array<{ type: string }>;
+};
+type Hist = {
+  scheduled_at: string;
+  started_at: string;
+  completed_at: string;
+  type: string;
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+};
 
 async function waitFor(pred: () => Promise<boolean>, ms = 8000): Promise<void> {
   const t0 = Date.now();
@@ -20,8 +38,18 @@ async function waitFor(pred: () => Promise<boolean>, ms = 8000): Promise<void> {
 describe('cron', () => {
   it('fires on schedule, POSTs the job record, records status, body and headers', async () => {
     const token = emu().issueToken({ ten: 'crons' });
-    await api(emu(), '/api/webtask/crons/tick', { method: 'PUT', token, body: { code: "module.exports = function (ctx, cb) { console.log('tick for %s', ctx.body.name); cb(null, { job: ctx.body.name, schedule: ctx.body.schedule }); }" } });
-    const put = await api<Job>(emu(), '/api/cron/crons/tick', { method: 'PUT', token, body: { schedule: '* * * * *', meta: { kind: 'test' } } });
+    await api(emu(), '/api/webtask/crons/tick', {
+      method: 'PUT',
+      token,
+      body: {
+        code: "module.exports = function (ctx, cb) { console.log('tick for %s', ctx.body.name); cb(null, { job: ctx.body.name, schedule: ctx.body.schedule }); }",
+      },
+    });
+    const put = await api<Job>(emu(), '/api/cron/crons/tick', {
+      method: 'PUT',
+      token,
+      body: { schedule: '* * * * *', meta: { kind: 'test' } },
+    });
     expect(put.status).toBe(201);
     expect(put.body).toMatchObject({ name: 'tick', state: 'active', schedule: '* * * * *', tz: 'UTC' });
     await waitFor(async () => (await api<Job>(emu(), '/api/cron/crons/tick', { token })).body.run_count >= 3);
@@ -57,7 +85,10 @@ describe('cron', () => {
   });
 
   it('counts errors, stops when inactive, and can be deleted', async () => {
-    await api(emu(), '/api/webtask/crons/bad', { method: 'PUT', body: { code: 'module.exports = function (cb) { cb(new Error("nope")); }' } });
+    await api(emu(), '/api/webtask/crons/bad', {
+      method: 'PUT',
+      body: { code: 'module.exports = function (cb) { cb(new Error("nope")); }' },
+    });
     await api(emu(), '/api/cron/crons/bad', { method: 'PUT', body: { schedule: '* * * * *' } });
     await waitFor(async () => (await api<Job>(emu(), '/api/cron/crons/bad')).body.error_count >= 2);
     const hist = await api<Hist[]>(emu(), '/api/cron/crons/bad/history');
@@ -73,14 +104,22 @@ describe('cron', () => {
 
   it('lists with meta filters and reschedules with a new next run', async () => {
     await api(emu(), '/api/webtask/crons/daily', { method: 'PUT', body: { code: 'module.exports = cb => cb()' } });
-    await api(emu(), '/api/cron/crons/daily', { method: 'PUT', body: { schedule: '0 3 * * *', tz: 'Europe/Paris', meta: { kind: 'daily' } } });
+    await api(emu(), '/api/cron/crons/daily', {
+      method: 'PUT',
+      body: { schedule: '0 3 * * *', tz: 'Europe/Paris', meta: { kind: 'daily' } },
+    });
     const list = await api<Job[]>(emu(), '/api/cron/crons?meta=kind:daily');
     expect(list.body.map((j) => j.name)).toEqual(['daily']);
     const before = list.body[0]!;
-    const re = await api<Job>(emu(), '/api/cron/crons/daily', { method: 'PUT', body: { schedule: '30 4 * * *', tz: 'Europe/Paris', token: before.token, state: 'active' } });
+    const re = await api<Job>(emu(), '/api/cron/crons/daily', {
+      method: 'PUT',
+      body: { schedule: '30 4 * * *', tz: 'Europe/Paris', token: before.token, state: 'active' },
+    });
     expect(re.status).toBe(200);
     expect(re.body.next_available_at).not.toBe(before.next_available_at);
-    const hour = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(new Date(re.body.next_available_at));
+    const hour = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(
+      new Date(re.body.next_available_at),
+    );
     expect(hour).toBe('04:30');
   });
 
@@ -91,7 +130,8 @@ describe('cron', () => {
   });
 
   it('rejects bad input with clear messages', async () => {
-    const bad = async (body: unknown) => (await api<{ code: number; message: string }>(emu(), '/api/cron/crons/daily', { method: 'PUT', body })).body;
+    const bad = async (body: unknown) =>
+      (await api<{ code: number; message: string }>(emu(), '/api/cron/crons/daily', { method: 'PUT', body })).body;
     expect((await bad({})).message).toMatch(/schedule is required/);
     expect((await bad({ schedule: '* * * * * *' })).message).toMatch(/5 fields/);
     expect((await bad({ schedule: '61 * * * *' })).message).toMatch(/not a valid cron expression/);

@@ -8,7 +8,10 @@ const emu = useEmulator({ seed: 'demo', logPingMs: 100 });
 afterEach(() => emu().faults.clear());
 
 /** A raw GET that reports how the connection ended (fetch hides truncation details). */
-function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status?: number; body: string; error?: string; complete: boolean }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status?: number; body: string; error?: string; complete: boolean }> {
   return new Promise((resolve) => {
     let body = '';
     let status: number | undefined;
@@ -42,12 +45,18 @@ describe('fault injection', () => {
     const second = await api<{ code: number; message: string; req_id: string }>(emu(), '/api/webtask/acme-prod');
     expect(second.body).toMatchObject({ code: 503, message: 'fault injected: HTTP 503' });
     expect((await api(emu(), '/api/webtask/acme-prod')).status).toBe(200);
-    expect(emu().faults.list().find((r) => r.id === rule.id)).toMatchObject({ hits: 2, remaining: 0 });
+    expect(
+      emu()
+        .faults.list()
+        .find((r) => r.id === rule.id),
+    ).toMatchObject({ hits: 2, remaining: 0 });
   });
 
   it('applies a rate-based error rate', async () => {
     emu().faults.add({ path: '/api/run/initech/hello', status: 500, rate: 0.5 });
-    const statuses = await Promise.all(Array.from({ length: 60 }, () => api(emu(), '/api/run/initech/hello', { token: null }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () => api(emu(), '/api/run/initech/hello', { token: null }).then((r) => r.status)),
+    );
     const failed = statuses.filter((s) => s === 500).length;
     expect(failed).toBeGreaterThan(10);
     expect(failed).toBeLessThan(50);
@@ -82,7 +91,10 @@ describe('fault injection', () => {
   it('drops a log stream mid-stream after some bytes', async () => {
     emu().faults.add({ path: '/api/logs/tenant/umbrella-corp', drop: 'mid-stream', dropAfterBytes: 400, count: 1 });
     for (let i = 0; i < 20; i++) emu().emitLog('umbrella-corp', { msg: `before ${i}` });
-    const r = await rawGet(`${emu().url}/api/logs/tenant/umbrella-corp`, { authorization: `Bearer ${emu().masterToken}`, 'last-event-id': '0' });
+    const r = await rawGet(`${emu().url}/api/logs/tenant/umbrella-corp`, {
+      authorization: `Bearer ${emu().masterToken}`,
+      'last-event-id': '0',
+    });
     expect(r.status).toBe(200);
     expect(r.complete).toBe(false);
     expect(r.body.length).toBeLessThanOrEqual(400);
@@ -111,7 +123,13 @@ describe('fault injection', () => {
     expect((await api(emu(), '/api/cron/acme-prod')).status).toBe(500);
     expect((await api(emu(), `/admin/faults/${add.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api(emu(), '/api/cron/acme-prod')).status).toBe(200);
-    await api(emu(), '/admin/faults', { method: 'POST', body: [{ path: '/a', latencyMs: 1 }, { path: '/b', latencyMs: 1 }] });
+    await api(emu(), '/admin/faults', {
+      method: 'POST',
+      body: [
+        { path: '/a', latencyMs: 1 },
+        { path: '/b', latencyMs: 1 },
+      ],
+    });
     expect(emu().faults.list()).toHaveLength(2);
     expect((await api(emu(), '/admin/faults', { method: 'DELETE' })).status).toBe(204);
     expect(emu().faults.list()).toHaveLength(0);
@@ -121,8 +139,14 @@ describe('fault injection', () => {
     const invalid = await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { path: 'no-slash', status: 500 } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toMatch(/path must be/);
-    expect((await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { path: '/x' } })).body.message).toMatch(/at least one effect/);
-    expect((await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { pathRegex: '(', status: 500 } })).body.message).toMatch(/not a valid regular expression/);
-    expect((await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { status: 500, bogus: 1 } })).body.message).toMatch(/unknown field "bogus"/);
+    expect((await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { path: '/x' } })).body.message).toMatch(
+      /at least one effect/,
+    );
+    expect(
+      (await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { pathRegex: '(', status: 500 } })).body.message,
+    ).toMatch(/not a valid regular expression/);
+    expect(
+      (await api<{ message: string }>(emu(), '/admin/faults', { method: 'POST', body: { status: 500, bogus: 1 } })).body.message,
+    ).toMatch(/unknown field "bogus"/);
   });
 });

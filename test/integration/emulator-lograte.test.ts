@@ -9,7 +9,12 @@ async function walk(base: string, tenant: string, from: string): Promise<{ count
   const tok = await fetch(`${base}/auth0/${tenant}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience: `${base}/auth0/${tenant}/api/v2/` }),
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      audience: `${base}/auth0/${tenant}/api/v2/`,
+    }),
   });
   expect(tok.status).toBe(200);
   const { access_token } = (await tok.json()) as { access_token: string };
@@ -17,7 +22,9 @@ async function walk(base: string, tenant: string, from: string): Promise<{ count
   let last = from;
   // Bounded walk of checkpoint pages (100 each).
   for (let i = 0; i < 200; i++) {
-    const res = await fetch(`${base}/auth0/${tenant}/api/v2/logs?from=${last}&take=100`, { headers: { authorization: `Bearer ${access_token}` } });
+    const res = await fetch(`${base}/auth0/${tenant}/api/v2/logs?from=${last}&take=100`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
     if (res.status === 429) {
       await res.body?.cancel();
       await new Promise((r) => setTimeout(r, 300));

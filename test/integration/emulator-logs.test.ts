@@ -190,7 +190,11 @@ describe('log stream', () => {
     expect(s.records()[0]).toHaveProperty('emitted_at');
     const bad = await api<{ message: string }>(emu(), '/admin/logs/flooded/flood', { method: 'POST', body: { rate: -1 } });
     expect(bad.status).toBe(400);
-    const noAuth = await api(emu(), '/admin/logs/flooded/flood', { method: 'POST', token: emu().issueToken({ ten: 'flooded' }), body: { rate: 1 } });
+    const noAuth = await api(emu(), '/admin/logs/flooded/flood', {
+      method: 'POST',
+      token: emu().issueToken({ ten: 'flooded' }),
+      body: { rate: 1 },
+    });
     expect(noAuth.status).toBe(403);
     s.close();
   });
@@ -211,7 +215,9 @@ describe('log stream', () => {
       e.issueToken({ ten: 'slow' });
       const sock = connect(e.port, '127.0.0.1');
       await new Promise<void>((r) => sock.once('connect', () => r()));
-      sock.write(`GET /api/logs/tenant/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${e.masterToken}\r\nAccept: text/event-stream\r\n\r\n`);
+      sock.write(
+        `GET /api/logs/tenant/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${e.masterToken}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
       sock.pause();
       await new Promise((r) => setTimeout(r, 100));
       const line = 'x'.repeat(1000);

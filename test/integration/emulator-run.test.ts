@@ -19,11 +19,21 @@ describe('programming models', () => {
   });
 
   it('function (ctx, cb) sees secrets, meta, body, query and headers', async () => {
-    await deploy(emu(), 'runs', 'ctx', 'module.exports = function (ctx, cb) { cb(null, { s: ctx.secrets.S, m: ctx.meta.m, b: ctx.body, q: ctx.query, h: ctx.headers["x-test"], auth: ctx.headers.authorization || null }); }', {
-      secrets: { S: 'sv' },
-      meta: { m: 'mv' },
+    await deploy(
+      emu(),
+      'runs',
+      'ctx',
+      'module.exports = function (ctx, cb) { cb(null, { s: ctx.secrets.S, m: ctx.meta.m, b: ctx.body, q: ctx.query, h: ctx.headers["x-test"], auth: ctx.headers.authorization || null }); }',
+      {
+        secrets: { S: 'sv' },
+        meta: { m: 'mv' },
+      },
+    );
+    const r = await api(emu(), '/api/run/runs/ctx?a=1&key=ignored', {
+      method: 'POST',
+      body: { hello: 'there' },
+      headers: { 'x-test': 't' },
     });
-    const r = await api(emu(), '/api/run/runs/ctx?a=1&key=ignored', { method: 'POST', body: { hello: 'there' }, headers: { 'x-test': 't' } });
     expect(r.body).toEqual({ s: 'sv', m: 'mv', b: { hello: 'there' }, q: { a: '1' }, h: 't', auth: null });
   });
 
@@ -32,7 +42,12 @@ describe('programming models', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('x-echo')).toBe('yes');
     expect(r.body).toEqual({ method: 'PUT', url: '/deep/path?z=9', query: { z: '9' }, body: 'raw-body' });
-    await deploy(emu(), 'runs', 'teapot', 'module.exports = function (ctx, req, res) { res.writeHead(418, { "content-type": "text/plain" }); res.end("short and stout"); }');
+    await deploy(
+      emu(),
+      'runs',
+      'teapot',
+      'module.exports = function (ctx, req, res) { res.writeHead(418, { "content-type": "text/plain" }); res.end("short and stout"); }',
+    );
     const t = await api(emu(), '/api/run/runs/teapot', { token: null });
     expect(t.status).toBe(418);
     expect(t.text).toBe('short and stout');
@@ -42,7 +57,15 @@ describe('programming models', () => {
     const r = await api(emu(), '/api/run/initech/hello', { token: null });
     expect(r.headers.get('x-wt-response-source')).toBe('webtask');
     const proxy = JSON.parse(r.headers.get('x-auth0-proxy-stats')!);
-    expect(proxy).toMatchObject({ proxy_pid: expect.any(Number), sandbox_route: 'emulator/initech', container_id: expect.any(String), time: expect.any(Number), uptime: expect.any(Number), requests: expect.any(Number), req_id: expect.any(String) });
+    expect(proxy).toMatchObject({
+      proxy_pid: expect.any(Number),
+      sandbox_route: 'emulator/initech',
+      container_id: expect.any(String),
+      time: expect.any(Number),
+      uptime: expect.any(Number),
+      requests: expect.any(Number),
+      req_id: expect.any(String),
+    });
     expect(proxy.memory.heapUsed).toBeGreaterThan(0);
     const stats = JSON.parse(r.headers.get('x-auth0-stats')!);
     expect(stats.response['200']).toBeGreaterThanOrEqual(1);
@@ -116,7 +139,12 @@ describe('failures give the runtime error body', () => {
   });
 
   it('an extension that exhausts memory is stopped', async () => {
-    await deploy(emu(), 'runs', 'hog', 'module.exports = function (cb) { var a = []; for (;;) a.push(new Array(1e5).fill(Math.random())); }');
+    await deploy(
+      emu(),
+      'runs',
+      'hog',
+      'module.exports = function (cb) { var a = []; for (;;) a.push(new Array(1e5).fill(Math.random())); }',
+    );
     const r = await api<Record<string, unknown>>(emu(), '/api/run/runs/hog', { token: null });
     expect(r.status).toBe(500);
     expect(String(r.body.details)).toMatch(/memory limit|time limit/);
@@ -148,7 +176,13 @@ describe('host modules and anonymous runs', () => {
       await call.storage.set({ seen: true });
       return { doubled: (call.body as { n: number }).n * 2 };
     });
-    await deploy(emu(), 'runs', 'uses-host', "module.exports = function (ctx, cb) { require('test-host')(ctx).then(function (r) { cb(null, r); }, cb); }", { secrets: { K: 'kv' } });
+    await deploy(
+      emu(),
+      'runs',
+      'uses-host',
+      "module.exports = function (ctx, cb) { require('test-host')(ctx).then(function (r) { cb(null, r); }, cb); }",
+      { secrets: { K: 'kv' } },
+    );
     const r = await api(emu(), '/api/run/runs/uses-host', { token: null, method: 'POST', body: { n: 21 } });
     expect(r.body).toEqual({ doubled: 42 });
     expect(calls).toEqual([{ container: 'runs', name: 'uses-host', body: { n: 21 }, secret: 'kv' }]);
@@ -159,7 +193,9 @@ describe('host modules and anonymous runs', () => {
     await deploy(emu(), 'runs', 'missing-mod', "module.exports = function (cb) { require('not-registered-anywhere'); cb(); }");
     const r = await api<Record<string, unknown>>(emu(), '/api/run/runs/missing-mod', { token: null });
     expect(r.status).toBe(500);
-    expect(String(r.body.message)).toBe("Cannot find module 'not-registered-anywhere': it is neither a Node built-in nor a host module registered with this emulator");
+    expect(String(r.body.message)).toBe(
+      "Cannot find module 'not-registered-anywhere': it is neither a Node built-in nor a host module registered with this emulator",
+    );
   });
 
   it('a demo export extension runs the shared export engine through its host module', async () => {
@@ -177,7 +213,11 @@ describe('host modules and anonymous runs', () => {
 
   it('POST /api/run/{c} runs code from the body with a container token', async () => {
     const token = emu().issueToken({ ten: 'runs' });
-    const r = await api(emu(), '/api/run/runs', { method: 'POST', token, rawBody: "module.exports = cb => cb(null, { version: process.version.replace(/^v/, '') });" });
+    const r = await api(emu(), '/api/run/runs', {
+      method: 'POST',
+      token,
+      rawBody: "module.exports = cb => cb(null, { version: process.version.replace(/^v/, '') });",
+    });
     expect(r.status).toBe(200);
     expect((r.body as { version: string }).version).toBe(process.version.slice(1));
     const denied = await api(emu(), '/api/run/runs', { method: 'POST', token: null, rawBody: 'module.exports = cb => cb()' });
@@ -185,8 +225,15 @@ describe('host modules and anonymous runs', () => {
   });
 
   it('runs many requests concurrently without mixing them up', async () => {
-    await deploy(emu(), 'runs', 'id', 'module.exports = function (ctx, cb) { setTimeout(function () { cb(null, { i: ctx.query.i }); }, 5); }');
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => api<{ i: string }>(emu(), `/api/run/runs/id?i=${i}`, { token: null })));
+    await deploy(
+      emu(),
+      'runs',
+      'id',
+      'module.exports = function (ctx, cb) { setTimeout(function () { cb(null, { i: ctx.query.i }); }, 5); }',
+    );
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api<{ i: string }>(emu(), `/api/run/runs/id?i=${i}`, { token: null })),
+    );
     expect(results.map((r) => r.body.i)).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
   });
 });

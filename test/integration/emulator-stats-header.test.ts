@@ -18,7 +18,10 @@ describe('stats header name', () => {
   it('defaults to x-auth0-stats; an extension, then a container, can be switched; the most specific rule wins', async () => {
     expect(await statsOf('/api/run/initech/hello')).toMatchObject({ s: null, x: expect.stringContaining('"response"') });
 
-    const set = await api<{ global: string; overrides: unknown[] }>(emu(), '/admin/stats-header', { method: 'PUT', body: { header: 's-auth0-stats', container: 'initech', name: 'hello' } });
+    const set = await api<{ global: string; overrides: unknown[] }>(emu(), '/admin/stats-header', {
+      method: 'PUT',
+      body: { header: 's-auth0-stats', container: 'initech', name: 'hello' },
+    });
     expect(set.status).toBe(200);
     expect(set.body.overrides).toEqual([{ container: 'initech', name: 'hello', header: 's-auth0-stats' }]);
     const s = await statsOf('/api/run/initech/hello');
@@ -46,7 +49,8 @@ describe('stats header name', () => {
   });
 
   it("an extension cannot forge the proxy's stats header under either name", async () => {
-    const code = 'module.exports = function (ctx, req, res) { res.writeHead(200, { "s-auth0-stats": "{\\"forged\\":1}", "x-auth0-stats": "{\\"forged\\":1}" }); res.end("ok"); }';
+    const code =
+      'module.exports = function (ctx, req, res) { res.writeHead(200, { "s-auth0-stats": "{\\"forged\\":1}", "x-auth0-stats": "{\\"forged\\":1}" }); res.end("ok"); }';
     expect((await api(emu(), '/api/webtask/initech/forger', { method: 'PUT', body: { code } })).status).toBeLessThan(300);
     const r = await statsOf('/api/run/initech/forger');
     expect(r.s).toBeNull();
@@ -60,7 +64,10 @@ describe('stats header name', () => {
     const noGlobalRemove = await api<{ message: string }>(emu(), '/admin/stats-header', { method: 'PUT', body: { header: null } });
     expect(noGlobalRemove.status).toBe(400);
     expect(noGlobalRemove.body.message).toMatch(/global header can only be changed/);
-    const nameOnly = await api<{ message: string }>(emu(), '/admin/stats-header', { method: 'PUT', body: { header: 'both', name: 'hello' } });
+    const nameOnly = await api<{ message: string }>(emu(), '/admin/stats-header', {
+      method: 'PUT',
+      body: { header: 'both', name: 'hello' },
+    });
     expect(nameOnly.status).toBe(400);
     expect(nameOnly.body.message).toMatch(/with a container/);
     const token = emu().issueToken({ ten: 'initech' });
@@ -79,14 +86,18 @@ describe('stats header name', () => {
   });
 
   it('the command line takes --stats-header and refuses an unknown name', async () => {
-    const child = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--stats-header', 'y-stats'], { cwd: resolve('.') });
+    const child = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--stats-header', 'y-stats'], {
+      cwd: resolve('.'),
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(2);
     expect(err).toContain('--stats-header must be one of x-auth0-stats, s-auth0-stats, both, got "y-stats"');
 
-    const ok = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'demo', '--stats-header', 'both'], { cwd: resolve('.') });
+    const ok = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'demo', '--stats-header', 'both'], {
+      cwd: resolve('.'),
+    });
     try {
       let out = '';
       const url = await new Promise<string>((res, rej) => {

@@ -29,7 +29,11 @@ interface Run {
 }
 
 function start(args: string[]): Run {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,7 +69,13 @@ describe('export CLI: bad input', () => {
     const r1 = await start(['--config', notJson]).done;
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/is not valid JSON/);
-    const bad = await writeConfig('bad', { AUTH0_DOMAIN: 'x.auth0.com', AUTH0_CLIENT_ID: 'a', AUTH0_CLIENT_SECRET: 'very-secret-value', LOGSTASH_URL: 'https://ls', BATCH_SIZE: 500 });
+    const bad = await writeConfig('bad', {
+      AUTH0_DOMAIN: 'x.auth0.com',
+      AUTH0_CLIENT_ID: 'a',
+      AUTH0_CLIENT_SECRET: 'very-secret-value',
+      LOGSTASH_URL: 'https://ls',
+      BATCH_SIZE: 500,
+    });
     const r2 = await start(['--config', bad]).done;
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/BATCH_SIZE must be at most 100/);
@@ -83,7 +93,13 @@ describe('export CLI: crash and resume', () => {
     const batch = 200;
     const config = await writeConfig(
       'crashy',
-      exportSettings(s, 'crashy', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/crashy`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: batch }),
+      exportSettings(s, 'crashy', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/crashy`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        MAX_BATCH_EVENTS: batch,
+      }),
     );
     const state = join(dir, 'crashy-state');
     const args = ['--config', config, '--state', state];
@@ -125,7 +141,15 @@ describe('export CLI: crash and resume', () => {
   it('a dry run reads and filters without sending or saving, and --from overrides the saved checkpoint', async () => {
     const t = addTenant(s, 'dry', { seedCount: 500 });
     const pipeline = s.dest.logstash.create('dry', {});
-    const config = await writeConfig('dry', exportSettings(s, 'dry', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/dry`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }));
+    const config = await writeConfig(
+      'dry',
+      exportSettings(s, 'dry', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/dry`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+      }),
+    );
     const state = join(dir, 'dry-state');
     const dry = await start(['--config', config, '--state', state, '--dry-run']).done;
     expect(dry.code).toBe(0);
@@ -142,7 +166,16 @@ describe('export CLI: crash and resume', () => {
     const t = addTenant(s, 'sigint', { seedCount: 6000 });
     const pipeline = s.dest.logstash.create('sigint', {});
     const slow = s.faults.add({ path: '/dest/logstash/sigint', latencyMs: 30 });
-    const config = await writeConfig('sigint', exportSettings(s, 'sigint', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/sigint`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 200 }));
+    const config = await writeConfig(
+      'sigint',
+      exportSettings(s, 'sigint', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/sigint`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        MAX_BATCH_EVENTS: 200,
+      }),
+    );
     const state = join(dir, 'sigint-state');
     const run = start(['--config', config, '--state', state]);
     const t0 = Date.now();
@@ -168,7 +201,16 @@ describe('export CLI: crash and resume', () => {
     addTenant(s, 'cli-fail', { seedCount: 300 });
     s.dest.logstash.create('cli-fail', {});
     const rule = s.faults.add({ path: '/dest/logstash/cli-fail', status: 502 });
-    const config = await writeConfig('cli-fail', exportSettings(s, 'cli-fail', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/cli-fail`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_RETRIES: 2 }));
+    const config = await writeConfig(
+      'cli-fail',
+      exportSettings(s, 'cli-fail', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/cli-fail`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        MAX_RETRIES: 2,
+      }),
+    );
     const r = await start(['--config', config, '--state', join(dir, 'fail-state')]).done;
     s.faults.remove(rule.id);
     expect(r.code).toBe(1);
@@ -181,7 +223,12 @@ describe('export CLI: crash and resume', () => {
 
 describe('export CLI: attacks on its input (issue 11)', () => {
   const SECRET = 'cli-secret-Zq9-77aa';
-  const good = () => ({ AUTH0_DOMAIN: `${s.url}/auth0/cli-attack`, AUTH0_CLIENT_ID: TEST_CLIENT.clientId, AUTH0_CLIENT_SECRET: TEST_CLIENT.clientSecret, LOGSTASH_URL: `${s.url}/dest/logstash/cli-attack` });
+  const good = () => ({
+    AUTH0_DOMAIN: `${s.url}/auth0/cli-attack`,
+    AUTH0_CLIENT_ID: TEST_CLIENT.clientId,
+    AUTH0_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    LOGSTASH_URL: `${s.url}/dest/logstash/cli-attack`,
+  });
 
   it.each([
     ['http://exa mple.com', /AUTH0_DOMAIN .*contains a space/],
@@ -247,7 +294,11 @@ describe('export CLI: attacks on its input (issue 11)', () => {
   it('with --from, an unreadable checkpoint file is moved aside with a word, not overwritten silently', async () => {
     const t = addTenant(s, 'cli-aside', { seedCount: 120 });
     s.dest.logstash.create('cli-aside', {});
-    const file = await writeConfig('cp-aside', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-aside`, LOGSTASH_URL: `${s.url}/dest/logstash/cli-aside` });
+    const file = await writeConfig('cp-aside', {
+      ...good(),
+      AUTH0_DOMAIN: `${s.url}/auth0/cli-aside`,
+      LOGSTASH_URL: `${s.url}/dest/logstash/cli-aside`,
+    });
     const state = await mkdtemp(join(dir, 'aside-'));
     await writeFile(join(state, 'checkpoint.json'), 'null');
     const r = await start(['--config', file, '--state', state, '--from', t.allIds()[19]!]).done;
@@ -265,7 +316,14 @@ describe('export CLI: attacks on its input (issue 11)', () => {
     const hang = s.faults.add({ path: '/dest/logstash/cli-hang', latencyMs: 600_000 });
     const timeoutMs = 1500;
     // MAX_RETRIES stays at its default (8): before, each timed-out attempt was retried, 9 x the timeout in all.
-    const file = await writeConfig('hang', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-hang`, LOGSTASH_URL: `${s.url}/dest/logstash/cli-hang`, REQUEST_TIMEOUT_MS: timeoutMs, RETRY_BASE_MS: 20, RETRY_MAX_MS: 200 });
+    const file = await writeConfig('hang', {
+      ...good(),
+      AUTH0_DOMAIN: `${s.url}/auth0/cli-hang`,
+      LOGSTASH_URL: `${s.url}/dest/logstash/cli-hang`,
+      REQUEST_TIMEOUT_MS: timeoutMs,
+      RETRY_BASE_MS: 20,
+      RETRY_MAX_MS: 200,
+    });
     const r = await start(['--config', file, '--state', join(dir, 'hang-state')]).done;
     s.faults.remove(hang.id);
     expect(r.code).toBe(1);
@@ -277,7 +335,13 @@ describe('export CLI: attacks on its input (issue 11)', () => {
 
   it('unknown settings are warned about on stderr and in the report, with the closest name, in a dry run too', async () => {
     addTenant(s, 'cli-warn', { seedCount: 30 });
-    const file = await writeConfig('warn', { ...good(), AUTH0_DOMAIN: `${s.url}/auth0/cli-warn`, SLACK_INCOMING_WEBHOK: `${s.url}/dest/slack/T/B/typo`, EXTENSION_SECRET: 'ext-own-secret-1', AUTH0_RTA: 'https://auth0.auth0.com' });
+    const file = await writeConfig('warn', {
+      ...good(),
+      AUTH0_DOMAIN: `${s.url}/auth0/cli-warn`,
+      SLACK_INCOMING_WEBHOK: `${s.url}/dest/slack/T/B/typo`,
+      EXTENSION_SECRET: 'ext-own-secret-1',
+      AUTH0_RTA: 'https://auth0.auth0.com',
+    });
     const r = await start(['--config', file, '--state', join(dir, 'warn-state'), '--dry-run']).done;
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/export: warning: unknown setting "SLACK_INCOMING_WEBHOK" is ignored: did you mean SLACK_INCOMING_WEBHOOK\?/);

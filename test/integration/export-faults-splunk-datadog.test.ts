@@ -42,7 +42,10 @@ describe.each(['splunk', 'datadog'] as const)('%s through faults', (kind) => {
       // Stored, then the answer is cut: the sender cannot know, so the batch comes again.
       s.faults.add({ path, drop: 'mid-response', rate: 0.05 }),
     ];
-    const report = await runExport({ config: exportSettings(s, name, kind, { ...c.settings, MAX_RETRIES: 40, MAX_BATCH_EVENTS: 200 }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, name, kind, { ...c.settings, MAX_RETRIES: 40, MAX_BATCH_EVENTS: 200 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     for (const r of rules) s.faults.remove(r.id);
     const check = checkDelivery(t.allIds(), c.received());
     expect(report.status).toBe('ok');
@@ -59,9 +62,17 @@ describe.each(['splunk', 'datadog'] as const)('%s through faults', (kind) => {
     const wrong = kind === 'splunk' ? { SPLUNK_TOKEN: 'wrong-hec-token-4242' } : { DATADOG_API_KEY: 'wrong-dd-key-4242' };
     const store = new MemoryCheckpointStore();
     const lines: string[] = [];
-    const report = await runExport({ config: exportSettings(s, name, kind, { ...wrong, MAX_RETRIES: 5 }), checkpointStore: store, log: (l) => lines.push(l) });
+    const report = await runExport({
+      config: exportSettings(s, name, kind, { ...wrong, MAX_RETRIES: 5 }),
+      checkpointStore: store,
+      log: (l) => lines.push(l),
+    });
     expect(report).toMatchObject({ status: 'failed', delivered: 0, retries: 0 });
-    expect(report.error).toMatch(kind === 'splunk' ? /Splunk HEC answered 403: Invalid token \(HEC code 4\): check SPLUNK_TOKEN/ : /Datadog answered 403: Forbidden: API key is invalid: check DATADOG_API_KEY/);
+    expect(report.error).toMatch(
+      kind === 'splunk'
+        ? /Splunk HEC answered 403: Invalid token \(HEC code 4\): check SPLUNK_TOKEN/
+        : /Datadog answered 403: Forbidden: API key is invalid: check DATADOG_API_KEY/,
+    );
     expect(store.value).toBeNull();
     expect(JSON.stringify(report) + lines.join('\n')).not.toContain('4242');
   });
@@ -72,7 +83,10 @@ describe('API-shaped throttling and acknowledgement', () => {
     const t = addTenant(s, 'sp-busy', { seedCount: 600 });
     const c = credentials('splunk', 'sp-busy');
     s.dest.splunk.busy = 4;
-    const report = await runExport({ config: exportSettings(s, 'sp-busy', 'splunk', { ...c.settings, MAX_BATCH_EVENTS: 100 }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'sp-busy', 'splunk', { ...c.settings, MAX_BATCH_EVENTS: 100 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(s.dest.splunk.busy).toBe(0);
     expect(report).toMatchObject({ status: 'ok', retries: 4 });
     expect(checkDelivery(t.allIds(), c.received())).toMatchObject({ missing: [], duplicates: 0 });
@@ -84,7 +98,11 @@ describe('API-shaped throttling and acknowledgement', () => {
     s.dest.datadog.throttled = 1;
     s.dest.datadog.retryAfterSec = 1;
     const lines: string[] = [];
-    const report = await runExport({ config: exportSettings(s, 'dd-429', 'datadog', c.settings), checkpointStore: new MemoryCheckpointStore(), log: (l) => lines.push(l) });
+    const report = await runExport({
+      config: exportSettings(s, 'dd-429', 'datadog', c.settings),
+      checkpointStore: new MemoryCheckpointStore(),
+      log: (l) => lines.push(l),
+    });
     expect(report).toMatchObject({ status: 'ok', retries: 1 });
     // The wait honoured Retry-After (1 s), whatever the backoff settings (20-500 ms here) say.
     const wait = Number(/retry 1\/\d+ in (\d+) ms/.exec(lines.find((l) => l.includes('429')) ?? '')?.[1]);
@@ -96,7 +114,10 @@ describe('API-shaped throttling and acknowledgement', () => {
     const t = addTenant(s, 'sp-ack', { seedCount: 500 });
     const before = s.dest.splunk.stats.ackQueries;
     const store = new MemoryCheckpointStore();
-    const report = await runExport({ config: exportSettings(s, 'sp-ack', 'splunk', { SPLUNK_TOKEN: TEST_SPLUNK.ackToken, SPLUNK_ACK: 'true', MAX_BATCH_EVENTS: 100 }), checkpointStore: store });
+    const report = await runExport({
+      config: exportSettings(s, 'sp-ack', 'splunk', { SPLUNK_TOKEN: TEST_SPLUNK.ackToken, SPLUNK_ACK: 'true', MAX_BATCH_EVENTS: 100 }),
+      checkpointStore: store,
+    });
     expect(report).toMatchObject({ status: 'ok', delivered: 500 });
     expect(s.dest.splunk.stats.ackQueries - before).toBeGreaterThanOrEqual(report.batches);
     expect(store.value).toBe(t.allIds().at(-1));
@@ -106,7 +127,10 @@ describe('API-shaped throttling and acknowledgement', () => {
 
   it('Splunk with an acknowledging token but SPLUNK_ACK off: stops with the fix in words', async () => {
     addTenant(s, 'sp-noack', { seedCount: 20 });
-    const report = await runExport({ config: exportSettings(s, 'sp-noack', 'splunk', { SPLUNK_TOKEN: TEST_SPLUNK.ackToken }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'sp-noack', 'splunk', { SPLUNK_TOKEN: TEST_SPLUNK.ackToken }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/Data channel is missing \(HEC code 10\): turn SPLUNK_ACK on/);
   });

@@ -8,7 +8,15 @@ import { LOG_TYPES } from '../../core/export/log-types';
 import { ExportReport } from '../../core/export/report';
 import { DeliveryError } from '../../core/export/retry';
 import { checkDelivery, idsOf } from '../helpers/export-check';
-import { type ExportServer, TEST_AWS, TEST_AZURE, TEST_AZURE_LEGACY, addTenant, exportSettings, startExportServer } from '../helpers/export-server';
+import {
+  type ExportServer,
+  TEST_AWS,
+  TEST_AZURE,
+  TEST_AZURE_LEGACY,
+  addTenant,
+  exportSettings,
+  startExportServer,
+} from '../helpers/export-server';
 
 let s: ExportServer;
 beforeAll(async () => {
@@ -21,39 +29,62 @@ function freshPipeline(name: string) {
 }
 
 describe('export engine: delivery to every destination', () => {
-  it.each(['logstash', 'cloudwatch', 'elasticsearch', 'azure-legacy', 'azure'] as const)('%s receives every log once, in a valid report', async (kind) => {
-    const tenant = `all-${kind}`;
-    const t = addTenant(s, tenant, { seedCount: 1234 });
-    const store = new MemoryCheckpointStore();
-    const report = await runExport({ config: exportSettings(s, tenant, kind, kind === 'logstash' ? { LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' } : {}), checkpointStore: store });
-    if (kind === 'logstash') expect(s.dest.logstash.get(tenant)).toBeUndefined();
-    expect(ExportReport.parse(report)).toEqual(report);
-    if (kind === 'logstash') {
-      // No such pipeline was created: the run must fail, never report success.
-      expect(report.status).toBe('failed');
-      expect(report.error).toMatch(/Logstash answered 404/);
-      expect(report.delivered).toBe(0);
-      expect(store.value).toBeNull();
-      freshPipeline(tenant);
-      const again = await runExport({ config: exportSettings(s, tenant, kind, { LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }), checkpointStore: store });
-      expect(again.status).toBe('ok');
-      expect(checkDelivery(t.allIds(), idsOf(s.dest.logstash.get(tenant)!.events))).toMatchObject({ missing: [], duplicates: 0 });
-      return;
-    }
-    expect(report).toMatchObject({ status: 'ok', processed: 1234, delivered: 1234, filtered: 0, rejected: 0, duplicatesPossible: false });
-    expect(report.nextCheckpoint).toBe(t.allIds().at(-1));
-    expect(store.value).toBe(report.nextCheckpoint);
-    const received =
-      kind === 'cloudwatch'
-        ? s.dest.cloudwatch.events(`/auth0/${tenant}`, 'export').map((e) => JSON.parse(e.message) as unknown)
-        : kind === 'elasticsearch'
-          ? [...s.dest.elasticsearch.docs(`auth0-${tenant}`).values()].map((d) => d.source)
-          : kind === 'azure-legacy'
-            ? s.dest.azureLegacy.records(TEST_AZURE_LEGACY.workspaceId, 'Auth0Test')
-            : s.dest.azure.records(TEST_AZURE.ruleId, TEST_AZURE.streamName);
-    const mine = received.filter((r) => String((r as { log_id: string }).log_id) >= t.allIds()[0]! && t.allIds().includes((r as { log_id: string }).log_id));
-    expect(checkDelivery(t.allIds(), idsOf(mine))).toMatchObject({ missing: [], duplicates: 0 });
-  });
+  it.each(['logstash', 'cloudwatch', 'elasticsearch', 'azure-legacy', 'azure'] as const)(
+    '%s receives every log once, in a valid report',
+    async (kind) => {
+      const tenant = `all-${kind}`;
+      const t = addTenant(s, tenant, { seedCount: 1234 });
+      const store = new MemoryCheckpointStore();
+      const report = await runExport({
+        config: exportSettings(
+          s,
+          tenant,
+          kind,
+          kind === 'logstash'
+            ? { LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }
+            : {},
+        ),
+        checkpointStore: store,
+      });
+      if (kind === 'logstash') expect(s.dest.logstash.get(tenant)).toBeUndefined();
+      expect(ExportReport.parse(report)).toEqual(report);
+      if (kind === 'logstash') {
+        // No such pipeline was created: the run must fail, never report success.
+        expect(report.status).toBe('failed');
+        expect(report.error).toMatch(/Logstash answered 404/);
+        expect(report.delivered).toBe(0);
+        expect(store.value).toBeNull();
+        freshPipeline(tenant);
+        const again = await runExport({
+          config: exportSettings(s, tenant, kind, {
+            LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`,
+            LOGSTASH_USER: '',
+            LOGSTASH_PASSWORD: '',
+            LOGSTASH_TOKEN: '',
+          }),
+          checkpointStore: store,
+        });
+        expect(again.status).toBe('ok');
+        expect(checkDelivery(t.allIds(), idsOf(s.dest.logstash.get(tenant)!.events))).toMatchObject({ missing: [], duplicates: 0 });
+        return;
+      }
+      expect(report).toMatchObject({ status: 'ok', processed: 1234, delivered: 1234, filtered: 0, rejected: 0, duplicatesPossible: false });
+      expect(report.nextCheckpoint).toBe(t.allIds().at(-1));
+      expect(store.value).toBe(report.nextCheckpoint);
+      const received =
+        kind === 'cloudwatch'
+          ? s.dest.cloudwatch.events(`/auth0/${tenant}`, 'export').map((e) => JSON.parse(e.message) as unknown)
+          : kind === 'elasticsearch'
+            ? [...s.dest.elasticsearch.docs(`auth0-${tenant}`).values()].map((d) => d.source)
+            : kind === 'azure-legacy'
+              ? s.dest.azureLegacy.records(TEST_AZURE_LEGACY.workspaceId, 'Auth0Test')
+              : s.dest.azure.records(TEST_AZURE.ruleId, TEST_AZURE.streamName);
+      const mine = received.filter(
+        (r) => String((r as { log_id: string }).log_id) >= t.allIds()[0]! && t.allIds().includes((r as { log_id: string }).log_id),
+      );
+      expect(checkDelivery(t.allIds(), idsOf(mine))).toMatchObject({ missing: [], duplicates: 0 });
+    },
+  );
 });
 
 describe('export engine: faults', () => {
@@ -67,11 +98,20 @@ describe('export engine: faults', () => {
       // Processed, then the answer is cut: the sender cannot know, so the batch comes again.
       s.faults.add({ path: '/dest/logstash/faulty', drop: 'mid-response', rate: 0.05 }),
     ];
-    const settings = exportSettings(s, 'faulty', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/faulty`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_RETRIES: 30, MAX_BATCH_EVENTS: 200 });
+    const settings = exportSettings(s, 'faulty', 'logstash', {
+      LOGSTASH_URL: `${s.url}/dest/logstash/faulty`,
+      LOGSTASH_USER: '',
+      LOGSTASH_PASSWORD: '',
+      LOGSTASH_TOKEN: '',
+      MAX_RETRIES: 30,
+      MAX_BATCH_EVENTS: 200,
+    });
     const report = await runExport({ config: settings, checkpointStore: new MemoryCheckpointStore() });
     for (const r of rules) s.faults.remove(r.id);
     const check = checkDelivery(t.allIds(), idsOf(s.dest.logstash.get('faulty')!.events));
-    console.log(`destination faults: ${report.retries} retries, ${report.batches} batches, ${check.duplicates} duplicates, ${check.missing.length} missing`);
+    console.log(
+      `destination faults: ${report.retries} retries, ${report.batches} batches, ${check.duplicates} duplicates, ${check.missing.length} missing`,
+    );
     expect(report.status).toBe('ok');
     expect(report.retries).toBeGreaterThan(0);
     expect(check.missing).toEqual([]);
@@ -88,7 +128,12 @@ describe('export engine: faults', () => {
     let expired = false;
     const t0 = Date.now();
     const report = await runExport({
-      config: exportSettings(s, 'throttled', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/throttled`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }),
+      config: exportSettings(s, 'throttled', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/throttled`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+      }),
       checkpointStore: new MemoryCheckpointStore(),
       onProgress: (p) => {
         if (!expired && p.delivered >= 500) {
@@ -174,7 +219,13 @@ describe('export engine: faults', () => {
     const rule = s.faults.add({ path: '/dest/logstash/cancelled', latencyMs: 20 });
     const ac = new AbortController();
     const store = new MemoryCheckpointStore();
-    const settings = exportSettings(s, 'cancelled', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/cancelled`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 300 });
+    const settings = exportSettings(s, 'cancelled', 'logstash', {
+      LOGSTASH_URL: `${s.url}/dest/logstash/cancelled`,
+      LOGSTASH_USER: '',
+      LOGSTASH_PASSWORD: '',
+      LOGSTASH_TOKEN: '',
+      MAX_BATCH_EVENTS: 300,
+    });
     const report = await runExport({
       config: settings,
       checkpointStore: store,
@@ -206,7 +257,10 @@ describe('export engine: destination-specific failures', () => {
       s.faults.add({ path: '/dest/cloudwatch', status: 500, rate: 0.2 }),
       s.faults.add({ path: '/dest/cloudwatch', drop: 'before-response', rate: 0.1 }),
     ];
-    const report = await runExport({ config: exportSettings(s, 'cwfault', 'cloudwatch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 500 }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'cwfault', 'cloudwatch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 500 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     for (const r of rules) s.faults.remove(r.id);
     expect(report.status).toBe('ok');
     expect(report.retries).toBeGreaterThan(0);
@@ -230,7 +284,10 @@ describe('export engine: destination-specific failures', () => {
 
   it('CloudWatch without CLOUDWATCH_CREATE refuses to create a missing group and says how to fix it', async () => {
     addTenant(s, 'cwnocreate', { seedCount: 10 });
-    const report = await runExport({ config: exportSettings(s, 'cwnocreate', 'cloudwatch', { CLOUDWATCH_CREATE: 'false' }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'cwnocreate', 'cloudwatch', { CLOUDWATCH_CREATE: 'false' }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/does not exist: create them, or set CLOUDWATCH_CREATE to true/);
     expect(s.dest.cloudwatch.groups.has('/auth0/cwnocreate')).toBe(false);
@@ -243,7 +300,14 @@ describe('export engine: destination-specific failures', () => {
     const p = s.dest.logstash.create('lsfull', { queueCapacity: 600, drainPerSec: 200 });
     let filled = false;
     const report = await runExport({
-      config: exportSettings(s, 'lsfull', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/lsfull`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 500, MAX_RETRIES: 40 }),
+      config: exportSettings(s, 'lsfull', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/lsfull`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        MAX_BATCH_EVENTS: 500,
+        MAX_RETRIES: 40,
+      }),
       checkpointStore: new MemoryCheckpointStore(),
       progressIntervalMs: 0,
       onProgress: (e) => {
@@ -262,7 +326,10 @@ describe('export engine: destination-specific failures', () => {
   it('Elasticsearch re-sends after dropped answers overwrite by log_id: no duplicate documents', async () => {
     const t = addTenant(s, 'esdrop', { seedCount: 2000 });
     const rule = s.faults.add({ path: '/dest/elasticsearch', drop: 'mid-response', rate: 0.3 });
-    const report = await runExport({ config: exportSettings(s, 'esdrop', 'elasticsearch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 250 }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'esdrop', 'elasticsearch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 250 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     s.faults.remove(rule.id);
     expect(report.status).toBe('ok');
     expect(s.dest.elasticsearch.stats.updated).toBeGreaterThan(0);
@@ -273,7 +340,10 @@ describe('export engine: destination-specific failures', () => {
 
   it('Azure Logs Ingestion with a wrong client secret fails with the settings to check, and no secret', async () => {
     addTenant(s, 'azbad', { seedCount: 10 });
-    const report = await runExport({ config: exportSettings(s, 'azbad', 'azure', { AZURE_CLIENT_SECRET: 'wrong-entra-secret-31', MAX_RETRIES: 1 }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'azbad', 'azure', { AZURE_CLIENT_SECRET: 'wrong-entra-secret-31', MAX_RETRIES: 1 }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/AZURE_CLIENT_SECRET/);
     expect(JSON.stringify(report)).not.toContain('wrong-entra-secret-31');
@@ -315,13 +385,24 @@ describe('export engine: checkpoint invariant', () => {
       load: async () => store.value,
       save: async (cp: string) => {
         const upTo = ids.slice(0, index.get(cp)! + 1);
-        const lost = upTo.filter((id) => !acked.has(id) && !skippable.has(id) && !(filterFrom !== null && low.has(id) && index.get(id)! > filterFrom));
-        if (lost.length) violations.push(`checkpoint at ${index.get(cp)}: ${lost.length} logs neither delivered nor filtered, first at ${index.get(lost[0]!)}`);
+        const lost = upTo.filter(
+          (id) => !acked.has(id) && !skippable.has(id) && !(filterFrom !== null && low.has(id) && index.get(id)! > filterFrom),
+        );
+        if (lost.length)
+          violations.push(
+            `checkpoint at ${index.get(cp)}: ${lost.length} logs neither delivered nor filtered, first at ${index.get(lost[0]!)}`,
+          );
         store.value = cp;
       },
     };
     const settings = (extra: Record<string, unknown>) =>
-      exportSettings(s, 'invariant', 'logstash', { LOGSTASH_URL: `${s.url}/unused`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', ...extra });
+      exportSettings(s, 'invariant', 'logstash', {
+        LOGSTASH_URL: `${s.url}/unused`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        ...extra,
+      });
     let runs = 0;
     for (; runs < 15 && store.value !== ids.at(-1); runs++) {
       flaky.limits.maxEvents = 1 + Math.floor(random() * 300);
@@ -338,7 +419,8 @@ describe('export engine: checkpoint invariant', () => {
         progressIntervalMs: 0,
         onProgress: (p) => p.processed >= stopAfter && ac.abort(),
       });
-      if (filtered && store.value !== null) for (const id of ids.slice(startIdx + 1, index.get(store.value)! + 1)) if (low.has(id)) skippable.add(id);
+      if (filtered && store.value !== null)
+        for (const id of ids.slice(startIdx + 1, index.get(store.value)! + 1)) if (low.has(id)) skippable.add(id);
       filterFrom = null;
     }
     await runExport({ config: settings({ MAX_RETRIES: 50 }), checkpointStore: store, destination: flaky as never });
@@ -357,7 +439,13 @@ describe('export engine: progress', () => {
     const rule = s.faults.add({ path: '/dest/logstash/progress', latencyMs: 10 });
     const events: Array<{ phase: string; fraction: number | null; etaSeconds: number | null; head: string | null; delivered: number }> = [];
     const report = await runExport({
-      config: exportSettings(s, 'progress', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/progress`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 100 }),
+      config: exportSettings(s, 'progress', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/progress`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        MAX_BATCH_EVENTS: 100,
+      }),
       checkpointStore: new MemoryCheckpointStore(),
       progressIntervalMs: 0,
       onProgress: (p) => events.push(p),
@@ -375,16 +463,23 @@ describe('export engine: progress', () => {
 });
 
 describe('export engine: content and filters', () => {
-  it('non-ASCII log text reaches CloudWatch intact (read back with the AWS SDK) with the log\'s own date', async () => {
+  it("non-ASCII log text reaches CloudWatch intact (read back with the AWS SDK) with the log's own date", async () => {
     const t = addTenant(s, 'utf8cw', { seedCount: 300 });
     t.append(Date.now(), { description: 'Zoë 山田太郎 — Łódź 🙂', user_name: 'Αλέξανδρος' } as never);
     const report = await runExport({ config: exportSettings(s, 'utf8cw', 'cloudwatch'), checkpointStore: new MemoryCheckpointStore() });
     expect(report.status).toBe('ok');
-    const cw = new CloudWatchLogsClient({ region: TEST_AWS.region, endpoint: `${s.url}/dest/cloudwatch`, credentials: TEST_AWS, maxAttempts: 1 });
+    const cw = new CloudWatchLogsClient({
+      region: TEST_AWS.region,
+      endpoint: `${s.url}/dest/cloudwatch`,
+      credentials: TEST_AWS,
+      maxAttempts: 1,
+    });
     const events: Array<{ timestamp?: number; message?: string }> = [];
     let token: string | undefined;
     for (let i = 0; i < 10; i++) {
-      const r = await cw.send(new GetLogEventsCommand({ logGroupName: '/auth0/utf8cw', logStreamName: 'export', startFromHead: true, nextToken: token }));
+      const r = await cw.send(
+        new GetLogEventsCommand({ logGroupName: '/auth0/utf8cw', logStreamName: 'export', startFromHead: true, nextToken: token }),
+      );
       if (!r.events?.length) break;
       events.push(...r.events);
       token = r.nextForwardToken;
@@ -404,7 +499,10 @@ describe('export engine: content and filters', () => {
   it('non-ASCII log text reaches Azure through the legacy signature intact', async () => {
     const t = addTenant(s, 'utf8az', { seedCount: 200 });
     t.append(Date.now(), { description: 'Ünïcödé ✓ 日本語', user_name: 'محمد' } as never);
-    const report = await runExport({ config: exportSettings(s, 'utf8az', 'azure-legacy', { LOGANALYTICS_NAMESPACE: 'Utf8Test' }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'utf8az', 'azure-legacy', { LOGANALYTICS_NAMESPACE: 'Utf8Test' }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report.status).toBe('ok');
     expect(s.dest.azureLegacy.stats.authFailures).toBe(0);
     expect(s.dest.azureLegacy.records(TEST_AZURE_LEGACY.workspaceId, 'Utf8Test')).toEqual(t.all());
@@ -417,7 +515,14 @@ describe('export engine: content and filters', () => {
     freshPipeline('filtered');
     const store = new MemoryCheckpointStore();
     const report = await runExport({
-      config: exportSettings(s, 'filtered', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/filtered`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', LOG_TYPES: 's', LOG_LEVEL: 'error' }),
+      config: exportSettings(s, 'filtered', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/filtered`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        LOG_TYPES: 's',
+        LOG_LEVEL: 'error',
+      }),
       checkpointStore: store,
     });
     const all = t.all();
@@ -435,17 +540,33 @@ describe('export engine: content and filters', () => {
     addTenant(s, 'slackok', { seedCount: 120 });
     const p = freshPipeline('slackok');
     const hook = `${s.url}/dest/slack/T9/B9/ok`;
-    const base = exportSettings(s, 'slackok', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/slackok`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', LOGSTASH_INDEX: 'auth0-idx', SLACK_INCOMING_WEBHOOK: hook });
+    const base = exportSettings(s, 'slackok', 'logstash', {
+      LOGSTASH_URL: `${s.url}/dest/logstash/slackok`,
+      LOGSTASH_USER: '',
+      LOGSTASH_PASSWORD: '',
+      LOGSTASH_TOKEN: '',
+      LOGSTASH_INDEX: 'auth0-idx',
+      SLACK_INCOMING_WEBHOOK: hook,
+    });
     const before = s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok').length;
     await runExport({ config: base, checkpointStore: new MemoryCheckpointStore() });
     expect(s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok').length).toBe(before);
-    const report = await runExport({ config: { ...base, SLACK_SEND_SUCCESS: 'true' }, checkpointStore: new MemoryCheckpointStore(), jobName: 'logs-to-logstash' });
+    const report = await runExport({
+      config: { ...base, SLACK_SEND_SUCCESS: 'true' },
+      checkpointStore: new MemoryCheckpointStore(),
+      jobName: 'logs-to-logstash',
+    });
     const msgs = s.dest.slack.messages.filter((m) => m.hook === 'T9/B9/ok');
     expect(msgs.length).toBe(before + 1);
     const att = msgs.at(-1)!.message.attachments![0]!;
     expect(att.color).toBe('#36a64f');
     const fields = Object.fromEntries(att.fields!.map((f) => [f.title, f.value]));
-    expect(fields).toMatchObject({ 'Logs processed': '120', 'Next checkpoint': report.nextCheckpoint, 'Start time': report.startedAt, 'End time': report.endedAt });
+    expect(fields).toMatchObject({
+      'Logs processed': '120',
+      'Next checkpoint': report.nextCheckpoint,
+      'Start time': report.startedAt,
+      'End time': report.endedAt,
+    });
     expect((p.events[0] as { index: string }).index).toBe('auth0-idx');
   });
 
@@ -454,14 +575,23 @@ describe('export engine: content and filters', () => {
     freshPipeline('secretive');
     s.dest.logstash.create('secretive', { user: 'u', password: 'the-right-password' });
     const lines: string[] = [];
-    const settings = exportSettings(s, 'secretive', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/secretive`, LOGSTASH_USER: 'u', LOGSTASH_PASSWORD: 'wrong-password-4242', LOGSTASH_TOKEN: 'tok-should-not-leak-77' });
+    const settings = exportSettings(s, 'secretive', 'logstash', {
+      LOGSTASH_URL: `${s.url}/dest/logstash/secretive`,
+      LOGSTASH_USER: 'u',
+      LOGSTASH_PASSWORD: 'wrong-password-4242',
+      LOGSTASH_TOKEN: 'tok-should-not-leak-77',
+    });
     const report = await runExport({ config: settings, checkpointStore: new MemoryCheckpointStore(), log: (l) => lines.push(l) });
     expect(report.status).toBe('failed');
     expect(report.error).toMatch(/Logstash answered 401.*check the destination credentials/);
     const text = JSON.stringify(report) + lines.join('\n');
-    for (const secret of ['wrong-password-4242', 'tok-should-not-leak-77', String(settings.AUTH0_CLIENT_SECRET)]) expect(text).not.toContain(secret);
+    for (const secret of ['wrong-password-4242', 'tok-should-not-leak-77', String(settings.AUTH0_CLIENT_SECRET)])
+      expect(text).not.toContain(secret);
     // The wrong Auth0 secret is reported by name, not value.
-    const bad = await runExport({ config: { ...settings, AUTH0_CLIENT_SECRET: 'bad-auth0-secret-99' }, checkpointStore: new MemoryCheckpointStore() });
+    const bad = await runExport({
+      config: { ...settings, AUTH0_CLIENT_SECRET: 'bad-auth0-secret-99' },
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(bad.error).toMatch(/Auth0 refused the client credentials \(401.*check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/);
     expect(JSON.stringify(bad)).not.toContain('bad-auth0-secret-99');
   });

@@ -24,12 +24,20 @@ function tenant(name: string) {
   return t;
 }
 
-describe('event shapes: golden files from the old extensions\' documented fields', () => {
+describe("event shapes: golden files from the old extensions' documented fields", () => {
   it('Logstash compatible (the default): post_date, type_description, every field, index "auth0", message = the whole log', async () => {
     tenant('fmt-ls');
     const p = s.dest.logstash.create('fmt-ls', {});
     const t0 = Date.now();
-    const report = await runExport({ config: exportSettings(s, 'fmt-ls', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/fmt-ls`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '' }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'fmt-ls', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/fmt-ls`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+      }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report).toMatchObject({ status: 'ok', delivered: 2 });
     const got = p.events as Array<Record<string, unknown>>;
     // post_date is the run's start (ms): checked, then set to the golden's placeholder.
@@ -45,7 +53,13 @@ describe('event shapes: golden files from the old extensions\' documented fields
     tenant('fmt-lsc');
     const p = s.dest.logstash.create('fmt-lsc', {});
     const report = await runExport({
-      config: exportSettings(s, 'fmt-lsc', 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/fmt-lsc`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', LOGSTASH_FORMAT: 'compact' }),
+      config: exportSettings(s, 'fmt-lsc', 'logstash', {
+        LOGSTASH_URL: `${s.url}/dest/logstash/fmt-lsc`,
+        LOGSTASH_USER: '',
+        LOGSTASH_PASSWORD: '',
+        LOGSTASH_TOKEN: '',
+        LOGSTASH_FORMAT: 'compact',
+      }),
       checkpointStore: new MemoryCheckpointStore(),
     });
     expect(report.status).toBe('ok');
@@ -55,7 +69,10 @@ describe('event shapes: golden files from the old extensions\' documented fields
   it('Splunk compatible (the default): splunk-logging\'s {time: "s.mmm", event: {message: log, severity: "info"}}, concatenated, Authorization: Splunk <token>', async () => {
     tenant('fmt-sp');
     const before = s.dest.splunk.bodies.length;
-    const report = await runExport({ config: exportSettings(s, 'fmt-sp', 'splunk', { SPLUNK_INDEX: '' }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'fmt-sp', 'splunk', { SPLUNK_INDEX: '' }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report).toMatchObject({ status: 'ok', delivered: 2, destination: 'splunk' });
     expect(s.dest.splunk.bodies.slice(before)).toEqual([golden('splunk-compatible.txt')]);
   });
@@ -63,7 +80,10 @@ describe('event shapes: golden files from the old extensions\' documented fields
   it('Splunk compact: the log as event, time as a number, index and sourcetype as configured', async () => {
     tenant('fmt-spc');
     const before = s.dest.splunk.bodies.length;
-    const report = await runExport({ config: exportSettings(s, 'fmt-spc', 'splunk', { SPLUNK_FORMAT: 'compact', SPLUNK_SOURCETYPE: '_json' }), checkpointStore: new MemoryCheckpointStore() });
+    const report = await runExport({
+      config: exportSettings(s, 'fmt-spc', 'splunk', { SPLUNK_FORMAT: 'compact', SPLUNK_SOURCETYPE: '_json' }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     expect(report.status).toBe('ok');
     expect(s.dest.splunk.bodies.slice(before)).toEqual([golden('splunk-compact.txt')]);
   });
@@ -71,21 +91,30 @@ describe('event shapes: golden files from the old extensions\' documented fields
   it.each([
     ['compatible', { DATADOG_CUSTOM_TAGS: 'env:test,team:iam' }, 'datadog-compatible.json'],
     ['compact', { DATADOG_FORMAT: 'compact' }, 'datadog-compact.json'],
-  ] as const)('Datadog %s: the exact JSON array the intake received, logs older than 18 h counted as rejected', async (format, extra, file) => {
-    tenant(`fmt-dd-${format}`);
-    const before = s.dest.datadog.bodies.length;
-    const report = await runExport({ config: exportSettings(s, `fmt-dd-${format}`, 'datadog', extra), checkpointStore: new MemoryCheckpointStore() });
-    expect(report.status).toBe('ok');
-    const old = input.filter((l) => Date.parse(l.date) < Date.now() - 18 * 3600_000).length;
-    expect(report).toMatchObject({ rejected: old, delivered: 2 - old });
-    const bodies = s.dest.datadog.bodies.slice(before);
-    expect(bodies).toHaveLength(1);
-    expect(JSON.stringify(JSON.parse(bodies[0]!), null, 2)).toBe(golden(file));
-    expect(s.dest.datadog.received(TEST_DATADOG.apiKey).length).toBeGreaterThanOrEqual(2);
-  });
+  ] as const)(
+    'Datadog %s: the exact JSON array the intake received, logs older than 18 h counted as rejected',
+    async (format, extra, file) => {
+      tenant(`fmt-dd-${format}`);
+      const before = s.dest.datadog.bodies.length;
+      const report = await runExport({
+        config: exportSettings(s, `fmt-dd-${format}`, 'datadog', extra),
+        checkpointStore: new MemoryCheckpointStore(),
+      });
+      expect(report.status).toBe('ok');
+      const old = input.filter((l) => Date.parse(l.date) < Date.now() - 18 * 3600_000).length;
+      expect(report).toMatchObject({ rejected: old, delivered: 2 - old });
+      const bodies = s.dest.datadog.bodies.slice(before);
+      expect(bodies).toHaveLength(1);
+      expect(JSON.stringify(JSON.parse(bodies[0]!), null, 2)).toBe(golden(file));
+      expect(s.dest.datadog.received(TEST_DATADOG.apiKey).length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('a bad format setting is refused with the choices in words', async () => {
-    const r = runExport({ config: exportSettings(s, 'x', 'splunk', { SPLUNK_FORMAT: 'legacy' }), checkpointStore: new MemoryCheckpointStore() });
+    const r = runExport({
+      config: exportSettings(s, 'x', 'splunk', { SPLUNK_FORMAT: 'legacy' }),
+      checkpointStore: new MemoryCheckpointStore(),
+    });
     await expect(r).rejects.toThrow(/SPLUNK_FORMAT must be compatible \(what the old extension sent, the default\) or compact/);
   });
 });

@@ -20,7 +20,13 @@ async function run(name: string, seedCount: number, extra: Record<string, unknow
   const p = s.dest.logstash.create(name, {});
   const seen: Seen[] = [];
   const report = await runExport({
-    config: exportSettings(s, name, 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/${name}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', ...extra }),
+    config: exportSettings(s, name, 'logstash', {
+      LOGSTASH_URL: `${s.url}/dest/logstash/${name}`,
+      LOGSTASH_USER: '',
+      LOGSTASH_PASSWORD: '',
+      LOGSTASH_TOKEN: '',
+      ...extra,
+    }),
     checkpointStore: new MemoryCheckpointStore(),
     progressIntervalMs: 50,
     dryRun,
@@ -32,7 +38,8 @@ async function run(name: string, seedCount: number, extra: Record<string, unknow
 /** Every ETA shown was within reach of the truth: at most 4x the time that really remained, plus 5 s of slack for a busy machine. */
 function checkTruthful(seen: Seen[], end: number) {
   const shown = seen.filter((e) => e.phase !== 'done' && e.etaSeconds !== null);
-  for (const e of shown) expect(e.etaSeconds!, `ETA ${e.etaSeconds} s with ${(end - e.at) / 1000} s left`).toBeLessThanOrEqual((4 * (end - e.at)) / 1000 + 5);
+  for (const e of shown)
+    expect(e.etaSeconds!, `ETA ${e.etaSeconds} s with ${(end - e.at) / 1000} s left`).toBeLessThanOrEqual((4 * (end - e.at)) / 1000 + 5);
   const fractions = seen.filter((e) => e.fraction !== null).map((e) => e.fraction!);
   expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
   expect(seen.at(-1)).toMatchObject({ phase: 'done', fraction: 1, etaSeconds: 0 });
@@ -61,7 +68,9 @@ describe('export progress', () => {
     expect(shown.length).toBeGreaterThan(0);
     const mid = seen.filter((e) => e.phase === 'running' && e.fraction !== null && e.fraction > 0.2 && e.fraction < 0.8);
     expect(mid.length).toBeGreaterThan(0);
-    console.log(`progress 200,000 logs: ${report.durationMs} ms, ${seen.length} events, ${shown.length} with an ETA; first ETA ${shown[0]?.etaSeconds?.toFixed(1)} s at ${((shown[0]!.at - seen[0]!.at) / 1000).toFixed(1)} s`);
+    console.log(
+      `progress 200,000 logs: ${report.durationMs} ms, ${seen.length} events, ${shown.length} with an ETA; first ETA ${shown[0]?.etaSeconds?.toFixed(1)} s at ${((shown[0]!.at - seen[0]!.at) / 1000).toFixed(1)} s`,
+    );
   }, 300_000);
 
   it('an unknown head (its request failed) shows neither a share nor an ETA', async () => {

@@ -15,7 +15,14 @@ afterAll(() => s.close());
 
 const hitsOf = (id: string) => s.faults.list().find((r) => r.id === id)?.hits ?? -1;
 const logstash = (name: string, extra: Record<string, unknown> = {}) =>
-  exportSettings(s, name, 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/${name}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', MAX_BATCH_EVENTS: 100, ...extra });
+  exportSettings(s, name, 'logstash', {
+    LOGSTASH_URL: `${s.url}/dest/logstash/${name}`,
+    LOGSTASH_USER: '',
+    LOGSTASH_PASSWORD: '',
+    LOGSTASH_TOKEN: '',
+    MAX_BATCH_EVENTS: 100,
+    ...extra,
+  });
 
 describe('rate-limit waits are not retries', () => {
   it('a destination answering 429 with Retry-After: waits counted and timed, no retry, no possible duplicate', async () => {
@@ -78,7 +85,7 @@ describe('duplicatesPossible only when a batch went out unacknowledged', () => {
 });
 
 describe('settings by their older names', () => {
-  it('a job configured with SLACK_INCOMING_WEBHOOK_URL (the first CloudWatch extension\'s name) posts its failure notice to the emulator\'s Slack endpoint', async () => {
+  it("a job configured with SLACK_INCOMING_WEBHOOK_URL (the first CloudWatch extension's name) posts its failure notice to the emulator's Slack endpoint", async () => {
     addTenant(s, 'oldslack', { seedCount: 200 });
     s.dest.logstash.create('oldslack', {});
     const before = s.dest.slack.messages.length;

@@ -13,7 +13,13 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const settings = (tenant: string, extra: Record<string, unknown> = {}) =>
-  exportSettings(s, tenant, 'logstash', { LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`, LOGSTASH_USER: '', LOGSTASH_PASSWORD: '', LOGSTASH_TOKEN: '', ...extra });
+  exportSettings(s, tenant, 'logstash', {
+    LOGSTASH_URL: `${s.url}/dest/logstash/${tenant}`,
+    LOGSTASH_USER: '',
+    LOGSTASH_PASSWORD: '',
+    LOGSTASH_TOKEN: '',
+    ...extra,
+  });
 
 describe('export source, as Auth0 documents it', () => {
   it('a first run with no checkpoint starts in search mode, oldest first, delivers the oldest log first, then follows Link rel=next', async () => {

@@ -29,7 +29,9 @@ async function setup() {
 async function finished(events: Ev[], id: string, timeoutMs = 120_000): Promise<FleetProgress> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const end = events.find((e) => e.topic === 'fleet.progress' && (e.payload as FleetProgress).id === id && (e.payload as FleetProgress).state !== 'running');
+    const end = events.find(
+      (e) => e.topic === 'fleet.progress' && (e.payload as FleetProgress).id === id && (e.payload as FleetProgress).state !== 'running',
+    );
     if (end) return end.payload as FleetProgress;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -37,12 +39,20 @@ async function finished(events: Ev[], id: string, timeoutMs = 120_000): Promise<
 }
 
 const rowsOf = (events: Ev[], scanId: string) =>
-  events.filter((e) => e.topic === 'fleet.row' && (e.payload as { scanId: string }).scanId === scanId).map((e) => (e.payload as { row: FleetRow }).row);
+  events
+    .filter((e) => e.topic === 'fleet.row' && (e.payload as { scanId: string }).scanId === scanId)
+    .map((e) => (e.payload as { row: FleetRow }).row);
 const hitsOf = (events: Ev[], searchId: string) =>
-  events.filter((e) => e.topic === 'fleet.hits' && (e.payload as { searchId: string }).searchId === searchId).map((e) => (e.payload as { tenant: TenantHits }).tenant);
+  events
+    .filter((e) => e.topic === 'fleet.hits' && (e.payload as { searchId: string }).searchId === searchId)
+    .map((e) => (e.payload as { tenant: TenantHits }).tenant);
 const key = (c: string, n: string) => `${c}/${n}`;
 
-async function start(h: Awaited<ReturnType<typeof setup>>, channel: 'fleet.scan' | 'fleet.search', input: Record<string, unknown>): Promise<string> {
+async function start(
+  h: Awaited<ReturnType<typeof setup>>,
+  channel: 'fleet.scan' | 'fleet.search',
+  input: Record<string, unknown>,
+): Promise<string> {
   const r = await h.call(channel, input);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   const d = r.data as { scanId?: string; searchId?: string };
@@ -74,7 +84,9 @@ describe('fleet scan', () => {
       const counts = new Map(rows.flatMap((r) => r.failing.map((f) => [key(r.container, f.name), f.errorCount] as const)));
       for (const f of plan.failing) expect(counts.get(key(f.container, f.name))).toBeGreaterThanOrEqual(f.errorCount);
 
-      const lagging = rows.flatMap((r) => r.exports.filter((x) => x.lagMs !== null && x.lagMs > HOUR).map((x) => key(r.container, x.name))).sort();
+      const lagging = rows
+        .flatMap((r) => r.exports.filter((x) => x.lagMs !== null && x.lagMs > HOUR).map((x) => key(r.container, x.name)))
+        .sort();
       expect(lagging).toEqual(plan.lagging.map((l) => key(l.container, l.name)).sort());
       for (const l of plan.lagging) {
         const x = rows.find((r) => r.container === l.container)!.exports.find((e) => e.name === l.name)!;
@@ -85,7 +97,10 @@ describe('fleet scan', () => {
       for (const c of plan.containers) {
         const r = rows.find((x) => x.container === c.name)!;
         expect(r.extensions).toBe(c.extensions.length);
-        expect(r.cron).toEqual({ active: c.jobs.filter((j) => j.state === 'active').length, inactive: c.jobs.filter((j) => j.state === 'inactive').length });
+        expect(r.cron).toEqual({
+          active: c.jobs.filter((j) => j.state === 'active').length,
+          inactive: c.jobs.filter((j) => j.state === 'inactive').length,
+        });
       }
       expect(rows.reduce((a, r) => a + Object.values(r.auth0).reduce((x, y) => x + y, 0), 0)).toBe(plan.auth0);
 
@@ -189,7 +204,11 @@ describe('fleet search', () => {
   it('finds exactly the extensions holding a planted snippet, with the line highlighted', async () => {
     const h = await setup();
     try {
-      for (const [id, regex] of [['legacyBilling', false], ['jwtDecode', false], ['hardcodedKey', false]] as const) {
+      for (const [id, regex] of [
+        ['legacyBilling', false],
+        ['jwtDecode', false],
+        ['hardcodedKey', false],
+      ] as const) {
         const pattern = SNIPPETS[id].trim();
         const searchId = await start(h, 'fleet.search', { query: { code: { pattern, regex } } });
         const end = await finished(h.events, searchId);
@@ -201,9 +220,12 @@ describe('fleet search', () => {
         expect(line.text.slice(line.ranges[0]![0], line.ranges[0]![1])).toBe(pattern);
       }
       // A regex over every extension's code, and the summary event.
-      const searchId = await start(h, 'fleet.search', { query: { code: { pattern: 'jwt\\.decode\\(ctx\\.body\\.\\w+\\)', regex: true, caseSensitive: true } } });
+      const searchId = await start(h, 'fleet.search', {
+        query: { code: { pattern: 'jwt\\.decode\\(ctx\\.body\\.\\w+\\)', regex: true, caseSensitive: true } },
+      });
       await finished(h.events, searchId);
-      const done = h.events.find((e) => e.topic === 'fleet.searchDone' && (e.payload as { searchId: string }).searchId === searchId)!.payload as { extensions: number; scanned: number };
+      const done = h.events.find((e) => e.topic === 'fleet.searchDone' && (e.payload as { searchId: string }).searchId === searchId)!
+        .payload as { extensions: number; scanned: number };
       expect(done.extensions).toBe(plan.planted.jwtDecode.length);
       expect(done.scanned).toBe(20_000);
       // Export as JSON and CSV; the audit records the pattern, never the code found.
@@ -236,15 +258,31 @@ describe('fleet search', () => {
       const all = plan.containers.flatMap((c) => c.extensions.map((e) => ({ c: c.name, e })));
       const cases: Array<[Record<string, unknown>, (x: (typeof all)[number]) => boolean]> = [
         [{ name: 'SYNC-users' }, (x) => x.e.name.includes('sync-users')],
-        [{ meta: [{ key: 'team', value: 'payments' }, { key: 'tier', value: 'gold' }] }, (x) => x.e.meta.team === 'payments' && x.e.meta.tier === 'gold'],
+        [
+          {
+            meta: [
+              { key: 'team', value: 'payments' },
+              { key: 'tier', value: 'gold' },
+            ],
+          },
+          (x) => x.e.meta.team === 'payments' && x.e.meta.tier === 'gold',
+        ],
         [{ auth0: 'logs-to-logstash' }, (x) => x.e.meta['auth0-extension-name'] === 'logs-to-logstash'],
-        [{ auth0: true, meta: [{ key: 'team', value: 'data' }] }, (x) => x.e.meta['auth0-extension'] === 'runtime' && x.e.meta.team === 'data'],
+        [
+          { auth0: true, meta: [{ key: 'team', value: 'data' }] },
+          (x) => x.e.meta['auth0-extension'] === 'runtime' && x.e.meta.team === 'data',
+        ],
       ];
       for (const [query, pred] of cases) {
         const searchId = await start(h, 'fleet.search', { query });
         await finished(h.events, searchId);
-        const got = hitsOf(h.events, searchId).flatMap((t) => t.hits.map((x) => key(t.container, x.name))).sort();
-        const want = all.filter(pred).map((x) => key(x.c, x.e.name)).sort();
+        const got = hitsOf(h.events, searchId)
+          .flatMap((t) => t.hits.map((x) => key(t.container, x.name)))
+          .sort();
+        const want = all
+          .filter(pred)
+          .map((x) => key(x.c, x.e.name))
+          .sort();
         expect(want.length).toBeGreaterThan(0);
         expect(got).toEqual(want);
       }
@@ -262,7 +300,10 @@ describe('fleet search', () => {
   it('marks a tenant that fails the code search, and runs (a+)+$ over a 200,000-character line to the end', async () => {
     const h = await setup();
     const target = plan.containers[7]!.name;
-    const put = await api(emu(), `/api/webtask/${target}/catastrophic`, { method: 'PUT', body: { code: `// ${'a'.repeat(200_000)}b\nmodule.exports = function (cb) { cb(null, 'aaaa'); };\n` } });
+    const put = await api(emu(), `/api/webtask/${target}/catastrophic`, {
+      method: 'PUT',
+      body: { code: `// ${'a'.repeat(200_000)}b\nmodule.exports = function (cb) { cb(null, 'aaaa'); };\n` },
+    });
     expect(put.status).toBe(200);
     const broken = plan.planted.legacyBilling[0]!.container;
     emu().faults.add({ pathRegex: `^/api/webtask/${broken}\\?`, status: 500 });
@@ -272,10 +313,17 @@ describe('fleet search', () => {
       expect(end.state).toBe('done');
       expect(end.failed).toBe(1);
       const tenants = hitsOf(h.events, searchId);
-      expect(tenants.find((t) => t.container === broken)).toMatchObject({ state: 'failed', problem: expect.stringMatching(/fault injected: HTTP 500/) });
+      expect(tenants.find((t) => t.container === broken)).toMatchObject({
+        state: 'failed',
+        problem: expect.stringMatching(/fault injected: HTTP 500/),
+      });
       // No line of the fleet ends in a run of a's (the long one ends in "b"): no hits, and the search ended.
       expect(tenants.filter((t) => t.state === 'ok')).toEqual([]);
-      const scanned = (h.events.find((e) => e.topic === 'fleet.searchDone' && (e.payload as { searchId: string }).searchId === searchId)!.payload as { scanned: number }).scanned;
+      const scanned = (
+        h.events.find((e) => e.topic === 'fleet.searchDone' && (e.payload as { searchId: string }).searchId === searchId)!.payload as {
+          scanned: number;
+        }
+      ).scanned;
       expect(scanned).toBe(20_001 - plan.containers.find((c) => c.name === broken)!.extensions.length);
     } finally {
       emu().faults.clear();

@@ -41,7 +41,10 @@ describe.skipIf(!available)('SecretToolVault on a real Secret Service', () => {
     env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: home, DBUS_SESSION_BUS_ADDRESS: address };
     // --daemonize returns once the daemon is up and has unlocked (created) the login keyring. A
     // --foreground daemon would race with a second one the bus activates on the first request.
-    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], {
+      env,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     keyring.stdin!.end('throwaway-password');
     const code = await new Promise<number | null>((resolve) => keyring.on('exit', resolve));
     expect(code).toBe(0);
@@ -100,13 +103,26 @@ describe.skipIf(!available)('SecretToolVault on a real Secret Service', () => {
     const dataDir = tempDir('esc-keyring-host-');
     try {
       const host = createHost(createNodeDeps({ dataDir, host: 'browser', vault: new SecretToolVault({ scope: scopeOf(dataDir), env }) }));
-      const kept = await callOk<{ id: string; tokenStorage: string }>(host, 'profiles.save', { name: 'Kept', url: server.url, container: 'acme', token: 'keyring-host-token-1' });
+      const kept = await callOk<{ id: string; tokenStorage: string }>(host, 'profiles.save', {
+        name: 'Kept',
+        url: server.url,
+        container: 'acme',
+        token: 'keyring-host-token-1',
+      });
       expect(kept.tokenStorage).toBe('persistent');
-      const session = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Session', url: server.url, container: 'acme', token: 'session-host-token-2', tokenStorage: 'session' });
+      const session = await callOk<{ id: string }>(host, 'profiles.save', {
+        name: 'Session',
+        url: server.url,
+        container: 'acme',
+        token: 'session-host-token-2',
+        tokenStorage: 'session',
+      });
       expect((await callOk<{ backend: string }>(host, 'app.lock', {})).backend).toBe('locked');
       await expect(callOk(host, 'profiles.test', { id: kept.id })).rejects.toThrow(/^locked:/);
       const unlocked = await callOk<{ needToken: Array<{ profileId: string; message: string }> }>(host, 'app.unlock', {});
-      expect(unlocked.needToken).toEqual([{ profileId: session.id, name: 'Session', message: expect.stringContaining('kept for this session only') }]);
+      expect(unlocked.needToken).toEqual([
+        { profileId: session.id, name: 'Session', message: expect.stringContaining('kept for this session only') },
+      ]);
       expect(await callOk(host, 'profiles.test', { id: kept.id })).toMatchObject({ outcome: 'ok' });
       expect(server.requests.at(-1)?.auth).toBe('Bearer keyring-host-token-1');
     } finally {

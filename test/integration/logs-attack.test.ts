@@ -24,7 +24,8 @@ async function tailOf(url: string, container = 'acme') {
   return { ...t, streamId };
 }
 
-const infoLines = (t: { rec: { lines: Array<{ kind: string; msg: string }> } }) => t.rec.lines.filter((l) => l.kind === 'info').map((l) => plain(l.msg));
+const infoLines = (t: { rec: { lines: Array<{ kind: string; msg: string }> } }) =>
+  t.rec.lines.filter((l) => l.kind === 'info').map((l) => plain(l.msg));
 
 describe('a log endpoint that does not answer with an event stream', () => {
   it('200 text/html (a proxy page, a wrong URL): stops once, names status, type and an excerpt, host alive', async () => {
@@ -39,7 +40,9 @@ describe('a log endpoint that does not answer with an event stream', () => {
     try {
       await until(() => t.lastStatus()?.state === 'stopped', 5_000, 'stopped');
       const reason = t.lastStatus()!.reason!;
-      expect(reason).toMatch(/^The server answered HTTP 200 with text\/html instead of an event stream \("<!doctype html><html><title>Sign in to the corporate proxy/);
+      expect(reason).toMatch(
+        /^The server answered HTTP 200 with text\/html instead of an event stream \("<!doctype html><html><title>Sign in to the corporate proxy/,
+      );
       expect(reason).toMatch(/Check the profile's URL\.$/);
       await until(() => infoLines(t).length > 0, 2_000, 'the stop line in the pane');
       expect(infoLines(t)).toEqual([`Stopped: ${reason}`]);
@@ -145,7 +148,10 @@ describe('stream ids chosen by the renderer', () => {
       const id = await a.open('one', { streamId: 'ls-chosen1' });
       expect(id).toBe('ls-chosen1');
       const again = await a.host.call('logs.open', { container: 'two', streamId: id }, a.session);
-      expect(!again.ok && again.error).toMatchObject({ code: 'conflict', message: 'This stream id is already in use by a tail of this window.' });
+      expect(!again.ok && again.error).toMatchObject({
+        code: 'conflict',
+        message: 'This stream id is already in use by a tail of this window.',
+      });
       // The same id in another window is another tail; each window hears only its own.
       expect(await b.open('two', { streamId: id })).toBe(id);
       await until(() => a.rec.lines.length === 1 && b.rec.lines.length === 1, 5_000, 'one line each');

@@ -39,7 +39,9 @@ describe("the server's periodic cut", () => {
       // Reconnects after a clean cut wait no backoff: the user never sees "reconnecting" for long.
       // (Only the status that decides the wait carries nextTryAt; a periodic status during the connect
       // itself, which a busy machine makes likely, says "reconnecting" with no wait left.)
-      const waits = t.rec.statuses.flatMap((s, i) => (s.state === 'reconnecting' && s.nextTryAt !== undefined ? [s.nextTryAt - t.rec.statusTimes[i]!] : []));
+      const waits = t.rec.statuses.flatMap((s, i) =>
+        s.state === 'reconnecting' && s.nextTryAt !== undefined ? [s.nextTryAt - t.rec.statusTimes[i]!] : [],
+      );
       expect(waits.length).toBeGreaterThanOrEqual(3);
       expect(Math.max(...waits)).toBeLessThan(50);
       // At most one batch per ~16 ms (plus the full-batch exception, not reached at this rate).

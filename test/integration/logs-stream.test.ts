@@ -19,7 +19,7 @@ const seqOf = (msg: string): number => Number(/#(\d+)$/.exec(msg)?.[1] ?? NaN);
 /** Emits `total` records at about `perSec`, each msg ending in "#<n>". */
 async function emitSteadily(container: string, total: number, perSec: number): Promise<void> {
   const started = Date.now();
-  for (let i = 1; i <= total; ) {
+  for (let i = 1; i <= total;) {
     const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * perSec) + 1);
     for (; i <= due; i++) emu().emitLog(container, { msg: `line #${i}`, level: 30, sandbox: true });
     await sleep(10);
@@ -45,7 +45,10 @@ describe('live tail against the emulator', () => {
       expect(recs[0]!.json).toBeUndefined();
       const kept = await t.host.call('logs.records', { streamId: id, from: recs[0]!.n }, t.session);
       expect(kept.ok && (kept.data as { records: Array<{ n: number; json: string }> }).records.length).toBe(500);
-      expect(JSON.parse((kept as { data: { records: Array<{ json: string }> } }).data.records[0]!.json)).toMatchObject({ msg: 'line #1', container: 'order' });
+      expect(JSON.parse((kept as { data: { records: Array<{ json: string }> } }).data.records[0]!.json)).toMatchObject({
+        msg: 'line #1',
+        container: 'order',
+      });
       expect((await t.host.call('logs.options', { streamId: id, json: true }, t.session)).ok).toBe(true);
       emu().emitLog('order', { msg: 'line #501', level: 30 });
       await until(() => t.rec.lines.some((l) => l.msg === 'line #501'), 5_000, 'line 501');
@@ -74,7 +77,11 @@ describe('live tail against the emulator', () => {
       expect(st.resume).toBe(true);
       expect(st.connects).toBeGreaterThanOrEqual(4);
       expect(st.gaps).toBe(0);
-      expect(emu().faults.list().find((r) => r.id === rule.id)!.hits).toBeGreaterThanOrEqual(4);
+      expect(
+        emu()
+          .faults.list()
+          .find((r) => r.id === rule.id)!.hits,
+      ).toBeGreaterThanOrEqual(4);
     } finally {
       emu().faults.remove(rule.id);
       t.close();
@@ -146,7 +153,11 @@ describe('live tail against the emulator', () => {
       expect(st.state).toBe('stopped');
       expect(st.reason).toMatch(/HTTP 403/);
       expect(st.reason).toMatch(/not authorized to perform operation on tenant/);
-      expect(emu().faults.list().find((r) => r.id === counter.id)!.hits).toBe(1);
+      expect(
+        emu()
+          .faults.list()
+          .find((r) => r.id === counter.id)!.hits,
+      ).toBe(1);
       expect(t.rec.lines.find((l) => l.kind === 'info')?.msg).toMatch(/Stopped: .*403/);
     } finally {
       emu().faults.remove(counter.id);
@@ -162,7 +173,11 @@ describe('live tail against the emulator', () => {
       await until(() => t.lastStatus()?.state === 'stopped', 5_000, 'stopped');
       await sleep(1_500);
       expect(t.lastStatus()!.reason).toMatch(/No log stream for container "nosuch".*HTTP 404/);
-      expect(emu().faults.list().find((r) => r.id === notFound.id)!.hits).toBe(1);
+      expect(
+        emu()
+          .faults.list()
+          .find((r) => r.id === notFound.id)!.hits,
+      ).toBe(1);
       emu().faults.remove(notFound.id);
       const r = await t.host.call('logs.retry', { streamId: id }, t.session);
       expect(r.ok).toBe(true);
@@ -178,7 +193,9 @@ describe('live tail against the emulator', () => {
     try {
       await t.open('flaky');
       await sleep(3_000);
-      const hits = emu().faults.list().find((r) => r.id === failing.id)!.hits;
+      const hits = emu()
+        .faults.list()
+        .find((r) => r.id === failing.id)!.hits;
       // 100, 200, 400, 800, 1600 ms steps (with jitter >= half): at most 6 tries in 3 s, never a storm.
       expect(hits).toBeGreaterThanOrEqual(3);
       expect(hits).toBeLessThanOrEqual(7);
@@ -195,7 +212,7 @@ describe('live tail against the emulator', () => {
     }
   });
 
-  it('closes a renderer\'s tails when its session goes away, and refuses another session\'s stream ids', async () => {
+  it("closes a renderer's tails when its session goes away, and refuses another session's stream ids", async () => {
     const a = await hostOnEmulator(emu());
     const b = await hostOnEmulator(emu());
     try {

@@ -43,7 +43,11 @@ const list200 = (_req: IncomingMessage, res: ServerResponse) => {
 };
 
 async function callErr(host: Host, channel: string, input: unknown) {
-  const r = await host.call(channel, input, createSession(host.deps, 's', () => {}));
+  const r = await host.call(
+    channel,
+    input,
+    createSession(host.deps, 's', () => {}),
+  );
   if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
   return r.error;
 }
@@ -79,12 +83,22 @@ describe('finding 1: a token goes only to the origin it was saved for', () => {
   });
 
   it('profiles.save with a stored id, a new url and no token, then profiles.test: NO Authorization reaches the new URL', async () => {
-    const saved = await callOk<{ id: string; hasToken: boolean }>(h.host, 'profiles.save', { name: 'Prod', url: good.url, container: 'acme', token: TOKEN });
+    const saved = await callOk<{ id: string; hasToken: boolean }>(h.host, 'profiles.save', {
+      name: 'Prod',
+      url: good.url,
+      container: 'acme',
+      token: TOKEN,
+    });
     expect(await callOk(h.host, 'profiles.test', { id: saved.id })).toMatchObject({ outcome: 'ok' });
     expect(good.seen.at(-1)?.auth).toBe(`Bearer ${TOKEN}`);
 
     // The attack: point the stored profile somewhere else, keeping "the stored token".
-    const moved = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', { id: saved.id, name: 'Prod', url: attacker.url, container: 'acme' });
+    const moved = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', {
+      id: saved.id,
+      name: 'Prod',
+      url: attacker.url,
+      container: 'acme',
+    });
     expect(moved.hasToken).toBe(false);
     expect(moved.tokenDropped).toBe('The token was removed because the URL changed: enter it again.');
     const test = await callOk<{ outcome: string; message: string }>(h.host, 'profiles.test', { id: saved.id });
@@ -103,10 +117,21 @@ describe('finding 1: a token goes only to the origin it was saved for', () => {
 
   it('an edit that keeps the origin (path, trailing slash, default port spelled out) keeps the token', async () => {
     const saved = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Same', url: good.url, container: 'acme', token: TOKEN });
-    const same = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', { id: saved.id, name: 'Same', url: `${good.url.replace('127.0.0.1', '127.0.0.1')}/`, container: 'other' });
+    const same = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', {
+      id: saved.id,
+      name: 'Same',
+      url: `${good.url.replace('127.0.0.1', '127.0.0.1')}/`,
+      container: 'other',
+    });
     expect(same).toMatchObject({ hasToken: true });
     expect(same.tokenDropped).toBeUndefined();
-    const withToken = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', { id: saved.id, name: 'Same', url: attacker.url, container: 'acme', token: 'a-new-token-for-the-new-origin' });
+    const withToken = await callOk<{ hasToken: boolean; tokenDropped?: string }>(h.host, 'profiles.save', {
+      id: saved.id,
+      name: 'Same',
+      url: attacker.url,
+      container: 'acme',
+      token: 'a-new-token-for-the-new-origin',
+    });
     expect(withToken).toMatchObject({ hasToken: true });
     expect(withToken.tokenDropped).toBeUndefined();
     await callOk(h.host, 'profiles.test', { id: saved.id });
@@ -114,7 +139,9 @@ describe('finding 1: a token goes only to the origin it was saved for', () => {
   });
 
   it('the client refuses a URL outside its token origin, and never follows a redirect with the token', async () => {
-    expect(() => new WebtaskClient({ url: attacker.url, token: TOKEN, tokenOrigin: 'http://127.0.0.1:1' })).toThrow(/saved for http:\/\/127\.0\.0\.1:1/);
+    expect(() => new WebtaskClient({ url: attacker.url, token: TOKEN, tokenOrigin: 'http://127.0.0.1:1' })).toThrow(
+      /saved for http:\/\/127\.0\.0\.1:1/,
+    );
     const client = new WebtaskClient({ url: good.url, token: TOKEN });
     // A "path" that turns the URL into userinfo@otherhost is refused before anything is sent.
     const before = attacker.seen.length;
@@ -132,7 +159,12 @@ describe('finding 1: a token goes only to the origin it was saved for', () => {
       expect(bouncer.seen.at(-1)?.auth).toBe(`Bearer ${TOKEN}`);
       expect(attacker.seen.length).toBe(before);
       // And through the handler table: the 302 is an answer, not a hop.
-      const p = await callOk<{ id: string }>(h.host, 'profiles.save', { name: 'Bounce', url: bouncer.url, container: 'acme', token: TOKEN });
+      const p = await callOk<{ id: string }>(h.host, 'profiles.save', {
+        name: 'Bounce',
+        url: bouncer.url,
+        container: 'acme',
+        token: TOKEN,
+      });
       const t = await callOk<{ outcome: string }>(h.host, 'profiles.test', { id: p.id });
       expect(t.outcome).toBe('bad_response');
       expect(attacker.seen.length).toBe(before);
@@ -197,7 +229,9 @@ describe('finding 6: redaction before cutting and before persisting', () => {
     const TOKEN = 'echoed-master-token-0f9e8d7c6b5a4930';
     const echo = await recorder((req, res) => {
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `upstream refused: Authorization: ${req.headers.authorization} (token ${encodeURIComponent(TOKEN)})` }));
+      res.end(
+        JSON.stringify({ message: `upstream refused: Authorization: ${req.headers.authorization} (token ${encodeURIComponent(TOKEN)})` }),
+      );
     });
     const h = makeHost({ requestTimeoutMs: 3000 });
     try {
@@ -230,7 +264,12 @@ describe('finding 6: redaction before cutting and before persisting', () => {
     const h = makeHost({ requestTimeoutMs: 5000 });
     try {
       await callOk(h.host, 'profiles.save', { name: 'Echo', url: echo.url, container: 'acme', token: TOKEN });
-      const rec = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'acme', name: 'echo', method: 'POST', withProfileToken: true });
+      const rec = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', {
+        container: 'acme',
+        name: 'echo',
+        method: 'POST',
+        withProfileToken: true,
+      });
       expect(rec.status).toBe(200);
       expect(rec.body.truncated).toBe(true);
       expect(rec.body.text.length).toBeLessThanOrEqual(VIEW + 10);
@@ -250,11 +289,20 @@ describe('finding 9: invoke stays inside its extension', () => {
     const proxy = await recordingProxy(emu().url);
     const h = await hostOnEmulator({ url: proxy.url, masterToken: emu().masterToken });
     try {
-      const put = await api(emu(), '/api/webtask/acme-prod/delete-me', { method: 'PUT', body: { code: 'module.exports = cb => cb(null, "still here")' } });
+      const put = await api(emu(), '/api/webtask/acme-prod/delete-me', {
+        method: 'PUT',
+        body: { code: 'module.exports = cb => cb(null, "still here")' },
+      });
       expect(put.status).toBeLessThan(300);
       const attack = '/%2e%2e/%2e%2e/%2e%2e/webtask/acme-prod/delete-me';
       const before = proxy.seen.length;
-      const err = await callErr(h.host, 'webtasks.invoke', { container: 'acme-prod', name: 'counter', method: 'DELETE', path: attack, withProfileToken: true });
+      const err = await callErr(h.host, 'webtasks.invoke', {
+        container: 'acme-prod',
+        name: 'counter',
+        method: 'DELETE',
+        path: attack,
+        withProfileToken: true,
+      });
       expect(err.code).toBe('invalid_input');
       expect(err.message).toContain('Refused path');
       expect(err.message).toContain('would climb out of the extension');
@@ -264,20 +312,35 @@ describe('finding 9: invoke stays inside its extension', () => {
       expect((await api(emu(), '/api/webtask/acme-prod/delete-me')).status).toBe(200);
 
       for (const path of ['/..', '/a/./b', '/%2E%2e', '/a%2fb', '/a%2F..%2Fb', '/a%5cb', '/%252e%252e/x', '/%25252e%25252e', '/a%00b']) {
-        const e = await callErr(h.host, 'webtasks.invoke', { container: 'acme-prod', name: 'counter', method: 'DELETE', path, withProfileToken: true });
+        const e = await callErr(h.host, 'webtasks.invoke', {
+          container: 'acme-prod',
+          name: 'counter',
+          method: 'DELETE',
+          path,
+          withProfileToken: true,
+        });
         expect(e.code, path).toBe('invalid_input');
         expect(e.message, path).toMatch(/^Refused path/);
       }
       expect(proxy.seen.length).toBe(before);
 
       // An ordinary path still runs, the token goes only under /api/run/acme-prod/counter, and the audit names method and full path.
-      const ok = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', { container: 'acme-prod', name: 'counter', method: 'GET', path: '/x:y@z/caf%C3%A9/100%25', withProfileToken: true });
+      const ok = await callOk<InvocationRecord>(h.host, 'webtasks.invoke', {
+        container: 'acme-prod',
+        name: 'counter',
+        method: 'GET',
+        path: '/x:y@z/caf%C3%A9/100%25',
+        withProfileToken: true,
+      });
       expect(ok.status).toBeLessThan(500);
       const runs = proxy.seen.slice(before).filter((s) => s.url.startsWith('/api/run/'));
       expect(runs.length).toBe(1);
       for (const s of runs) expect(s.auth !== undefined && s.url.startsWith('/api/run/acme-prod/counter/')).toBe(true);
       expect(proxy.seen.some((s) => s.url.startsWith('/api/run/acme-prod/counter/x:y@z/caf%C3%A9/100%25'))).toBe(true);
-      const audit = readFileSync(join(h.dataDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; outcome: string; detail?: { method?: string; path?: string; error?: string } });
+      const audit = readFileSync(join(h.dataDir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { action: string; outcome: string; detail?: { method?: string; path?: string; error?: string } });
       const invokes = audit.filter((a) => a.action === 'webtask.invoke');
       expect(invokes[0]).toMatchObject({ outcome: 'error', detail: { method: 'DELETE', path: attack, error: 'path_refused' } });
       expect(invokes.at(-1)).toMatchObject({ detail: { method: 'GET', path: '/api/run/acme-prod/counter/x:y@z/caf%C3%A9/100%25' } });
@@ -297,7 +360,12 @@ describe('lock stops a local replay', () => {
     try {
       const view = await callOk<{ destination: { label: string } }>(h.host, 'exports.job', job);
       const from = auth0Of(emu())!.tenant('globex')!.allIds()[0]!;
-      const run = await callOk<{ runId: string; state: string }>(h.host, 'exports.replayLocal', { ...job, from, notify: false, confirm: { tenant: 'globex', destination: view.destination.label } });
+      const run = await callOk<{ runId: string; state: string }>(h.host, 'exports.replayLocal', {
+        ...job,
+        from,
+        notify: false,
+        confirm: { tenant: 'globex', destination: view.destination.label },
+      });
       expect(run.state).toBe('running');
       expect(h.host.deps.flows.labels()).toContain('replay globex/logs-to-logstash');
       const locked = await callOk<LockResult>(h.host, 'app.lock', {});

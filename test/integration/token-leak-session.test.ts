@@ -41,7 +41,11 @@ it('a whole session leaks no piece of the master token to disk, results or event
   // A cluster front that echoes the Authorization header in its errors (a proxy's debug page).
   const echo = createServer((req, res) => {
     res.writeHead(500, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: `upstream said no to Authorization: ${req.headers.authorization} (${encodeURIComponent(req.headers.authorization ?? '')})` }));
+    res.end(
+      JSON.stringify({
+        message: `upstream said no to Authorization: ${req.headers.authorization} (${encodeURIComponent(req.headers.authorization ?? '')})`,
+      }),
+    );
   });
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
@@ -91,21 +95,47 @@ it('a whole session leaks no piece of the master token to disk, results or event
       res.end('x'.repeat(262144 - 20) + ' ' + auth + ' | ' + encodeURIComponent(t) + ' | ' + Buffer.from(t).toString('base64') + ' | ' + t.slice(0, 20) + '… end');
     };`;
     expect((await api(emu(), '/api/webtask/acme-prod/echo-auth', { method: 'PUT', body: { code } })).status).toBeLessThan(300);
-    const inv = await ok<{ status: number; body: { text: string; truncated: boolean } }>('webtasks.invoke', { container: 'acme-prod', name: 'echo-auth', method: 'POST', withProfileToken: true, query: [{ name: 'q', value: token }] });
+    const inv = await ok<{ status: number; body: { text: string; truncated: boolean } }>('webtasks.invoke', {
+      container: 'acme-prod',
+      name: 'echo-auth',
+      method: 'POST',
+      withProfileToken: true,
+      query: [{ name: 'q', value: token }],
+    });
     expect(inv.status).toBe(200);
     expect(inv.body.truncated, JSON.stringify(inv.body).slice(-400) + JSON.stringify(inv.body).length).toBe(true);
     const small = `module.exports = function (ctx, req, res) { const t = req.query.q; res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ full: t, enc: encodeURIComponent(t), b64: Buffer.from(t).toString('base64'), head: t.slice(0, 18) })); };`;
     expect((await api(emu(), '/api/webtask/acme-prod/echo-small', { method: 'PUT', body: { code: small } })).status).toBeLessThan(300);
-    const inv2 = await ok<{ body: { text: string } }>('webtasks.invoke', { container: 'acme-prod', name: 'echo-small', method: 'GET', withProfileToken: true, query: [{ name: 'q', value: token }] });
+    const inv2 = await ok<{ body: { text: string } }>('webtasks.invoke', {
+      container: 'acme-prod',
+      name: 'echo-small',
+      method: 'GET',
+      withProfileToken: true,
+      query: [{ name: 'q', value: token }],
+    });
     expect(inv2.body.text).toContain('[redacted]');
     await ok('webtasks.invoke', { container: 'acme-prod', name: 'counter', method: 'GET', withProfileToken: true });
     await ok('webtasks.history', { container: 'acme-prod', name: 'echo-auth' });
     // A refused path on the way.
-    expect((await call('webtasks.invoke', { container: 'acme-prod', name: 'counter', method: 'DELETE', path: '/%2e%2e/webtask/acme-prod/echo-small', withProfileToken: true })).ok).toBe(false);
+    expect(
+      (
+        await call('webtasks.invoke', {
+          container: 'acme-prod',
+          name: 'counter',
+          method: 'DELETE',
+          path: '/%2e%2e/webtask/acme-prod/echo-small',
+          withProfileToken: true,
+        })
+      ).ok,
+    ).toBe(false);
 
     // A live tail whose lines quote the token, whole, encoded, base64, and cut.
     const opened = await ok<{ streamId: string }>('logs.open', { container: 'acme-prod' });
-    await until(() => events.some((e) => e.topic === 'logs.status' && (e.payload as { state: string }).state === 'connected'), 10_000, 'tail connected');
+    await until(
+      () => events.some((e) => e.topic === 'logs.status' && (e.payload as { state: string }).state === 'connected'),
+      10_000,
+      'tail connected',
+    );
     const acks = setInterval(() => {
       const b = events.filter((e) => e.topic === 'logs.batch').at(-1)?.payload as { streamId: string; seq: number } | undefined;
       if (b) void h.host.call('logs.ack', { streamId: b.streamId, seq: b.seq }, session);
@@ -125,7 +155,12 @@ it('a whole session leaks no piece of the master token to disk, results or event
     const job = { container: 'acme-prod', name: 'logs-to-logstash' };
     const view = await ok<ExportJob>('exports.job', job);
     const ids = auth0Of(emu())!.tenant('acme-prod')!.allIds();
-    const run = await ok<LocalRun>('exports.replayLocal', { ...job, from: ids[Math.max(0, ids.length - 20)]!, notify: false, confirm: { tenant: 'acme-prod', destination: view.destination.label } });
+    const run = await ok<LocalRun>('exports.replayLocal', {
+      ...job,
+      from: ids[Math.max(0, ids.length - 20)]!,
+      notify: false,
+      confirm: { tenant: 'acme-prod', destination: view.destination.label },
+    });
     await localRunDone(h.host.deps, run.runId);
     await ok('exports.history', job);
 

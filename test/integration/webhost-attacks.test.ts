@@ -81,7 +81,12 @@ describe('browser host: no frame kills it', () => {
   // Frames no reply can follow: that one socket is closed with the standard code (1007 invalid
   // payload, 1009 too big: the code is the reason, as ws sends it) or our own words, the host goes on.
   const closing: Array<[string, (s: HostSocket) => void, number, RegExp]> = [
-    ['a binary frame', (s) => s.ws.send(Buffer.from('{"id":1,"channel":"app.info"}'), { binary: true }), 1003, /Binary frames are not accepted/],
+    [
+      'a binary frame',
+      (s) => s.ws.send(Buffer.from('{"id":1,"channel":"app.info"}'), { binary: true }),
+      1003,
+      /Binary frames are not accepted/,
+    ],
     ['a text frame of invalid UTF-8', (s) => s.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false }), 1007, /^$/],
     ['a frame over the size cap', (s) => s.ws.send('x'.repeat(MAX_FRAME_BYTES + 1)), 1009, /^$/],
   ];

@@ -16,7 +16,11 @@ afterEach(() => {
 });
 
 function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(tsx, ['core/webhost/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(tsx, ['core/webhost/cli.ts', ...args], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -94,7 +98,10 @@ describe('npm run start:web', () => {
     const web = { port: Number(port), url, secret };
     const sock = await openHostSocket(web);
     expect(await sock.exchange('null')).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid_input' } } });
-    expect(await sock.exchange('{"channel":{"toString":1}}')).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid_input' } } });
+    expect(await sock.exchange('{"channel":{"toString":1}}')).toMatchObject({
+      id: null,
+      result: { ok: false, error: { code: 'invalid_input' } },
+    });
     sock.close();
     const second = await openHostSocket(web);
     expect(await second.call('app.info')).toMatchObject({ ok: true });

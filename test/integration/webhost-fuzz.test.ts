@@ -71,7 +71,9 @@ describe('browser host: fuzzed frames', () => {
   });
 
   it('answers every random frame once, with the wire shape and a typed error, and stays up', async () => {
-    console.log(`webhost fuzz: seed ${seed}, ${numRuns} runs (replay: FUZZ_SEED=${seed} npx vitest run test/integration/webhost-fuzz.test.ts)`);
+    console.log(
+      `webhost fuzz: seed ${seed}, ${numRuns} runs (replay: FUZZ_SEED=${seed} npx vitest run test/integration/webhost-fuzz.test.ts)`,
+    );
     let errors = 0;
     await fc.assert(
       fc.asyncProperty(frameText, async (text) => {

@@ -27,7 +27,11 @@ function outcome(ws: WebSocket): Promise<number> {
   });
 }
 
-function rpc(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }> {
+function rpc(
+  ws: WebSocket,
+  channel: string,
+  input: unknown,
+): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }> {
   const id = Math.floor(Math.random() * 1e9);
   return new Promise((resolve) => {
     const onMessage = (raw: WebSocket.RawData) => {
@@ -109,7 +113,9 @@ describe('browser host', () => {
     const list = await rpc(ws, 'profiles.list', {});
     expect(list).toEqual({ ok: true, data: { profiles: [], activeId: null } });
     ws.send('this is not json');
-    const garbage = await new Promise<{ result: { error: { code: string } } }>((r) => ws.once('message', (m) => r(JSON.parse(m.toString()))));
+    const garbage = await new Promise<{ result: { error: { code: string } } }>((r) =>
+      ws.once('message', (m) => r(JSON.parse(m.toString()))),
+    );
     expect(garbage.result.error.code).toBe('invalid_input');
     ws.close();
   });
@@ -124,7 +130,10 @@ describe('browser host', () => {
       expect(ok).toMatchObject({ ok: true, data: { outcome: 'ok', status: 200 } });
       expect(good.requests[0]).toMatchObject({ url: '/api/webtask/acme?limit=1', auth: 'Bearer tok-abcdefgh123' });
       const no = await rpc(ws, 'profiles.test', { url: refused.url, container: 'acme', token: 'tok-abcdefgh123' });
-      expect(no).toMatchObject({ ok: true, data: { outcome: 'forbidden', status: 403, message: 'not authorized to perform operation on tenant `acme`' } });
+      expect(no).toMatchObject({
+        ok: true,
+        data: { outcome: 'forbidden', status: 403, message: 'not authorized to perform operation on tenant `acme`' },
+      });
     } finally {
       ws.close();
       await good.close();

@@ -27,10 +27,15 @@ const strip = (s: string): string => stripVTControlCharacters(s);
 
 function wt(args: string[], timeoutMs = 20_000): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolveRun) => {
-    execFile(WT, args, { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: home, NO_COLOR: '1' }, timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolveRun({ code, out: strip(stdout), err: strip(stderr) });
-    });
+    execFile(
+      WT,
+      args,
+      { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: home, NO_COLOR: '1' }, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolveRun({ code, out: strip(stdout), err: strip(stderr) });
+      },
+    );
   });
 }
 
@@ -49,7 +54,12 @@ describe('wt CLI against the emulator', () => {
     const v2 = emu().issueToken({ ten: 'acme-prod' }, 'v2');
     const bulk = emu().issueToken({ ten: 'bulk-10k' }, 'v1');
     const other = emu().issueToken({ ten: 'globex' }, 'v1');
-    for (const [p, token, container] of [['v1', v1, 'acme-prod'], ['v2', v2, 'acme-prod'], ['bulk', bulk, 'bulk-10k'], ['wrong', other, 'acme-prod']] as const) {
+    for (const [p, token, container] of [
+      ['v1', v1, 'acme-prod'],
+      ['v2', v2, 'acme-prod'],
+      ['bulk', bulk, 'bulk-10k'],
+      ['wrong', other, 'acme-prod'],
+    ] as const) {
       const r = await wt(['init', '--url', emu().url, '--token', token, '--container', container, '-p', p]);
       expect(r.code, r.err).toBe(0);
     }
@@ -61,14 +71,21 @@ describe('wt CLI against the emulator', () => {
   it('wt ls lists the container', async () => {
     const r = await wt(['ls', '-p', 'v1']);
     expect(r.code, r.err).toBe(0);
-    for (const name of ['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics', 'post-user-registration']) expect(r.out).toContain(`Name:        ${name}`);
+    for (const name of ['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics', 'post-user-registration'])
+      expect(r.out).toContain(`Name:        ${name}`);
     expect(r.out).toMatch(/Successfully listed named webtasks 1 to \d+\./);
   });
 
   it('wt ls --offset/--limit pages and suggests the next offset', async () => {
     const r = await wt(['ls', '-p', 'bulk', '--offset', '200', '--limit', '5']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out.match(/Name: +ext-\d+/g)).toEqual(['Name:        ext-00200', 'Name:        ext-00201', 'Name:        ext-00202', 'Name:        ext-00203', 'Name:        ext-00204']);
+    expect(r.out.match(/Name: +ext-\d+/g)).toEqual([
+      'Name:        ext-00200',
+      'Name:        ext-00201',
+      'Name:        ext-00202',
+      'Name:        ext-00203',
+      'Name:        ext-00204',
+    ]);
     expect(r.out).toContain('$ wt ls --offset 205');
     const end = await wt(['ls', '-p', 'bulk', '--offset', '9998', '--limit', '5']);
     expect(end.out).toContain('Successfully listed named webtasks 9999 to 10000.');
@@ -87,7 +104,7 @@ describe('wt CLI against the emulator', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Token.jtn:   rule-add-roles');
     expect(r.out).toContain('Token.ten:   acme-prod');
-    expect(r.out).toContain("add-roles: %s -> %j");
+    expect(r.out).toContain('add-roles: %s -> %j');
     expect(r.out).toContain('Meta.purpose: rule');
   });
 
@@ -135,7 +152,10 @@ describe('wt CLI against the emulator', () => {
     expect(created.out).toContain(`${emu().url}/api/run/acme-prod/greet`);
     const run = await api(emu(), '/api/run/acme-prod/greet?who=wt', { token: null });
     expect(run.body).toBe('hi wt');
-    const meta = await api<{ meta: Record<string, string>; secrets: Record<string, string> }>(emu(), '/api/webtask/acme-prod/greet?decrypt=1');
+    const meta = await api<{ meta: Record<string, string>; secrets: Record<string, string> }>(
+      emu(),
+      '/api/webtask/acme-prod/greet?decrypt=1',
+    );
     expect(meta.body).toMatchObject({ meta: { team: 'support' }, secrets: { S: '1' } });
     const removed = await wt(['rm', 'greet', '-p', 'v1']);
     expect(removed.code, removed.err).toBe(0);
@@ -158,7 +178,12 @@ describe('wt CLI against the emulator', () => {
     expect((await api(emu(), '/admin/cron/acme-prod/logs-to-cloudwatch/run', { method: 'POST' })).status).toBe(200);
     const history = await wt(['cron', 'history', 'logs-to-cloudwatch', '-p', 'v1', '-o', 'json']);
     expect(history.code, history.err).toBe(0);
-    const items = JSON.parse(history.out) as Array<{ type: string; statusCode: number; scheduled_at: string; headers: Record<string, unknown> }>;
+    const items = JSON.parse(history.out) as Array<{
+      type: string;
+      statusCode: number;
+      scheduled_at: string;
+      headers: Record<string, unknown>;
+    }>;
     expect(items.length).toBeGreaterThan(0);
     expect(items[0]).toHaveProperty('statusCode');
     expect(items[0]!.headers['x-wt-response-source']).toBeTruthy();

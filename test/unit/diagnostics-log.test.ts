@@ -15,9 +15,26 @@ afterEach(() => {
 });
 
 const inv = (i: number, over: Partial<InvocationEntry> = {}): InvocationEntry => ({
-  kind: 'invocation', id: `id${i}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), profileId: 'p', profile: 'P', cluster: 'http://c',
-  tenant: 't', extension: 'e', method: 'GET', path: '/', query: [], requestHeaders: [], withProfileToken: false, status: 200, elapsedMs: 3,
-  diagnostics: { reading: 'r', problems: [] }, response: { size: 1 }, bodiesKept: false, curl: 'curl x', ...over,
+  kind: 'invocation',
+  id: `id${i}`,
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+  profileId: 'p',
+  profile: 'P',
+  cluster: 'http://c',
+  tenant: 't',
+  extension: 'e',
+  method: 'GET',
+  path: '/',
+  query: [],
+  requestHeaders: [],
+  withProfileToken: false,
+  status: 200,
+  elapsedMs: 3,
+  diagnostics: { reading: 'r', problems: [] },
+  response: { size: 1 },
+  bodiesKept: false,
+  curl: 'curl x',
+  ...over,
 });
 
 function newLog(opts: { fileCapBytes?: number; keepFiles?: number } = {}) {
@@ -37,7 +54,9 @@ describe('diagnostics log file', () => {
     const info = await log.info();
     expect(info.usedBytes).toBeLessThanOrEqual(info.capBytes);
     expect(info.capBytes).toBe(3 * 2048);
-    expect(info.statement).toBe(`Kept on this machine, at most 6 KB: the log starts a new file at 2 KB and keeps 2 older files; the oldest is deleted. Now ${Math.round(info.usedBytes / 1024)} KB.`);
+    expect(info.statement).toBe(
+      `Kept on this machine, at most 6 KB: the log starts a new file at 2 KB and keeps 2 older files; the oldest is deleted. Now ${Math.round(info.usedBytes / 1024)} KB.`,
+    );
     const all = await log.read();
     expect(all[0]!.id).toBe('id59');
     expect(all.length).toBeLessThan(60);
@@ -50,10 +69,36 @@ describe('diagnostics log file', () => {
     redactor.add('known-secret-value-123');
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJ0ZW4iOiJ4In0.abcdefghijk';
     const d: DiscoveryEntry = {
-      kind: 'discovery', id: 'd1', at: '2026-01-01T00:00:00.000Z', profileId: 'p', profile: 'P', cluster: 'http://c', status: 200, elapsedMs: 1,
-      scope: 'tenants', auto: false, state: 'ok', found: 1, tenants: 1,
-      pages: [{ request: { method: 'GET', url: 'http://c/api/webtask?key=abcdefgh&limit=1', offset: 0, limit: 1 }, status: 200, elapsedMs: 1, size: 9, items: 1,
-        response: [{ name: 'n', container: 'c', token: 'opaque-token-not-jwt-shaped', meta: { note: `see ${jwt}`, other: 'known-secret-value-123' } }] }],
+      kind: 'discovery',
+      id: 'd1',
+      at: '2026-01-01T00:00:00.000Z',
+      profileId: 'p',
+      profile: 'P',
+      cluster: 'http://c',
+      status: 200,
+      elapsedMs: 1,
+      scope: 'tenants',
+      auto: false,
+      state: 'ok',
+      found: 1,
+      tenants: 1,
+      pages: [
+        {
+          request: { method: 'GET', url: 'http://c/api/webtask?key=abcdefgh&limit=1', offset: 0, limit: 1 },
+          status: 200,
+          elapsedMs: 1,
+          size: 9,
+          items: 1,
+          response: [
+            {
+              name: 'n',
+              container: 'c',
+              token: 'opaque-token-not-jwt-shaped',
+              meta: { note: `see ${jwt}`, other: 'known-secret-value-123' },
+            },
+          ],
+        },
+      ],
     };
     await log.append(d);
     const text = readFileSync(join(dir, 'diagnostics.jsonl'), 'utf8');

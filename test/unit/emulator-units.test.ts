@@ -59,7 +59,12 @@ describe('fault rules', () => {
     expect(() => validateFaultRule({ rate: 2, status: 500 })).toThrow(/rate must be a number between 0 and 1/);
     expect(() => validateFaultRule({ path: '/x' })).toThrow(/at least one effect/);
     expect(() => validateFaultRule('x')).toThrow(ApiError);
-    expect(validateFaultRule({ method: 'get', path: '/a', status: 503, count: 2 })).toEqual({ method: 'GET', path: '/a', status: 503, count: 2 });
+    expect(validateFaultRule({ method: 'get', path: '/a', status: 503, count: 2 })).toEqual({
+      method: 'GET',
+      path: '/a',
+      status: 503,
+      count: 2,
+    });
   });
 
   it('lists, removes and clears', () => {
@@ -103,9 +108,22 @@ describe('http helpers', () => {
     expect(paging(u('offset=5&limit=7'))).toEqual({ offset: 5, limit: 7 });
     expect(() => paging(u('limit=5000'))).toThrow(/limit must be between 1 and 1000/);
     expect(() => paging(u('offset=1.5'))).toThrow(/offset must be a non-negative integer/);
-    expect(metaFilter(u('meta=a:b&meta=c:d:e'))).toEqual([['a', 'b'], ['c', 'd:e']]);
-    expect(matchesMeta({ a: 'b', c: 'd:e' }, [['a', 'b'], ['c', 'd:e']])).toBe(true);
-    expect(matchesMeta({ a: 'b' }, [['a', 'b'], ['c', 'd']])).toBe(false);
+    expect(metaFilter(u('meta=a:b&meta=c:d:e'))).toEqual([
+      ['a', 'b'],
+      ['c', 'd:e'],
+    ]);
+    expect(
+      matchesMeta({ a: 'b', c: 'd:e' }, [
+        ['a', 'b'],
+        ['c', 'd:e'],
+      ]),
+    ).toBe(true);
+    expect(
+      matchesMeta({ a: 'b' }, [
+        ['a', 'b'],
+        ['c', 'd'],
+      ]),
+    ).toBe(false);
     expect(matchesMeta(undefined, [])).toBe(true);
     expect(() => stringMap({ a: 1 }, 'secrets')).toThrow('secrets.a must be a string');
   });

@@ -21,12 +21,18 @@ function fill(b: Batcher, items: Encoded[]): Encoded[][] {
 
 describe('destination batcher (CloudWatch limits)', () => {
   it('caps a batch at 10,000 events', () => {
-    const batches = fill(new Batcher(cw), Array.from({ length: 25_000 }, (_, i) => ev(i, 10)));
+    const batches = fill(
+      new Batcher(cw),
+      Array.from({ length: 25_000 }, (_, i) => ev(i, 10)),
+    );
     expect(batches.map((b) => b.length)).toEqual([10_000, 10_000, 5_000]);
   });
 
   it('caps a batch at 1,048,576 bytes counting 26 bytes per event', () => {
-    const batches = fill(new Batcher(cw), Array.from({ length: 3000 }, (_, i) => ev(i, 1000)));
+    const batches = fill(
+      new Batcher(cw),
+      Array.from({ length: 3000 }, (_, i) => ev(i, 1000)),
+    );
     for (const b of batches) expect(b.reduce((a, e) => a + e.bytes + 26, 0)).toBeLessThanOrEqual(1_048_576);
     expect(batches[0]!.length).toBe(Math.floor(1_048_576 / 1026));
     expect(batches.flat().length).toBe(3000);

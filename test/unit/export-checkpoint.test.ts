@@ -62,7 +62,7 @@ describe('an unreadable checkpoint file', () => {
 });
 
 describe('webtask storage checkpoint store', () => {
-  it('keeps the old extensions\' checkpointId field and every other stored field', async () => {
+  it("keeps the old extensions' checkpointId field and every other stored field", async () => {
     let data: unknown = { other: 1 };
     const s = storageCheckpointStore({ get: async () => data, set: async (v) => void (data = v) });
     expect(await s.load()).toBeNull();

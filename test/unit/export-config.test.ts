@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseExportConfig } from '../../core/export/config';
 
-const base = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'cid', AUTH0_CLIENT_SECRET: 'csecret-123456', LOGSTASH_URL: 'https://ls.example.com:8080' };
+const base = {
+  AUTH0_DOMAIN: 'acme.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'cid',
+  AUTH0_CLIENT_SECRET: 'csecret-123456',
+  LOGSTASH_URL: 'https://ls.example.com:8080',
+};
 
 function problems(input: unknown): string[] {
   try {
@@ -14,8 +19,16 @@ function problems(input: unknown): string[] {
 }
 
 describe('export settings', () => {
-  it('accepts the seeds\' setting names as webtask secrets (all strings) and normalises them', () => {
-    const c = parseExportConfig({ ...base, BATCH_SIZE: '50', LOG_LEVEL: 'error', LOG_TYPES: 's, fp ,f', SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/X', SLACK_SEND_SUCCESS: 'true', START_FROM: '9'.repeat(56) });
+  it("accepts the seeds' setting names as webtask secrets (all strings) and normalises them", () => {
+    const c = parseExportConfig({
+      ...base,
+      BATCH_SIZE: '50',
+      LOG_LEVEL: 'error',
+      LOG_TYPES: 's, fp ,f',
+      SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/X',
+      SLACK_SEND_SUCCESS: 'true',
+      START_FROM: '9'.repeat(56),
+    });
     expect(c.destination).toBe('logstash');
     expect(c.batchSize).toBe(50);
     expect(c.logLevel).toBe(3);
@@ -26,7 +39,7 @@ describe('export settings', () => {
     expect(c.startFrom).toBe('9'.repeat(56));
   });
 
-  it('keeps a full URL as the Auth0 base (the emulator\'s /auth0/{tenant})', () => {
+  it("keeps a full URL as the Auth0 base (the emulator's /auth0/{tenant})", () => {
     const c = parseExportConfig({ ...base, AUTH0_DOMAIN: 'http://127.0.0.1:9/auth0/t1/' });
     expect(c.auth0.baseUrl).toBe('http://127.0.0.1:9/auth0/t1');
     expect(c.auth0.audience).toBe('http://127.0.0.1:9/auth0/t1/api/v2/');
@@ -52,7 +65,10 @@ describe('export settings', () => {
     [{ ...base, SLACK_SEND_SUCCESS: 'maybe' }, /SLACK_SEND_SUCCESS must be true or false/],
     [{ ...base, LOGSTASH_URL: 'ftp://x' }, /LOGSTASH_URL must be an http\(s\) URL/],
     [{ ...base, LOGSTASH_USER: 'u' }, /LOGSTASH_USER and LOGSTASH_PASSWORD go together/],
-    [{ ...base, DESTINATION: 'sumologic' }, /DESTINATION must be one of cloudwatch, logstash, elasticsearch, azure, azure-legacy, splunk, datadog/],
+    [
+      { ...base, DESTINATION: 'sumologic' },
+      /DESTINATION must be one of cloudwatch, logstash, elasticsearch, azure, azure-legacy, splunk, datadog/,
+    ],
     [{ ...base, RETRY_BASE_MS: '1000', RETRY_MAX_MS: '10' }, /RETRY_MAX_MS must be at least RETRY_BASE_MS/],
   ])('names the setting and the fix: %j', (input, message) => {
     expect(problems(input).join('\n')).toMatch(message);
@@ -72,18 +88,26 @@ describe('export settings', () => {
   it('asks for the destination when none or several are configured', () => {
     const { LOGSTASH_URL: _u, ...noDest } = base;
     expect(problems(noDest).join()).toMatch(/no destination configured: set CLOUDWATCH_LOG_GROUP_NAME, LOGSTASH_URL/);
-    expect(problems({ ...base, ELASTICSEARCH_URL: 'https://es' }).join()).toMatch(/settings for several destinations \(logstash, elasticsearch\): set DESTINATION/);
+    expect(problems({ ...base, ELASTICSEARCH_URL: 'https://es' }).join()).toMatch(
+      /settings for several destinations \(logstash, elasticsearch\): set DESTINATION/,
+    );
     expect(parseExportConfig({ ...base, ELASTICSEARCH_URL: 'https://es', DESTINATION: 'Elasticsearch' }).destination).toBe('elasticsearch');
   });
 
-  it('checks each destination\'s own settings', () => {
+  it("checks each destination's own settings", () => {
     const { LOGSTASH_URL: _u, ...auth } = base;
     expect(problems({ ...auth, CLOUDWATCH_LOG_GROUP_NAME: '/g' }).join('\n')).toMatch(
       /CLOUDWATCH_LOG_STREAM_NAME is required[\s\S]*AWS_ACCESS_KEY_ID is required[\s\S]*AWS_REGION is required/,
     );
-    expect(problems({ ...auth, LOGANALYTICS_WORKSPACEID: 'w', LOGANALYTICS_WORKSPACEKEY: 'not base64!' }).join()).toMatch(/LOGANALYTICS_WORKSPACEKEY must be the base64 key/);
-    expect(problems({ ...auth, LOGANALYTICS_WORKSPACEID: 'w', LOGANALYTICS_WORKSPACEKEY: 'a2V5', LOGANALYTICS_NAMESPACE: 'bad-name' }).join()).toMatch(/LOGANALYTICS_NAMESPACE must be letters, digits and _/);
-    expect(problems({ ...auth, LOGS_INGESTION_ENDPOINT: 'https://dce' }).join('\n')).toMatch(/AZURE_TENANT_ID is required[\s\S]*LOGS_INGESTION_RULE_ID is required/);
+    expect(problems({ ...auth, LOGANALYTICS_WORKSPACEID: 'w', LOGANALYTICS_WORKSPACEKEY: 'not base64!' }).join()).toMatch(
+      /LOGANALYTICS_WORKSPACEKEY must be the base64 key/,
+    );
+    expect(
+      problems({ ...auth, LOGANALYTICS_WORKSPACEID: 'w', LOGANALYTICS_WORKSPACEKEY: 'a2V5', LOGANALYTICS_NAMESPACE: 'bad-name' }).join(),
+    ).toMatch(/LOGANALYTICS_NAMESPACE must be letters, digits and _/);
+    expect(problems({ ...auth, LOGS_INGESTION_ENDPOINT: 'https://dce' }).join('\n')).toMatch(
+      /AZURE_TENANT_ID is required[\s\S]*LOGS_INGESTION_RULE_ID is required/,
+    );
   });
 
   it('refuses something that is not an object', () => {

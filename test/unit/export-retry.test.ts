@@ -24,7 +24,7 @@ describe('withRetry', () => {
     expect(waits).toEqual(['retry 1', 'retry 2', 'retry 3']);
   });
 
-  it('counts 429s as rate-limit waits with their own budget and waits at least the server\'s time', async () => {
+  it("counts 429s as rate-limit waits with their own budget and waits at least the server's time", async () => {
     const waits: Array<{ rate: boolean; ms: number }> = [];
     let calls = 0;
     const r = await withRetry(
@@ -43,17 +43,43 @@ describe('withRetry', () => {
 
   it('does not retry a non-retryable error, nor a timeout when told so', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new DeliveryError('401', { retryable: false, status: 401 }); }, policy, signal)).rejects.toThrow('401');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new DeliveryError('401', { retryable: false, status: 401 });
+        },
+        policy,
+        signal,
+      ),
+    ).rejects.toThrow('401');
     expect(calls).toBe(1);
     const timeout = networkError('Logstash request failed', new DOMException('request timed out after 50 ms', 'TimeoutError'));
     expect(timeout.outcome).toBe('timeout');
-    await expect(withRetry(async () => { calls++; throw timeout; }, policy, signal, { onTimeout: (e) => new Error(`hung: ${e.message}`) })).rejects.toThrow(/^hung: Logstash request failed: no answer \(request timed out after 50 ms\)/);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw timeout;
+        },
+        policy,
+        signal,
+        { onTimeout: (e) => new Error(`hung: ${e.message}`) },
+      ),
+    ).rejects.toThrow(/^hung: Logstash request failed: no answer \(request timed out after 50 ms\)/);
     expect(calls).toBe(2);
   });
 
   it('stops at once when cancelled', async () => {
     const ac = new AbortController();
-    const p = withRetry(async () => { ac.abort(); throw new DeliveryError('x', { retryable: true, status: 500 }); }, policy, ac.signal);
+    const p = withRetry(
+      async () => {
+        ac.abort();
+        throw new DeliveryError('x', { retryable: true, status: 500 });
+      },
+      policy,
+      ac.signal,
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
   });
 });
@@ -63,11 +89,39 @@ describe('outcomeOf: could the request have been stored?', () => {
     ['an HTTP answer', new DeliveryError('503', { retryable: true, status: 503 }), 'answered'],
     ['connection refused (nothing sent)', networkError('x', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })), 'unsent'],
     ['a reset after sending', networkError('x', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), 'unanswered'],
-    ['undici wrapping a reset', networkError('x', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) })), 'unanswered'],
+    [
+      'undici wrapping a reset',
+      networkError(
+        'x',
+        Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }),
+      ),
+      'unanswered',
+    ],
     ['our request timeout', networkError('x', new DOMException('t', 'TimeoutError')), 'timeout'],
-    ['the AWS SDK\'s reset (named TimeoutError, code ECONNRESET)', new DeliveryError('cw', { retryable: true, cause: Object.assign(new Error('read ECONNRESET'), { name: 'TimeoutError', code: 'ECONNRESET' }) }), 'unanswered'],
-    ['the AWS SDK\'s request timeout', new DeliveryError('cw', { retryable: true, cause: Object.assign(new Error('Connection timed out after 50 ms'), { name: 'TimeoutError' }) }), 'timeout'],
-    ['an SDK error with an HTTP status', new DeliveryError('cw', { retryable: true, cause: Object.assign(new Error('ServiceUnavailable'), { $metadata: { httpStatusCode: 503 } }) }), 'answered'],
+    [
+      "the AWS SDK's reset (named TimeoutError, code ECONNRESET)",
+      new DeliveryError('cw', {
+        retryable: true,
+        cause: Object.assign(new Error('read ECONNRESET'), { name: 'TimeoutError', code: 'ECONNRESET' }),
+      }),
+      'unanswered',
+    ],
+    [
+      "the AWS SDK's request timeout",
+      new DeliveryError('cw', {
+        retryable: true,
+        cause: Object.assign(new Error('Connection timed out after 50 ms'), { name: 'TimeoutError' }),
+      }),
+      'timeout',
+    ],
+    [
+      'an SDK error with an HTTP status',
+      new DeliveryError('cw', {
+        retryable: true,
+        cause: Object.assign(new Error('ServiceUnavailable'), { $metadata: { httpStatusCode: 503 } }),
+      }),
+      'answered',
+    ],
   ])('%s', (_what, e, outcome) => {
     expect(e.outcome).toBe(outcome);
     expect(outcomeOf(e)).toBe(outcome);

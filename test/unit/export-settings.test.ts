@@ -2,9 +2,22 @@
 // older extensions, misspelt names, and random settings of any shape (fast-check).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ExportConfig, EXTENSION_OWNED_SETTINGS, SETTING_ALIASES, SETTING_NAMES, parseExportConfig, settingWarnings } from '../../core/export/config';
+import {
+  ConfigError,
+  type ExportConfig,
+  EXTENSION_OWNED_SETTINGS,
+  SETTING_ALIASES,
+  SETTING_NAMES,
+  parseExportConfig,
+  settingWarnings,
+} from '../../core/export/config';
 
-const base = { AUTH0_DOMAIN: 'acme.eu.auth0.com', AUTH0_CLIENT_ID: 'cid', AUTH0_CLIENT_SECRET: 'csecret-123456', LOGSTASH_URL: 'https://ls.example.com:8080' };
+const base = {
+  AUTH0_DOMAIN: 'acme.eu.auth0.com',
+  AUTH0_CLIENT_ID: 'cid',
+  AUTH0_CLIENT_SECRET: 'csecret-123456',
+  LOGSTASH_URL: 'https://ls.example.com:8080',
+};
 
 function problems(input: unknown): string[] {
   try {
@@ -32,19 +45,31 @@ describe('AUTH0_DOMAIN and URL settings are validated, naming the setting and ne
     if (domain.includes('secret')) expect(p.join('\n')).not.toContain('pw-secret');
   });
 
-  it('accepts a domain, an https URL and the emulator\'s http URL with a path', () => {
+  it("accepts a domain, an https URL and the emulator's http URL with a path", () => {
     expect(parseExportConfig({ ...base, AUTH0_DOMAIN: 'acme.eu.auth0.com' }).auth0.baseUrl).toBe('https://acme.eu.auth0.com');
-    expect(parseExportConfig({ ...base, AUTH0_DOMAIN: 'https://acme.eu.auth0.com:8443/' }).auth0.baseUrl).toBe('https://acme.eu.auth0.com:8443');
+    expect(parseExportConfig({ ...base, AUTH0_DOMAIN: 'https://acme.eu.auth0.com:8443/' }).auth0.baseUrl).toBe(
+      'https://acme.eu.auth0.com:8443',
+    );
     expect(parseExportConfig({ ...base, AUTH0_DOMAIN: 'http://127.0.0.1:9/auth0/t1' }).auth0.baseUrl).toBe('http://127.0.0.1:9/auth0/t1');
   });
 
-  const urlSettings = ['LOGSTASH_URL', 'ELASTICSEARCH_URL', 'SLACK_INCOMING_WEBHOOK', 'CLOUDWATCH_ENDPOINT', 'LOGANALYTICS_ENDPOINT', 'AZURE_AUTHORITY_HOST', 'LOGS_INGESTION_ENDPOINT'];
-  it.each(urlSettings.flatMap((k) => [
-    [k, 'http://exa mple.com/x-secret-1', /contains a space/],
-    [k, 'https://host.example:99999/x-secret-2', /has port 99999/],
-    [k, 'ftp://host.example/x-secret-3', /not ftp:\/\//],
-    [k, 'not-a-url-secret-4', /must be an http\(s\) URL/],
-  ]))('%s = %j is refused with the setting named', (k, value, message) => {
+  const urlSettings = [
+    'LOGSTASH_URL',
+    'ELASTICSEARCH_URL',
+    'SLACK_INCOMING_WEBHOOK',
+    'CLOUDWATCH_ENDPOINT',
+    'LOGANALYTICS_ENDPOINT',
+    'AZURE_AUTHORITY_HOST',
+    'LOGS_INGESTION_ENDPOINT',
+  ];
+  it.each(
+    urlSettings.flatMap((k) => [
+      [k, 'http://exa mple.com/x-secret-1', /contains a space/],
+      [k, 'https://host.example:99999/x-secret-2', /has port 99999/],
+      [k, 'ftp://host.example/x-secret-3', /not ftp:\/\//],
+      [k, 'not-a-url-secret-4', /must be an http\(s\) URL/],
+    ]),
+  )('%s = %j is refused with the setting named', (k, value, message) => {
     const p = problems({ ...base, DESTINATION: 'logstash', [k]: value }).join('\n');
     expect(p).toMatch(new RegExp(`^${k} `, 'm'));
     expect(p).toMatch(message);
@@ -65,8 +90,20 @@ describe('AUTH0_DOMAIN and URL settings are validated, naming the setting and ne
 const SEED_SETTINGS: Array<[string, string, Record<string, string>, (c: ExportConfig) => unknown, unknown]> = [
   ['BATCH_SIZE', '40', {}, (c) => c.batchSize, 40],
   ['START_FROM', '9'.repeat(56), {}, (c) => c.startFrom, '9'.repeat(56)],
-  ['SLACK_INCOMING_WEBHOOK_URL', 'https://hooks.slack.com/services/T/B/OLD', {}, (c) => c.slack?.webhookUrl, 'https://hooks.slack.com/services/T/B/OLD'],
-  ['SLACK_INCOMING_WEBHOOK', 'https://hooks.slack.com/services/T/B/NEW', {}, (c) => c.slack?.webhookUrl, 'https://hooks.slack.com/services/T/B/NEW'],
+  [
+    'SLACK_INCOMING_WEBHOOK_URL',
+    'https://hooks.slack.com/services/T/B/OLD',
+    {},
+    (c) => c.slack?.webhookUrl,
+    'https://hooks.slack.com/services/T/B/OLD',
+  ],
+  [
+    'SLACK_INCOMING_WEBHOOK',
+    'https://hooks.slack.com/services/T/B/NEW',
+    {},
+    (c) => c.slack?.webhookUrl,
+    'https://hooks.slack.com/services/T/B/NEW',
+  ],
   ['SLACK_SEND_SUCCESS', 'true', { SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/X' }, (c) => c.slack?.sendSuccess, true],
   ['LOG_LEVEL', '3', {}, (c) => c.logLevel, 3],
   ['LOG_TYPES', 's,f', {}, (c) => c.logTypes, ['s', 'f']],
@@ -80,7 +117,13 @@ const SEED_SETTINGS: Array<[string, string, Record<string, string>, (c: ExportCo
   ['LOGSTASH_TOKEN', 'ls-token', {}, (c) => c.logstash?.token, 'ls-token'],
   ['LOGSTASH_USER', 'ls-user', { LOGSTASH_PASSWORD: 'p' }, (c) => c.logstash?.user, 'ls-user'],
   ['LOGSTASH_PASSWORD', 'ls-pass', { LOGSTASH_USER: 'u' }, (c) => c.logstash?.password, 'ls-pass'],
-  ['LOGANALYTICS_WORKSPACEID', '11111111-2222-4333-8444-555555555555', AZ(), (c) => c.azureLegacy?.workspaceId, '11111111-2222-4333-8444-555555555555'],
+  [
+    'LOGANALYTICS_WORKSPACEID',
+    '11111111-2222-4333-8444-555555555555',
+    AZ(),
+    (c) => c.azureLegacy?.workspaceId,
+    '11111111-2222-4333-8444-555555555555',
+  ],
   ['LOGANALYTICS_WORKSPACEKEY', 'a2V5LWtleQ==', AZ(), (c) => c.azureLegacy?.workspaceKey, 'a2V5LWtleQ=='],
   ['LOGANALYTICS_NAMESPACE', 'Auth0Logs', AZ(), (c) => c.azureLegacy?.logType, 'Auth0Logs'],
   ['LOGANALYTICS_APIVERSION', '2016-04-01', AZ(), (c) => c.azureLegacy?.apiVersion, '2016-04-01'],
@@ -88,10 +131,21 @@ const SEED_SETTINGS: Array<[string, string, Record<string, string>, (c: ExportCo
   ['Schedule', '*/5 * * * *', {}, (c) => c.warnings, []],
 ];
 function CW() {
-  return { DESTINATION: 'cloudwatch', CLOUDWATCH_LOG_GROUP_NAME: 'g', CLOUDWATCH_LOG_STREAM_NAME: 's', AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_KEY: 'k', AWS_REGION: 'eu-west-1' };
+  return {
+    DESTINATION: 'cloudwatch',
+    CLOUDWATCH_LOG_GROUP_NAME: 'g',
+    CLOUDWATCH_LOG_STREAM_NAME: 's',
+    AWS_ACCESS_KEY_ID: 'AKIA1',
+    AWS_SECRET_KEY: 'k',
+    AWS_REGION: 'eu-west-1',
+  };
 }
 function AZ() {
-  return { DESTINATION: 'azure-legacy', LOGANALYTICS_WORKSPACEID: '11111111-2222-4333-8444-555555555555', LOGANALYTICS_WORKSPACEKEY: 'a2V5' };
+  return {
+    DESTINATION: 'azure-legacy',
+    LOGANALYTICS_WORKSPACEID: '11111111-2222-4333-8444-555555555555',
+    LOGANALYTICS_WORKSPACEKEY: 'a2V5',
+  };
 }
 
 describe('every setting name the seeded extensions document is honoured', () => {
@@ -105,15 +159,25 @@ describe('every setting name the seeded extensions document is honoured', () => 
     const hook = 'https://hooks.slack.com/services/T/B/SAME';
     expect(parseExportConfig({ ...base, SLACK_INCOMING_WEBHOOK_URL: hook, SLACK_INCOMING_WEBHOOK: hook }).slack?.webhookUrl).toBe(hook);
     expect(parseExportConfig({ ...base, SLACK_INCOMING_WEBHOOK_URL: hook, SLACK_INCOMING_WEBHOOK: '' }).slack?.webhookUrl).toBe(hook);
-    const p = problems({ ...base, SLACK_INCOMING_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/ONE-secret', SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/TWO-secret' }).join('\n');
+    const p = problems({
+      ...base,
+      SLACK_INCOMING_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/ONE-secret',
+      SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/TWO-secret',
+    }).join('\n');
     expect(p).toMatch(/SLACK_INCOMING_WEBHOOK_URL and SLACK_INCOMING_WEBHOOK are both set, to different values/);
     expect(p).not.toMatch(/ONE-secret|TWO-secret/);
   });
 
   it('an alias with a bad value is named as the user wrote it', () => {
-    expect(problems({ ...base, SLACK_INCOMING_WEBHOOK_URL: 'ftp://hooks' }).join('\n')).toMatch(/^SLACK_INCOMING_WEBHOOK_URL \(read as SLACK_INCOMING_WEBHOOK\): .*not ftp:\/\//m);
-    expect(problems({ ...base, ...CW(), AWS_SECRET_KEY: 'a', AWS_SECRET_ACCESS_KEY: 'b' }).join('\n')).toMatch(/AWS_SECRET_ACCESS_KEY and AWS_SECRET_KEY are both set/);
-    expect(parseExportConfig({ ...base, ...CW(), AWS_SECRET_KEY: '', AWS_SECRET_ACCESS_KEY: 'sdk-name' }).cloudwatch?.secretAccessKey).toBe('sdk-name');
+    expect(problems({ ...base, SLACK_INCOMING_WEBHOOK_URL: 'ftp://hooks' }).join('\n')).toMatch(
+      /^SLACK_INCOMING_WEBHOOK_URL \(read as SLACK_INCOMING_WEBHOOK\): .*not ftp:\/\//m,
+    );
+    expect(problems({ ...base, ...CW(), AWS_SECRET_KEY: 'a', AWS_SECRET_ACCESS_KEY: 'b' }).join('\n')).toMatch(
+      /AWS_SECRET_ACCESS_KEY and AWS_SECRET_KEY are both set/,
+    );
+    expect(parseExportConfig({ ...base, ...CW(), AWS_SECRET_KEY: '', AWS_SECRET_ACCESS_KEY: 'sdk-name' }).cloudwatch?.secretAccessKey).toBe(
+      'sdk-name',
+    );
   });
 });
 
@@ -138,7 +202,7 @@ describe('unknown settings are warned about with the closest known name', () => 
     expect(c.warnings[0]).not.toContain('VALUE-secret');
   });
 
-  it('the extension\'s own secrets and the webtask runtime\'s keys are known and not warned about', () => {
+  it("the extension's own secrets and the webtask runtime's keys are known and not warned about", () => {
     const owned = Object.fromEntries([...EXTENSION_OWNED_SETTINGS, 'webtask_container', 'WEBTASK_URL'].map((k) => [k, 'x']));
     expect(settingWarnings({ ...base, ...owned })).toEqual([]);
     expect(parseExportConfig({ ...base, ...owned }).warnings).toEqual([]);
@@ -153,12 +217,33 @@ describe('unknown settings are warned about with the closest known name', () => 
 
 describe('random settings never crash the parser nor echo a secret (fast-check)', () => {
   const SEED = 20261202;
-  const SECRET_NAMES = ['AUTH0_CLIENT_SECRET', 'AWS_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY', 'LOGSTASH_TOKEN', 'LOGSTASH_PASSWORD', 'ELASTICSEARCH_PASSWORD', 'ELASTICSEARCH_API_KEY', 'LOGANALYTICS_WORKSPACEKEY', 'AZURE_CLIENT_SECRET', 'SLACK_INCOMING_WEBHOOK', 'SLACK_INCOMING_WEBHOOK_URL', 'EXTENSION_SECRET'];
+  const SECRET_NAMES = [
+    'AUTH0_CLIENT_SECRET',
+    'AWS_SECRET_KEY',
+    'AWS_SECRET_ACCESS_KEY',
+    'LOGSTASH_TOKEN',
+    'LOGSTASH_PASSWORD',
+    'ELASTICSEARCH_PASSWORD',
+    'ELASTICSEARCH_API_KEY',
+    'LOGANALYTICS_WORKSPACEKEY',
+    'AZURE_CLIENT_SECRET',
+    'SLACK_INCOMING_WEBHOOK',
+    'SLACK_INCOMING_WEBHOOK_URL',
+    'EXTENSION_SECRET',
+  ];
   const KNOWN = [...SETTING_NAMES, ...Object.keys(SETTING_ALIASES), ...EXTENSION_OWNED_SETTINGS];
   const key = fc.oneof(fc.constantFrom(...KNOWN), fc.string(), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'));
   const secret = fc.string({ minLength: 6, maxLength: 30 }).map((s) => `Zq9!${s}`);
-  const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('', ' ', 'true', '100', '-1', '1e309', 'http://exa mple.com', 'ftp://x', 'https://x:99999'), fc.constant({ toString: 1 }), fc.constant([{ toString: 1 }]));
-  const settings = fc.tuple(fc.dictionary(key, anyValue, { maxKeys: 25 }), fc.dictionary(fc.constantFrom(...SECRET_NAMES), secret, { maxKeys: 4 }));
+  const anyValue = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('', ' ', 'true', '100', '-1', '1e309', 'http://exa mple.com', 'ftp://x', 'https://x:99999'),
+    fc.constant({ toString: 1 }),
+    fc.constant([{ toString: 1 }]),
+  );
+  const settings = fc.tuple(
+    fc.dictionary(key, anyValue, { maxKeys: 25 }),
+    fc.dictionary(fc.constantFrom(...SECRET_NAMES), secret, { maxKeys: 4 }),
+  );
 
   it('ends in a typed result or a ConfigError whose every line names a setting', () => {
     console.log(`fast-check export settings: seed ${SEED} (replay with fc.assert(..., { seed: ${SEED} }))`);
@@ -177,7 +262,11 @@ describe('random settings never crash the parser nor echo a secret (fast-check)'
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           lines = e.problems;
-          for (const l of lines) expect(KNOWN.some((k) => l.includes(k)), l).toBe(true);
+          for (const l of lines)
+            expect(
+              KNOWN.some((k) => l.includes(k)),
+              l,
+            ).toBe(true);
         }
         for (const l of lines) for (const v of secretValues) if (!Object.keys(any).some((k) => k.includes(v))) expect(l).not.toContain(v);
       }),

@@ -5,11 +5,24 @@ import { parseExportConfig } from '../../core/export/config';
 import type { HttpFn, HttpResponse } from '../../core/export/http';
 import { Auth0LogSource, nextLink } from '../../core/export/source';
 
-const cfg = parseExportConfig({ AUTH0_DOMAIN: 'http://127.0.0.1:1/auth0/t', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's-123456789', LOGSTASH_URL: 'http://127.0.0.1:1/ls', MAX_RETRIES: 3, RETRY_BASE_MS: 5, RETRY_MAX_MS: 20 });
+const cfg = parseExportConfig({
+  AUTH0_DOMAIN: 'http://127.0.0.1:1/auth0/t',
+  AUTH0_CLIENT_ID: 'c',
+  AUTH0_CLIENT_SECRET: 's-123456789',
+  LOGSTASH_URL: 'http://127.0.0.1:1/ls',
+  MAX_RETRIES: 3,
+  RETRY_BASE_MS: 5,
+  RETRY_MAX_MS: 20,
+});
 
 function reply(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   const h = new Map(Object.entries(headers));
-  return { status, ok: status >= 200 && status < 300, headers: { get: (n) => h.get(n) ?? null, has: (n) => h.has(n) }, text: async () => (typeof body === 'string' ? body : JSON.stringify(body)) };
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: { get: (n) => h.get(n) ?? null, has: (n) => h.has(n) },
+    text: async () => (typeof body === 'string' ? body : JSON.stringify(body)),
+  };
 }
 
 /** Token requests always succeed; log requests get the scripted answers in order. */
@@ -43,15 +56,26 @@ describe('Auth0 log source', () => {
     const id = (n: number) => String(n).padStart(56, '0');
     // Dates and ids disagree on the first page: ordered by date, log 3 comes before log 2.
     const first = [{ log_id: id(1) }, { log_id: id(3) }, { log_id: id(2) }];
-    const s = scripted([() => reply(200, first), () => reply(200, [{ log_id: id(2) }, { log_id: id(3) }, { log_id: id(4) }]), () => reply(200, [])]);
+    const s = scripted([
+      () => reply(200, first),
+      () => reply(200, [{ log_id: id(2) }, { log_id: id(3) }, { log_id: id(4) }]),
+      () => reply(200, []),
+    ]);
     const src = new Auth0LogSource(cfg, s.http);
     expect(await src.fetchPage(null, 3, signal)).toEqual(first);
     expect(await src.fetchPage(id(2), 3, signal)).toEqual([{ log_id: id(4) }]);
-    expect(s.calls.map((c) => new URL(c.url).search)).toEqual(['?page=0&per_page=3&sort=date%3A1', `?from=${id(1)}&take=3`, `?from=${id(4)}&take=3`]);
+    expect(s.calls.map((c) => new URL(c.url).search)).toEqual([
+      '?page=0&per_page=3&sort=date%3A1',
+      `?from=${id(1)}&take=3`,
+      `?from=${id(4)}&take=3`,
+    ]);
   });
 
   it('never follows a Link to another host (the token would go with it)', async () => {
-    const s = scripted([() => reply(200, page, { link: '<https://evil.example/api/v2/logs?from=1&take=100>; rel="next"' }), () => reply(200, [])]);
+    const s = scripted([
+      () => reply(200, page, { link: '<https://evil.example/api/v2/logs?from=1&take=100>; rel="next"' }),
+      () => reply(200, []),
+    ]);
     const src = new Auth0LogSource(cfg, s.http);
     await src.fetchPage('9'.repeat(56), 100, signal);
     await src.fetchPage(page[0]!.log_id, 100, signal);
@@ -92,18 +116,29 @@ describe('Auth0 log source', () => {
 
   it('gives up on repeated 401s, and at once on 403, with the fix in the message', async () => {
     const s = scripted(Array.from({ length: 10 }, () => () => reply(401, { message: 'Invalid token' })));
-    await expect(new Auth0LogSource(cfg, s.http).fetchPage(null, 100, signal)).rejects.toThrow(/unauthorized \(401: Invalid token\).*after renewing the token 3 times/);
+    await expect(new Auth0LogSource(cfg, s.http).fetchPage(null, 100, signal)).rejects.toThrow(
+      /unauthorized \(401: Invalid token\).*after renewing the token 3 times/,
+    );
     const f = scripted([() => reply(403, { message: 'Insufficient scope, expected any of: read:logs' })]);
     await expect(new Auth0LogSource(cfg, f.http).fetchPage(null, 100, signal)).rejects.toThrow(/grant the application the read:logs scope/);
     expect(f.calls).toHaveLength(1);
   });
 
   it('retries 5xx, truncated JSON and network errors with backoff, then gives up after MAX_RETRIES', async () => {
-    const s = scripted([() => reply(503, 'busy'), () => reply(200, '[{"log_id":'), () => { throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }); }, () => reply(200, page)]);
+    const s = scripted([
+      () => reply(503, 'busy'),
+      () => reply(200, '[{"log_id":'),
+      () => {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      },
+      () => reply(200, page),
+    ]);
     expect(await new Auth0LogSource(cfg, s.http).fetchPage(null, 100, signal)).toEqual(page);
     expect(s.calls).toHaveLength(4);
     const g = scripted(Array.from({ length: 10 }, () => () => reply(500, { message: 'boom' })));
-    await expect(new Auth0LogSource(cfg, g.http).fetchPage(null, 100, signal)).rejects.toThrow(/failed with 500: boom \(gave up after 3 retries\)/);
+    await expect(new Auth0LogSource(cfg, g.http).fetchPage(null, 100, signal)).rejects.toThrow(
+      /failed with 500: boom \(gave up after 3 retries\)/,
+    );
     expect(g.calls).toHaveLength(4);
   });
 
@@ -116,7 +151,9 @@ describe('Auth0 log source', () => {
 
   it('stops waiting when cancelled', async () => {
     const ac = new AbortController();
-    const s = scripted([() => reply(429, {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) })]);
+    const s = scripted([
+      () => reply(429, {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) }),
+    ]);
     const p = new Auth0LogSource(cfg, s.http).fetchPage(null, 100, ac.signal);
     setTimeout(() => ac.abort(), 50);
     const t0 = Date.now();

@@ -45,13 +45,21 @@ describe('reading run answers', () => {
   });
 
   it("reads the runtime's error body and a checkpoint it names", () => {
-    const body = JSON.stringify({ code: 400, error: 'Script returned an error.', details: 'Error: x', message: `CloudWatch refused the batch; replay from ${CP}` });
+    const body = JSON.stringify({
+      code: 400,
+      error: 'Script returned an error.',
+      details: 'Error: x',
+      message: `CloudWatch refused the batch; replay from ${CP}`,
+    });
     const r = parseRunBody(body, false);
     expect(r.report).toBeUndefined();
     expect(r.error).toContain('CloudWatch refused');
     expect(r.failedCheckpoint).toBe(CP);
     const other = '1'.repeat(56);
-    const named = parseRunBody(JSON.stringify({ code: 400, error: 'Script returned an error.', message: `batch after ${other} refused (failed checkpoint: ${CP})` }), false);
+    const named = parseRunBody(
+      JSON.stringify({ code: 400, error: 'Script returned an error.', message: `batch after ${other} refused (failed checkpoint: ${CP})` }),
+      false,
+    );
     expect(named.failedCheckpoint).toBe(CP);
     const plain = parseRunBody(JSON.stringify({ code: 500, error: 'Server error', details: 'the emulator is shutting down' }), false);
     expect(plain.error).toBe('the emulator is shutting down');
@@ -69,7 +77,15 @@ describe('reading run answers', () => {
   });
 
   it('turns a cron history item into a run, a 2xx failed report counting as a failure', () => {
-    const item = toRunItem({ scheduled_at: '2026-11-23T10:00:00Z', started_at: '2026-11-23T10:00:00Z', completed_at: '2026-11-23T10:00:03Z', type: 'success', statusCode: 200, body: JSON.stringify(report), duration_ms: null });
+    const item = toRunItem({
+      scheduled_at: '2026-11-23T10:00:00Z',
+      started_at: '2026-11-23T10:00:00Z',
+      completed_at: '2026-11-23T10:00:03Z',
+      type: 'success',
+      statusCode: 200,
+      body: JSON.stringify(report),
+      duration_ms: null,
+    });
     expect(item).toMatchObject({ source: 'cron', type: 'error', durationMs: 3000, failedCheckpoint: CP, processed: 300 });
     expect(reportItem({ ...report, status: 'cancelled' })).toMatchObject({ source: 'local', type: 'error', failedCheckpoint: CP });
   });
@@ -77,18 +93,36 @@ describe('reading run answers', () => {
 
 describe('destinations in words', () => {
   it('names the target without any credential', () => {
-    const d = describeDestination({ LOGSTASH_URL: 'https://user:pw@logs.example.com:8080/in?token=abc#x', LOGSTASH_INDEX: 'auth0', LOGSTASH_PASSWORD: 'hunter22' });
+    const d = describeDestination({
+      LOGSTASH_URL: 'https://user:pw@logs.example.com:8080/in?token=abc#x',
+      LOGSTASH_INDEX: 'auth0',
+      LOGSTASH_PASSWORD: 'hunter22',
+    });
     expect(d).toEqual({ kind: 'logstash', label: 'Logstash https://logs.example.com:8080/in (index auth0)' });
-    const cw = describeDestination({ CLOUDWATCH_LOG_GROUP_NAME: '/auth0/t', CLOUDWATCH_LOG_STREAM_NAME: 'export', AWS_REGION: 'eu-west-1', AWS_SECRET_KEY: 's3cr3t-key-value' });
+    const cw = describeDestination({
+      CLOUDWATCH_LOG_GROUP_NAME: '/auth0/t',
+      CLOUDWATCH_LOG_STREAM_NAME: 'export',
+      AWS_REGION: 'eu-west-1',
+      AWS_SECRET_KEY: 's3cr3t-key-value',
+    });
     expect(cw.label).toBe('CloudWatch /auth0/t / export (eu-west-1)');
     expect(describeDestination({}).label).toBe('no destination configured');
     expect(describeDestination({ LOGSTASH_URL: 'http://a', CLOUDWATCH_LOG_GROUP_NAME: 'g' }).label).toContain('several destinations');
-    expect(describeDestination({ LOGSTASH_URL: 'http://a', CLOUDWATCH_LOG_GROUP_NAME: 'g', DESTINATION: 'logstash' }).kind).toBe('logstash');
+    expect(describeDestination({ LOGSTASH_URL: 'http://a', CLOUDWATCH_LOG_GROUP_NAME: 'g', DESTINATION: 'logstash' }).kind).toBe(
+      'logstash',
+    );
     expect(describeDestination({ LOGSTASH_URL: 'not a url' }).label).toBe('Logstash (invalid URL)');
   });
 
   it('lists the credentials among the settings, not the plain settings', () => {
-    const values = credentialValues({ LOGSTASH_USER: 'logstash', LOGSTASH_PASSWORD: 'pw-123456', AUTH0_CLIENT_SECRET: 'cs-123456', AWS_ACCESS_KEY_ID: 'AKIA1234', CUSTOM_API_KEY: 'k-123456', AWS_REGION: 'us-east-1' });
+    const values = credentialValues({
+      LOGSTASH_USER: 'logstash',
+      LOGSTASH_PASSWORD: 'pw-123456',
+      AUTH0_CLIENT_SECRET: 'cs-123456',
+      AWS_ACCESS_KEY_ID: 'AKIA1234',
+      CUSTOM_API_KEY: 'k-123456',
+      AWS_REGION: 'us-east-1',
+    });
     expect(values.sort()).toEqual(['AKIA1234', 'cs-123456', 'k-123456', 'pw-123456']);
   });
 });
@@ -98,7 +132,13 @@ describe('schedules', () => {
     const v = describeSchedule('0 2 * * *', 'Europe/Paris', 5, new Date('2026-03-27T12:00:00Z'));
     // 29 March 2026: Paris moves from UTC+1 to UTC+2.
     // 29 March: 02:00 does not exist that night; the run happens at 03:00 CEST (01:00 UTC), then 02:00 CEST = 00:00 UTC.
-    expect(v.next).toEqual(['2026-03-28T01:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z', '2026-03-31T00:00:00.000Z', '2026-04-01T00:00:00.000Z']);
+    expect(v.next).toEqual([
+      '2026-03-28T01:00:00.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:00:00.000Z',
+      '2026-03-31T00:00:00.000Z',
+      '2026-04-01T00:00:00.000Z',
+    ]);
     expect(v.description).toBe('At 02:00 (Europe/Paris time)');
     expect(describeSchedule('  */5   *  * * * ', '', 1).schedule).toBe('*/5 * * * *');
   });
@@ -143,4 +183,3 @@ describe('checkpoints and formatting', () => {
     expect(shortCp(null)).toBe('—');
   });
 });
-

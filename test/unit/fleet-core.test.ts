@@ -24,7 +24,14 @@ describe('code matcher', () => {
     const m = compileCodeMatcher({ pattern: 'jwt.decode(', regex: false, caseSensitive: false });
     const r = m.match('line one\n  var c = JWT.decode(x); jwt.decode(y)\nthree\n')!;
     expect(r.total).toBe(1);
-    expect(r.lines[0]).toEqual({ line: 2, text: '  var c = JWT.decode(x); jwt.decode(y)', ranges: [[10, 21], [25, 36]] });
+    expect(r.lines[0]).toEqual({
+      line: 2,
+      text: '  var c = JWT.decode(x); jwt.decode(y)',
+      ranges: [
+        [10, 21],
+        [25, 36],
+      ],
+    });
     expect(m.match('jwtXdecode(')).toBeNull(); // text mode: the dot is a dot
     const rx = compileCodeMatcher({ pattern: '^\\s*var (\\w+) = require', regex: true, caseSensitive: true });
     expect(rx.match("var a = require('x');\n  var b = require('y');\nconst c = require('z');")!.lines.map((l) => l.line)).toEqual([1, 2]);
@@ -89,26 +96,44 @@ describe('rate gate', () => {
     let peak = 0;
     const seen: number[] = [];
     const ac = new AbortController();
-    await runPool(Array.from({ length: 50 }, (_, i) => i), 4, async (i) => {
-      live++;
-      peak = Math.max(peak, live);
-      seen.push(i);
-      await new Promise((r) => setTimeout(r, 1));
-      if (i === 19) ac.abort();
-      live--;
-    }, ac.signal);
+    await runPool(
+      Array.from({ length: 50 }, (_, i) => i),
+      4,
+      async (i) => {
+        live++;
+        peak = Math.max(peak, live);
+        seen.push(i);
+        await new Promise((r) => setTimeout(r, 1));
+        if (i === 19) ac.abort();
+        live--;
+      },
+      ac.signal,
+    );
     expect(peak).toBe(4);
     expect(seen.length).toBeLessThan(25);
   });
 });
 
 describe('fleet output', () => {
-  const row: FleetRow = { container: 'acme', state: 'ok', extensions: 3, auth0: { hooks: 2 }, cron: { active: 1, inactive: 0 }, failing: [], errorCount: 0, exports: [], maxLagMs: null, scannedAt: '2026-12-02T00:00:00.000Z' };
+  const row: FleetRow = {
+    container: 'acme',
+    state: 'ok',
+    extensions: 3,
+    auth0: { hooks: 2 },
+    cron: { active: 1, inactive: 0 },
+    failing: [],
+    errorCount: 0,
+    exports: [],
+    maxLagMs: null,
+    scannedAt: '2026-12-02T00:00:00.000Z',
+  };
 
   it('needs attention for a failing job, a lag over the threshold, or a row it could not read', () => {
     expect(needsAttention(row, 3_600_000)).toBe(false);
     expect(needsAttention({ ...row, maxLagMs: 3_600_001 }, 3_600_000)).toBe(true);
-    expect(needsAttention({ ...row, failing: [{ name: 'x', errorCount: 1, lastAt: null, statusCode: 500, state: 'active' }] }, 3_600_000)).toBe(true);
+    expect(
+      needsAttention({ ...row, failing: [{ name: 'x', errorCount: 1, lastAt: null, statusCode: 500, state: 'active' }] }, 3_600_000),
+    ).toBe(true);
     expect(needsAttention({ ...row, state: 'partial', problem: 'x' }, 3_600_000)).toBe(true);
   });
 

@@ -13,13 +13,18 @@ async function refused(channel: string, input: unknown): Promise<{ code: string;
 
 describe('fleet channels refuse bad input', () => {
   it('checks settings, concurrency, ids, queries and names', async () => {
-    expect(await refused('fleet.saveSettings', { concurrency: 0, lagThresholdMin: 60 })).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/Tenants at once: at least 1/) });
+    expect(await refused('fleet.saveSettings', { concurrency: 0, lagThresholdMin: 60 })).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/Tenants at once: at least 1/),
+    });
     expect((await refused('fleet.saveSettings', { concurrency: 8, lagThresholdMin: 1.5 })).message).toMatch(/whole number of minutes/);
     expect((await refused('fleet.scan', { concurrency: 500 })).message).toMatch(/at most 64/);
     expect((await refused('fleet.cancel', { id: 'ls-123' })).message).toMatch(/Invalid scan or search id/);
     expect((await refused('fleet.search', { query: { name: '' } })).message).toMatch(/at least one criterion/);
     expect((await refused('fleet.search', { query: { code: { pattern: '' } } })).message).toMatch(/Type something to search the code for/);
-    expect((await refused('fleet.search', { query: { meta: [{ key: 'a:b', value: 'c' }] } })).message).toMatch(/meta key cannot contain ":"/);
+    expect((await refused('fleet.search', { query: { meta: [{ key: 'a:b', value: 'c' }] } })).message).toMatch(
+      /meta key cannot contain ":"/,
+    );
     expect((await refused('fleet.refreshRow', { container: '../etc' })).message).toMatch(/letters, digits/);
     expect((await refused('fleet.export', { what: 'everything', format: 'csv' })).code).toBe('invalid_input');
   });
@@ -29,6 +34,8 @@ describe('fleet channels refuse bad input', () => {
     expect((await refused('fleet.scan', {})).message).toMatch(/No profile yet/);
     expect(await callOk(host, 'fleet.settings', {})).toEqual({ concurrency: 8, lagThresholdMin: 60 });
     expect(await callOk(host, 'fleet.cancel', { id: 'fs-abcdef12' })).toEqual({ cancelled: false });
-    expect((await refused('fleet.export', { what: 'search', format: 'csv', searchId: 'fq-abcdef12' })).message).toMatch(/not available any more/);
+    expect((await refused('fleet.export', { what: 'search', format: 'csv', searchId: 'fq-abcdef12' })).message).toMatch(
+      /not available any more/,
+    );
   });
 });

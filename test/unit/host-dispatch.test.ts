@@ -19,7 +19,12 @@ describe('the handler table', () => {
   it('refuses a channel that is no string without touching it (a hostile toString never runs)', async () => {
     const h = host();
     const { session } = recordingSession(h);
-    const hostile = { toString: 1, valueOf: () => { throw new Error('touched'); } };
+    const hostile = {
+      toString: 1,
+      valueOf: () => {
+        throw new Error('touched');
+      },
+    };
     const r = await h.call(hostile, {}, session);
     expect(r).toEqual({ ok: false, error: { code: 'unknown_channel', message: 'Unknown channel (a value of type object, not a name).' } });
     expect((await h.call(null, {}, session)).ok).toBe(false);
@@ -62,7 +67,11 @@ describe('the handler table', () => {
 
   it('reports an unreachable cluster clearly', async () => {
     const h = host();
-    const r = await h.call('profiles.test', { url: 'http://127.0.0.1:1', container: 'master', token: 'tok-123456789' }, recordingSession(h).session);
+    const r = await h.call(
+      'profiles.test',
+      { url: 'http://127.0.0.1:1', container: 'master', token: 'tok-123456789' },
+      recordingSession(h).session,
+    );
     expect(r).toMatchObject({ ok: true, data: { outcome: 'unreachable', message: expect.stringContaining('connection refused') } });
   });
 
@@ -81,12 +90,22 @@ describe('the handler table', () => {
     const id = list.ok ? list.data.profiles[0]!.id : '';
     const test = await h.call('profiles.test', { id }, session);
     expect(test).toMatchObject({ ok: false, error: { code: 'locked' } });
-    const store = await h.call('profiles.save', { id, name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token: 'another-token-456' }, session);
+    const store = await h.call(
+      'profiles.save',
+      { id, name: 'Prod', url: 'http://127.0.0.1:1', container: 'master', token: 'another-token-456' },
+      session,
+    );
     expect(store).toMatchObject({ ok: false, error: { code: 'locked' } });
     // The redactor still knows the token: a late line quoting it is scrubbed.
     expect(h.deps.redactor.known(`late line ${token}`)).toBe('late line [redacted]');
     const unlocked = await h.call('app.unlock', {}, session);
-    expect(unlocked).toMatchObject({ ok: true, data: { backend: 'session', needToken: [{ profileId: id, name: 'Prod', message: expect.stringContaining('kept for this session only') }] } });
+    expect(unlocked).toMatchObject({
+      ok: true,
+      data: {
+        backend: 'session',
+        needToken: [{ profileId: id, name: 'Prod', message: expect.stringContaining('kept for this session only') }],
+      },
+    });
     const audit = await h.call('audit.list', { action: 'app.lock', limit: 5 }, session);
     expect(audit.ok && audit.data.total).toBe(1);
   });

@@ -29,18 +29,34 @@ describe('layering', () => {
   });
 
   it('lets the renderer import only common/', async () => {
-    expect(await restricted('renderer/src/x.ts', "import { createHost } from '../../core/host';\nexport const a = createHost;\n")).toHaveLength(1);
+    expect(
+      await restricted('renderer/src/x.ts', "import { createHost } from '../../core/host';\nexport const a = createHost;\n"),
+    ).toHaveLength(1);
     expect(await restricted('renderer/src/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).toHaveLength(1);
-    expect(await restricted('renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n")).toHaveLength(1);
-    expect(await restricted('renderer/src/x.ts', "import { channels } from '../../common/contract';\nexport const a = channels;\n")).toEqual([]);
-    expect(await restricted('renderer/src/x.ts', "import { Redactor } from '../../core/util/redact';\nexport const a = Redactor;\n")).toHaveLength(1);
+    expect(await restricted('renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n")).toHaveLength(
+      1,
+    );
+    expect(
+      await restricted('renderer/src/x.ts', "import { channels } from '../../common/contract';\nexport const a = channels;\n"),
+    ).toEqual([]);
+    expect(
+      await restricted('renderer/src/x.ts', "import { Redactor } from '../../core/util/redact';\nexport const a = Redactor;\n"),
+    ).toHaveLength(1);
   });
 
   it('keeps the preload to common/ and electron', async () => {
-    expect(await restricted('electron/preload.ts', "import { createHost } from '../core/host';\nexport const a = createHost;\n")).toHaveLength(1);
-    expect(await restricted('electron/preload.ts', "import { isTrustedSender } from './security';\nexport const a = isTrustedSender;\n")).toHaveLength(1);
-    expect(await restricted('electron/preload.ts', "import { readFileSync } from 'node:fs';\nexport const a = readFileSync;\n")).toHaveLength(1);
-    expect(await restricted('electron/preload.ts', "import { channelNames } from '../common/contract';\nexport const a = channelNames;\n")).toEqual([]);
+    expect(
+      await restricted('electron/preload.ts', "import { createHost } from '../core/host';\nexport const a = createHost;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('electron/preload.ts', "import { isTrustedSender } from './security';\nexport const a = isTrustedSender;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('electron/preload.ts', "import { readFileSync } from 'node:fs';\nexport const a = readFileSync;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('electron/preload.ts', "import { channelNames } from '../common/contract';\nexport const a = channelNames;\n"),
+    ).toEqual([]);
   });
 
   it('keeps common/ free of every runtime and of the layers above it', async () => {

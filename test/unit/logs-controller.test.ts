@@ -30,7 +30,10 @@ function fakeCore() {
   const emit = (topic: Topic, payload: unknown) => {
     for (const fn of subs.get(topic) ?? []) fn(payload);
   };
-  const acks = (streamId: string) => calls.filter((c) => c.channel === 'logs.ack' && (c.input as { streamId: string }).streamId === streamId).map((c) => (c.input as { seq: number }).seq);
+  const acks = (streamId: string) =>
+    calls
+      .filter((c) => c.channel === 'logs.ack' && (c.input as { streamId: string }).streamId === streamId)
+      .map((c) => (c.input as { seq: number }).seq);
   return { api, calls, emit, acks };
 }
 
@@ -67,7 +70,10 @@ class FakeTerminal implements PaneTerminal {
   }
 }
 
-const frames = { request: (cb: () => void) => setImmediate(cb) as unknown as number, cancel: (id: number) => clearImmediate(id as unknown as NodeJS.Immediate) };
+const frames = {
+  request: (cb: () => void) => setImmediate(cb) as unknown as number,
+  cancel: (id: number) => clearImmediate(id as unknown as NodeJS.Immediate),
+};
 
 async function tab(core: ReturnType<typeof fakeCore>, filter = {}) {
   const term = new FakeTerminal();
@@ -77,7 +83,8 @@ async function tab(core: ReturnType<typeof fakeCore>, filter = {}) {
 }
 
 let n = 0;
-const batch = (count: number, extra: Partial<LogLine> = {}): LogLine[] => Array.from({ length: count }, () => ({ n: ++n, kind: 'rec' as const, msg: `line #${n}`, level: 30, ...extra }));
+const batch = (count: number, extra: Partial<LogLine> = {}): LogLine[] =>
+  Array.from({ length: count }, () => ({ n: ++n, kind: 'rec' as const, msg: `line #${n}`, level: 30, ...extra }));
 
 /** Lets frames and write callbacks run until `done` holds (or, without one, for a few turns); bounded. */
 async function settle(done?: () => boolean): Promise<void> {
@@ -99,7 +106,22 @@ describe('TailController', () => {
     // An event that arrives with the answer to logs.open, or before it, is placed: the tab already listens.
     n = 0;
     core.emit('logs.batch', { streamId: a.c.streamId, seq: 1, lines: batch(3) });
-    core.emit('logs.status', { streamId: b.c.streamId, container: 'acme', state: 'stopped', attempt: 0, resume: null, lines: 0, raw: 0, dropped: 0, gaps: 0, missed: 0, linesPerSec: 0, queued: 0, backpressure: false, connects: 0 });
+    core.emit('logs.status', {
+      streamId: b.c.streamId,
+      container: 'acme',
+      state: 'stopped',
+      attempt: 0,
+      resume: null,
+      lines: 0,
+      raw: 0,
+      dropped: 0,
+      gaps: 0,
+      missed: 0,
+      linesPerSec: 0,
+      queued: 0,
+      backpressure: false,
+      connects: 0,
+    });
     await settle();
     expect(a.term.numbers()).toEqual([1, 2, 3]);
     expect(b.term.writes).toEqual([]);
@@ -179,7 +201,11 @@ describe('TailController', () => {
     const core = fakeCore();
     const { c, term } = await tab(core);
     n = 0;
-    core.emit('logs.batch', { streamId: c.streamId, seq: 1, lines: [...batch(4), { n: ++n, kind: 'gap', msg: 'Gap: 3 line(s) missed', gap: { from: 0, to: 1, missed: 3 } }] });
+    core.emit('logs.batch', {
+      streamId: c.streamId,
+      seq: 1,
+      lines: [...batch(4), { n: ++n, kind: 'gap', msg: 'Gap: 3 line(s) missed', gap: { from: 0, to: 1, missed: 3 } }],
+    });
     await settle();
     c.setFilter({ text: 'line #3' });
     await settle();
@@ -200,10 +226,14 @@ describe('TailController', () => {
 describe('the extension that wrote a line (issue 13, item 6)', () => {
   it('is parsed from the record once, shown as a column, matched by the text filter and by the extension filter', async () => {
     const { parseData } = await import('../../core/logs/record');
-    const p = parseData(JSON.stringify({ msg: 'export to logstash ok', level: 30, webtask: 'logs-to-logstash', sandbox: true }), '1', { maxDisplayChars: 16_384 });
+    const p = parseData(JSON.stringify({ msg: 'export to logstash ok', level: 30, webtask: 'logs-to-logstash', sandbox: true }), '1', {
+      maxDisplayChars: 16_384,
+    });
     expect(p.line.wt).toBe('logs-to-logstash');
     // A hostile name stays inert.
-    expect(parseData(JSON.stringify({ msg: 'x', webtask: 'a\u001b]0;t\u0007' }), undefined, { maxDisplayChars: 100 }).line.wt).toBe('a\uE000\\x1b\uE001]0;t\uE000\\x07\uE001');
+    expect(parseData(JSON.stringify({ msg: 'x', webtask: 'a\u001b]0;t\u0007' }), undefined, { maxDisplayChars: 100 }).line.wt).toBe(
+      'a\uE000\\x1b\uE001]0;t\uE000\\x07\uE001',
+    );
 
     const core = fakeCore();
     const { c, term } = await tab(core, { extension: 'logs-to-logstash' });

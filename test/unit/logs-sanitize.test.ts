@@ -39,7 +39,10 @@ const ANY_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 const view = { utc: true, wrap: true, pretty: true, cols: 120 };
 
 function lineFromRecord(msg: string): LogLine {
-  const p = parseData(JSON.stringify({ msg, level: 30, time: '2026-01-01T00:00:00.000Z', sandbox: true, extra: msg }), '1', { maxDisplayChars: 16384, withJson: true });
+  const p = parseData(JSON.stringify({ msg, level: 30, time: '2026-01-01T00:00:00.000Z', sandbox: true, extra: msg }), '1', {
+    maxDisplayChars: 16384,
+    withJson: true,
+  });
   return { ...p.line, n: 1 };
 }
 

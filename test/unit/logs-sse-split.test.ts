@@ -22,12 +22,30 @@ type Part =
 const noBreaks = (s: string) => s.replace(/[\r\n]/g, ' ');
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const part: fc.Arbitrary<Part> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('record' as const), id: fc.option(fc.nat(1e6), { nil: undefined }), msg: text, level: fc.constantFrom(30, 40, 50) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('multiline' as const), lines: fc.array(text.map(noBreaks), { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('record' as const),
+      id: fc.option(fc.nat(1e6), { nil: undefined }),
+      msg: text,
+      level: fc.constantFrom(30, 40, 50),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('multiline' as const), lines: fc.array(text.map(noBreaks), { minLength: 1, maxLength: 3 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('comment' as const), text: text.map(noBreaks) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'ping' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), ms: fc.nat(5_000) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('oversized' as const), id: fc.option(fc.nat(1e6), { nil: undefined }), bytes: fc.integer({ min: CAP + 1, max: CAP * 20 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('oversized' as const),
+      id: fc.option(fc.nat(1e6), { nil: undefined }),
+      bytes: fc.integer({ min: CAP + 1, max: CAP * 20 }),
+    }),
+  },
 );
 const eol = fc.constantFrom('\n', '\r\n', '\r');
 
@@ -55,7 +73,9 @@ const stream = fc.record({ bom: fc.boolean(), parts: fc.array(fc.tuple(part, eol
 
 /** Cut points inside the buffer (sorted, distinct). */
 const withCuts = stream.chain((buf) =>
-  fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, buf.length - 1) }), { maxLength: Math.min(60, buf.length) }).map((cuts) => ({ buf, cuts: cuts.filter((c) => c < buf.length).sort((a, b) => a - b) })),
+  fc
+    .uniqueArray(fc.integer({ min: 1, max: Math.max(1, buf.length - 1) }), { maxLength: Math.min(60, buf.length) })
+    .map((cuts) => ({ buf, cuts: cuts.filter((c) => c < buf.length).sort((a, b) => a - b) })),
 );
 
 function chunks(buf: Buffer, cuts: number[]): Buffer[] {
@@ -72,7 +92,14 @@ function chunks(buf: Buffer, cuts: number[]): Buffer[] {
 type Seen = Array<SseEvent | { oversize: number; id: string | undefined } | { retry: number }>;
 function read(pieces: Buffer[]): Seen {
   const seen: Seen = [];
-  const r = new SseReader({ onEvent: (e) => seen.push(e), onOversize: (o) => seen.push({ oversize: o.bytes, id: o.id }), onRetry: (ms) => seen.push({ retry: ms }) }, CAP);
+  const r = new SseReader(
+    {
+      onEvent: (e) => seen.push(e),
+      onOversize: (o) => seen.push({ oversize: o.bytes, id: o.id }),
+      onRetry: (ms) => seen.push({ retry: ms }),
+    },
+    CAP,
+  );
   for (const p of pieces) r.feed(p);
   return seen;
 }
@@ -90,7 +117,15 @@ describe('SSE split at random bytes', () => {
         const whole = read([buf]);
         expect(read(chunks(buf, cuts))).toEqual(whole);
         // And byte by byte, the worst case.
-        if (buf.length < 2_000) expect(read(chunks(buf, Array.from({ length: buf.length - 1 }, (_, i) => i + 1)))).toEqual(whole);
+        if (buf.length < 2_000)
+          expect(
+            read(
+              chunks(
+                buf,
+                Array.from({ length: buf.length - 1 }, (_, i) => i + 1),
+              ),
+            ),
+          ).toEqual(whole);
       }),
       { seed: SEED, numRuns: 300 },
     );
@@ -107,7 +142,8 @@ describe('SSE split at random bytes', () => {
         maxEventBytes: CAP,
         backoff: { initialMs: 1, maxMs: 1 },
         connect: ({ signal }) => {
-          if (calls++ === 0) return Promise.resolve({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from(pieces) });
+          if (calls++ === 0)
+            return Promise.resolve({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: Readable.from(pieces) });
           // The stream ended: the client reconnects; this one never answers (closed below).
           done();
           return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('closed'))));
@@ -116,7 +152,14 @@ describe('SSE split at random bytes', () => {
       s.start();
       await ended;
       // A gap's words hold the clock: compare what it counts.
-      const out = s.take(1 << 30).map((q) => ({ kind: q.line.kind, msg: q.line.kind === 'gap' ? `missed ${q.line.gap?.missed}` : q.line.msg, id: q.line.id, level: q.line.level }));
+      const out = s
+        .take(1 << 30)
+        .map((q) => ({
+          kind: q.line.kind,
+          msg: q.line.kind === 'gap' ? `missed ${q.line.gap?.missed}` : q.line.msg,
+          id: q.line.id,
+          level: q.line.level,
+        }));
       await s.close();
       return out;
     }
@@ -133,6 +176,9 @@ describe('SSE split at random bytes', () => {
     const big = `id: 7\r\ndata: ${'x'.repeat(CAP * 3)}\r\n\r\n`;
     const seen = read(chunks(Buffer.from(`${big}data: after\n\n`), [5, 100, 700, 1500]));
     // The size counts the event's lines, each line end as one byte (the same however the stream was cut).
-    expect(seen).toEqual([{ oversize: 'id: 7'.length + 1 + 'data: '.length + CAP * 3 + 1, id: '7' }, { id: undefined, event: undefined, data: 'after' }]);
+    expect(seen).toEqual([
+      { oversize: 'id: 7'.length + 1 + 'data: '.length + CAP * 3 + 1, id: '7' },
+      { id: undefined, event: undefined, data: 'after' },
+    ]);
   });
 });

@@ -166,7 +166,9 @@ describe('keep-alive and reconnection', () => {
     const { url, requests } = await sse((req, res, n) => {
       head(res);
       if (n === 1) {
-        res.write('retry: 50\nid: 1\ndata: {"msg":"a","time":"2026-01-01T00:00:01Z"}\n\nid: 2\ndata: {"msg":"b","time":"2026-01-01T00:00:02Z"}\n\n');
+        res.write(
+          'retry: 50\nid: 1\ndata: {"msg":"a","time":"2026-01-01T00:00:01Z"}\n\nid: 2\ndata: {"msg":"b","time":"2026-01-01T00:00:02Z"}\n\n',
+        );
         setTimeout(() => res.destroy(), 50);
       } else {
         // A server that replays one too many.
@@ -288,7 +290,10 @@ describe('pump: batches and acks', () => {
       },
     };
     const sent: Array<{ seq: number; n: number }> = [];
-    const pump = new Pump(source, (seq, lines) => sent.push({ seq, n: lines.length }), { highWaterBytes: 1_000_000, lowWaterBytes: 300_000 });
+    const pump = new Pump(source, (seq, lines) => sent.push({ seq, n: lines.length }), {
+      highWaterBytes: 1_000_000,
+      lowWaterBytes: 300_000,
+    });
     pump.notify();
     await new Promise((r) => setTimeout(r, 100));
     expect(sent.every((b) => b.n * 1000 <= 200 * 1024)).toBe(true);

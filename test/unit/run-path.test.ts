@@ -36,7 +36,9 @@ describe('the run path of an invocation', () => {
 
   it('never yields a URL whose path leaves /api/run/{container}/{name}', () => {
     const base = 'http://127.0.0.1:1';
-    const seg = fc.array(fc.constantFrom('.', '..', '%2e', '%2E', '%25', '%2f', '%5c', '\\', '/', 'a', '%', '2e', '25', 'f'), { maxLength: 8 }).map((a) => a.join(''));
+    const seg = fc
+      .array(fc.constantFrom('.', '..', '%2e', '%2E', '%25', '%2f', '%5c', '\\', '/', 'a', '%', '2e', '25', 'f'), { maxLength: 8 })
+      .map((a) => a.join(''));
     fc.assert(
       fc.property(fc.array(seg, { maxLength: 6 }), (segs) => {
         const path = `/${segs.join('/')}`;

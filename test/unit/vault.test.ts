@@ -89,8 +89,19 @@ describe('lock and unlock through the host, on the safeStorage vault', () => {
     const dataDir = tempDir('esc-vault-host-');
     try {
       const host = createHost(createNodeDeps({ dataDir, host: 'test', vault }));
-      const kept = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Kept', url: 'http://127.0.0.1:1', container: 'c', token: 'stored-token-value-1' });
-      const session = await callOk<{ id: string }>(host, 'profiles.save', { name: 'Session', url: 'http://127.0.0.1:1', container: 'c', token: 'session-token-value-2', tokenStorage: 'session' });
+      const kept = await callOk<{ id: string }>(host, 'profiles.save', {
+        name: 'Kept',
+        url: 'http://127.0.0.1:1',
+        container: 'c',
+        token: 'stored-token-value-1',
+      });
+      const session = await callOk<{ id: string }>(host, 'profiles.save', {
+        name: 'Session',
+        url: 'http://127.0.0.1:1',
+        container: 'c',
+        token: 'session-token-value-2',
+        tokenStorage: 'session',
+      });
       await callOk(host, 'app.lock', {});
       await expect(callOk(host, 'profiles.test', { id: kept.id })).rejects.toThrow(/^locked:/);
       const unlocked = await callOk<{ backend: string; needToken: Array<{ profileId: string }> }>(host, 'app.unlock', {});

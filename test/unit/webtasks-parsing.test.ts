@@ -11,7 +11,11 @@ import { readWtProfiles } from '../../core/webtask/wt-profiles';
 describe('diagnostics headers', () => {
   it('reads each source in plain words and parses the stats', () => {
     const d = parseDiagnostics(
-      { 'X-WT-Response-Source': 'compiler', 'x-auth0-proxy-stats': '{"proxy_host":"p1","req_id":"r9"}', 'x-auth0-stats': '{"response":{"500":1},"time":3}' },
+      {
+        'X-WT-Response-Source': 'compiler',
+        'x-auth0-proxy-stats': '{"proxy_host":"p1","req_id":"r9"}',
+        'x-auth0-stats': '{"response":{"500":1},"time":3}',
+      },
       500,
     );
     expect(d.source).toBe('compiler');
@@ -35,8 +39,16 @@ describe('diagnostics headers', () => {
 
 describe('copy as curl', () => {
   it('uses $WT_TOKEN for the profile token and quotes everything else for the shell', () => {
-    const c = toCurl({ method: 'POST', url: "http://h/api/run/c/n?q=it's", headers: [{ name: 'x-a', value: "b'c" }], body: '{"a":1}', withProfileToken: true });
-    expect(c).toBe(`curl -sS -i -X POST -H 'x-a: b'\\''c' -H "Authorization: Bearer $WT_TOKEN" --data-binary '{"a":1}' 'http://h/api/run/c/n?q=it'\\''s'`);
+    const c = toCurl({
+      method: 'POST',
+      url: "http://h/api/run/c/n?q=it's",
+      headers: [{ name: 'x-a', value: "b'c" }],
+      body: '{"a":1}',
+      withProfileToken: true,
+    });
+    expect(c).toBe(
+      `curl -sS -i -X POST -H 'x-a: b'\\''c' -H "Authorization: Bearer $WT_TOKEN" --data-binary '{"a":1}' 'http://h/api/run/c/n?q=it'\\''s'`,
+    );
     expect(toCurl({ method: 'GET', url: 'http://h/x', headers: [], withProfileToken: false })).toBe(`curl -sS -i 'http://h/x'`);
   });
 });
@@ -78,11 +90,20 @@ describe('~/.webtask parsing', () => {
 
   it('checks every entry and names each problem without quoting the token', async () => {
     const entries = await readWtProfiles(
-      write('ok', JSON.stringify({ a: { url: 'https://x.example', token: 'tok-1234567890', container: 'c1' }, b: { url: 'https://u:p@x', token: 'has space', container: 'bad/name' }, c: 'str' })),
+      write(
+        'ok',
+        JSON.stringify({
+          a: { url: 'https://x.example', token: 'tok-1234567890', container: 'c1' },
+          b: { url: 'https://u:p@x', token: 'has space', container: 'bad/name' },
+          c: 'str',
+        }),
+      ),
     );
     expect(entries[0]).toMatchObject({ name: 'a', container: 'c1', token: 'tok-1234567890' });
     expect(entries[0]!.problem).toBeUndefined();
-    expect(entries[1]!.problem).toBe('url holds credentials, container name has characters the platform does not accept, token is not a printable ASCII string');
+    expect(entries[1]!.problem).toBe(
+      'url holds credentials, container name has characters the platform does not accept, token is not a printable ASCII string',
+    );
     expect(entries[1]!.problem).not.toContain('has space');
     expect(entries[2]!.problem).toMatch(/not an object/);
   });

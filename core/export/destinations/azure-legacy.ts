@@ -13,7 +13,11 @@ export function dataCollectorSignature(workspaceId: string, key: string, date: s
   return `SharedKey ${workspaceId}:${sig}`;
 }
 
-export function azureLegacyDestination(cfg: NonNullable<ExportConfig['azureLegacy']>, deps: DestinationDeps, maxEvents: number | null): Destination {
+export function azureLegacyDestination(
+  cfg: NonNullable<ExportConfig['azureLegacy']>,
+  deps: DestinationDeps,
+  maxEvents: number | null,
+): Destination {
   const url = `${cfg.endpoint}/api/logs?api-version=${encodeURIComponent(cfg.apiVersion)}`;
   return {
     kind: 'azure-legacy',

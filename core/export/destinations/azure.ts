@@ -76,8 +76,12 @@ export function azureDestination(cfg: NonNullable<ExportConfig['azure']>, deps: 
         const msg = (inner as Error | undefined)?.message ?? String(e);
         const auth = /AADSTS|credential|authenticat|token/i.test(msg) || status === 401 || status === 403;
         throw new DeliveryError(
-          `Azure Logs Ingestion upload failed${status ? ` (${status})` : ''}: ${msg.slice(0, 300)}${auth ? ': check AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and the rule\'s role assignment' : ''}`,
-          { retryable: status === undefined ? !/AADSTS7000215|AADSTS700016|invalid_client/.test(msg) : status === 429 || status >= 500, status, cause: e },
+          `Azure Logs Ingestion upload failed${status ? ` (${status})` : ''}: ${msg.slice(0, 300)}${auth ? ": check AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and the rule's role assignment" : ''}`,
+          {
+            retryable: status === undefined ? !/AADSTS7000215|AADSTS700016|invalid_client/.test(msg) : status === 429 || status >= 500,
+            status,
+            cause: e,
+          },
         );
       }
     },

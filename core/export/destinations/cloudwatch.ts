@@ -35,7 +35,11 @@ function toDeliveryError(e: unknown, signal: AbortSignal, what: string): Error {
 }
 
 /** CloudWatch Logs via the AWS SDK; events carry the log's own date, batches respect every PutLogEvents limit. */
-export function cloudwatchDestination(cfg: NonNullable<ExportConfig['cloudwatch']>, deps: DestinationDeps, maxEvents: number | null): Destination {
+export function cloudwatchDestination(
+  cfg: NonNullable<ExportConfig['cloudwatch']>,
+  deps: DestinationDeps,
+  maxEvents: number | null,
+): Destination {
   const client = new CloudWatchLogsClient({
     region: cfg.region,
     endpoint: cfg.endpoint,
@@ -66,7 +70,8 @@ export function cloudwatchDestination(cfg: NonNullable<ExportConfig['cloudwatch'
       try {
         await client.send(cmd as CreateLogGroupCommand, { abortSignal: signal });
       } catch (e) {
-        if ((e as AwsError).name !== 'ResourceAlreadyExistsException') throw toDeliveryError(e, signal, cmd.constructor.name.replace(/Command$/, ''));
+        if ((e as AwsError).name !== 'ResourceAlreadyExistsException')
+          throw toDeliveryError(e, signal, cmd.constructor.name.replace(/Command$/, ''));
       }
     }
   }
@@ -81,9 +86,7 @@ export function cloudwatchDestination(cfg: NonNullable<ExportConfig['cloudwatch'
     prepare: ensureExists,
     async send(batch, signal) {
       // PutLogEvents wants chronological order; logs come ordered by log_id, which may differ from date order.
-      const events = batch
-        .map((e) => ({ timestamp: e.time, message: e.payload as string }))
-        .sort((a, b) => a.timestamp - b.timestamp);
+      const events = batch.map((e) => ({ timestamp: e.time, message: e.payload as string })).sort((a, b) => a.timestamp - b.timestamp);
       let out;
       try {
         out = await client.send(new PutLogEventsCommand({ ...ids, logEvents: events }), { abortSignal: signal });

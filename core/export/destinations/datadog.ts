@@ -17,7 +17,12 @@ export function datadogLog(log: Auth0Log, cfg: NonNullable<ExportConfig['datadog
     if (cfg.tags) meta.ddtags = cfg.tags;
     return Object.assign(meta, log);
   }
-  const out: Record<string, unknown> = { ...log, ddsource: 'auth0', service: cfg.service, hostname: typeof log.hostname === 'string' && log.hostname ? log.hostname : cfg.hostname };
+  const out: Record<string, unknown> = {
+    ...log,
+    ddsource: 'auth0',
+    service: cfg.service,
+    hostname: typeof log.hostname === 'string' && log.hostname ? log.hostname : cfg.hostname,
+  };
   if (cfg.tags) out.ddtags = cfg.tags;
   return out;
 }
@@ -31,13 +36,21 @@ function explain(status: number, text: string): { message: string; retryable?: b
   } catch {
     detail = text.slice(0, 200);
   }
-  if (status === 401 || status === 403) return { message: `${detail || 'Forbidden'}: check DATADOG_API_KEY and DATADOG_SERVER (an API key, for the site it belongs to)`, retryable: false };
+  if (status === 401 || status === 403)
+    return {
+      message: `${detail || 'Forbidden'}: check DATADOG_API_KEY and DATADOG_SERVER (an API key, for the site it belongs to)`,
+      retryable: false,
+    };
   if (status === 413) return { message: `${detail || 'Payload too large'}: a batch above 5 MB or 1,000 logs`, retryable: false };
   return detail ? { message: detail } : undefined;
 }
 
 /** Datadog Logs intake v2: a JSON array per request, `DD-API-KEY`, at most 1,000 logs and 5 MB uncompressed. */
-export function datadogDestination(cfg: NonNullable<ExportConfig['datadog']>, deps: DestinationDeps, maxEvents: number | null): Destination {
+export function datadogDestination(
+  cfg: NonNullable<ExportConfig['datadog']>,
+  deps: DestinationDeps,
+  maxEvents: number | null,
+): Destination {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'dd-api-key': cfg.apiKey };
   return {
     kind: 'datadog',

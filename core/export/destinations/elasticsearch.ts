@@ -9,7 +9,11 @@ interface BulkItem {
 }
 
 /** Elasticsearch `_bulk` with log_id as the document id: a re-sent batch overwrites, never duplicates. */
-export function elasticsearchDestination(cfg: NonNullable<ExportConfig['elasticsearch']>, deps: DestinationDeps, maxEvents: number | null): Destination {
+export function elasticsearchDestination(
+  cfg: NonNullable<ExportConfig['elasticsearch']>,
+  deps: DestinationDeps,
+  maxEvents: number | null,
+): Destination {
   const url = `${cfg.url.replace(/\/+$/, '')}/_bulk`;
   const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
   if (cfg.apiKey) headers.authorization = `ApiKey ${cfg.apiKey}`;

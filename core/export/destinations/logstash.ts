@@ -22,7 +22,11 @@ export function logstashEvent(log: Auth0Log, cfg: NonNullable<ExportConfig['logs
 }
 
 /** Logstash http input: one POST per batch, a JSON array (one event per element, as the input splits it). */
-export function logstashDestination(cfg: NonNullable<ExportConfig['logstash']>, deps: DestinationDeps, maxEvents: number | null): Destination {
+export function logstashDestination(
+  cfg: NonNullable<ExportConfig['logstash']>,
+  deps: DestinationDeps,
+  maxEvents: number | null,
+): Destination {
   const url = new URL(cfg.url);
   if (cfg.token) url.searchParams.set('token', cfg.token);
   const headers: Record<string, string> = { 'content-type': 'application/json' };

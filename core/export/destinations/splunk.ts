@@ -80,7 +80,13 @@ export function splunkDestination(cfg: NonNullable<ExportConfig['splunk']>, deps
   async function waitForAck(ackId: number, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + deps.requestTimeoutMs;
     for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-      const text = await post(deps, 'Splunk acknowledgement', ackUrl.toString(), { headers, body: JSON.stringify({ acks: [ackId] }), explain }, signal);
+      const text = await post(
+        deps,
+        'Splunk acknowledgement',
+        ackUrl.toString(),
+        { headers, body: JSON.stringify({ acks: [ackId] }), explain },
+        signal,
+      );
       const acks = (JSON.parse(text || '{}') as { acks?: Record<string, boolean> }).acks ?? {};
       if (acks[String(ackId)] === true) return;
       if (Date.now() + wait > deadline) {
@@ -102,11 +108,21 @@ export function splunkDestination(cfg: NonNullable<ExportConfig['splunk']>, deps
     async prepare() {},
     async send(batch, signal) {
       // Events are concatenated JSON objects, as splunk-logging sent them (HEC splits them itself).
-      const text = await post(deps, 'Splunk HEC', cfg.url, { headers, body: batch.map((e) => e.payload as string).join(''), explain }, signal);
+      const text = await post(
+        deps,
+        'Splunk HEC',
+        cfg.url,
+        { headers, body: batch.map((e) => e.payload as string).join(''), explain },
+        signal,
+      );
       const a = parse(text);
-      if (a.code !== undefined && a.code !== 0) throw new DeliveryError(`Splunk HEC answered ${a.text ?? ''} (HEC code ${a.code})`, { retryable: false });
+      if (a.code !== undefined && a.code !== 0)
+        throw new DeliveryError(`Splunk HEC answered ${a.text ?? ''} (HEC code ${a.code})`, { retryable: false });
       if (cfg.ack) {
-        if (typeof a.ackId !== 'number') throw new DeliveryError('Splunk HEC gave no ackId: turn SPLUNK_ACK off, or enable indexer acknowledgement on the token', { retryable: false });
+        if (typeof a.ackId !== 'number')
+          throw new DeliveryError('Splunk HEC gave no ackId: turn SPLUNK_ACK off, or enable indexer acknowledgement on the token', {
+            retryable: false,
+          });
         await waitForAck(a.ackId, signal);
       }
       return { rejected: 0 };

@@ -5,7 +5,18 @@
  * redaction, rotation, search, export) lives here and in ../diagnostics-log.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { ParsedInput, Discovery, DiagnosticsEntry, DiagnosticsQuery, DiagnosticsSettings, DiscoveryEntry, DiscoveryPage, InvocationEntry, InvocationRecord, STATUS_CLASSES } from '../../../common/contract';
+import type {
+  ParsedInput,
+  Discovery,
+  DiagnosticsEntry,
+  DiagnosticsQuery,
+  DiagnosticsSettings,
+  DiscoveryEntry,
+  DiscoveryPage,
+  InvocationEntry,
+  InvocationRecord,
+  STATUS_CLASSES,
+} from '../../../common/contract';
 import { HostError } from '../../util/errors';
 import { runPath, takeAcrossExchanges, withListTap, type ListExchange } from '../../webtask/api';
 import type { WebtaskClient } from '../../webtask/client';
@@ -27,11 +38,18 @@ async function settingsOf(deps: HostDeps): Promise<DiagnosticsSettings> {
 }
 
 /** A write that fails (full disk, no rights) must not fail the call it records: the user is told instead. */
-async function write(ctx: CallContext, entry: DiagnosticsEntry, shrink?: (e: DiagnosticsEntry, max: number) => DiagnosticsEntry): Promise<void> {
+async function write(
+  ctx: CallContext,
+  entry: DiagnosticsEntry,
+  shrink?: (e: DiagnosticsEntry, max: number) => DiagnosticsEntry,
+): Promise<void> {
   try {
     await diagnosticsLogFor(ctx.deps).append(entry, shrink);
   } catch (e) {
-    ctx.session.emit('app.notice', { level: 'warning', message: `The diagnostics log could not be written: ${e instanceof Error ? e.message : String(e)}` });
+    ctx.session.emit('app.notice', {
+      level: 'warning',
+      message: `The diagnostics log could not be written: ${e instanceof Error ? e.message : String(e)}`,
+    });
   }
 }
 
@@ -67,11 +85,19 @@ export async function recordInvocation(ctx: CallContext, x: { profile: ProfileRe
     response: {
       size: r.body.size,
       ...(r.body.contentType ? { contentType: r.body.contentType } : {}),
-      ...(keep ? { excerpt: r.body.text.slice(0, EXCERPT_CHARS), excerptTruncated: r.body.truncated || r.body.text.length > EXCERPT_CHARS } : {}),
+      ...(keep
+        ? { excerpt: r.body.text.slice(0, EXCERPT_CHARS), excerptTruncated: r.body.truncated || r.body.text.length > EXCERPT_CHARS }
+        : {}),
     },
     ...(requestBody !== undefined ? { requestBody } : {}),
     bodiesKept: keep,
-    curl: toCurl({ method: r.request.method, url: url.toString(), headers: r.request.headers, body: requestBody, withProfileToken: r.request.withProfileToken }),
+    curl: toCurl({
+      method: r.request.method,
+      url: url.toString(),
+      headers: r.request.headers,
+      body: requestBody,
+      withProfileToken: r.request.withProfileToken,
+    }),
   };
   await write(ctx, entry);
 }
@@ -87,7 +113,8 @@ function pageOf(x: ListExchange): DiscoveryPage {
     size: x.size,
     items: 0,
   };
-  if (x.bodyDropped) return { ...page, notKept: 'This discovery read more pages than the console holds for the log; the answer was not kept.' };
+  if (x.bodyDropped)
+    return { ...page, notKept: 'This discovery read more pages than the console holds for the log; the answer was not kept.' };
   if (!x.body) return page;
   const { text } = decodeForDisplay(x.body);
   let response: unknown = text;
@@ -113,12 +140,19 @@ function shrinkDiscovery(e: DiagnosticsEntry, maxBytes: number): DiagnosticsEntr
 }
 
 /** Records one discovery call: the pages the client read (request and entire answer, tokens removed). */
-export async function recordDiscovery(ctx: CallContext, x: { profile: ProfileRecord; client: WebtaskClient; discovery: Discovery; auto: boolean }): Promise<void> {
+export async function recordDiscovery(
+  ctx: CallContext,
+  x: { profile: ProfileRecord; client: WebtaskClient; discovery: Discovery; auto: boolean },
+): Promise<void> {
   const { profile, discovery } = x;
   const exchanges = takeAcrossExchanges(x.client);
   const pages = exchanges.map(pageOf);
   const containers = new Set<string>();
-  for (const p of pages) if (Array.isArray(p.response)) for (const w of p.response) if (w && typeof w === 'object' && typeof (w as { container?: unknown }).container === 'string') containers.add((w as { container: string }).container);
+  for (const p of pages)
+    if (Array.isArray(p.response))
+      for (const w of p.response)
+        if (w && typeof w === 'object' && typeof (w as { container?: unknown }).container === 'string')
+          containers.add((w as { container: string }).container);
   const last = exchanges[exchanges.length - 1];
   const entry: DiscoveryEntry = {
     kind: 'discovery',
@@ -164,25 +198,31 @@ export async function recordExtensionDiscovery<T>(ctx: CallContext, q: ParsedInp
     const code = error instanceof HostError ? error.code : undefined;
     const found = pages.reduce((a, p) => a + p.items, 0);
     const meta = [...q.meta.map((m) => `${m.key}:${m.value}`), ...(q.auth0Only ? ['auth0-extension:runtime'] : [])];
-    await write(ctx, {
-      kind: 'discovery',
-      id: newId(),
-      at,
-      profileId: profile.id,
-      profile: profile.name,
-      cluster: profile.url,
-      ...(last.status !== undefined ? { status: last.status } : {}),
-      ...(error ? { error: { code: code ?? 'internal', message: error instanceof Error ? error.message : String(error) } } : {}),
-      elapsedMs: Math.round(exchanges.reduce((a, p) => a + p.elapsedMs, 0)),
-      scope: 'extensions',
-      tenant: q.container,
-      auto: false,
-      state: !error ? 'ok' : code === 'forbidden' || code === 'unauthorized' ? 'forbidden' : 'failed',
-      message: error ? `Extension discovery in ${q.container} failed.` : `${found} extensions in ${q.container} with ${meta.join(' and ')}.`,
-      found,
-      tenants: found > 0 ? 1 : 0,
-      pages,
-    }, shrinkDiscovery);
+    await write(
+      ctx,
+      {
+        kind: 'discovery',
+        id: newId(),
+        at,
+        profileId: profile.id,
+        profile: profile.name,
+        cluster: profile.url,
+        ...(last.status !== undefined ? { status: last.status } : {}),
+        ...(error ? { error: { code: code ?? 'internal', message: error instanceof Error ? error.message : String(error) } } : {}),
+        elapsedMs: Math.round(exchanges.reduce((a, p) => a + p.elapsedMs, 0)),
+        scope: 'extensions',
+        tenant: q.container,
+        auto: false,
+        state: !error ? 'ok' : code === 'forbidden' || code === 'unauthorized' ? 'forbidden' : 'failed',
+        message: error
+          ? `Extension discovery in ${q.container} failed.`
+          : `${found} extensions in ${q.container} with ${meta.join(' and ')}.`,
+        found,
+        tenants: found > 0 ? 1 : 0,
+        pages,
+      },
+      shrinkDiscovery,
+    );
   }
   if (error !== undefined) throw error;
   return value as T;
@@ -214,11 +254,29 @@ export function matches(e: DiagnosticsEntry, q: Omit<DiagnosticsQuery, 'limit'>,
 }
 
 /** List views leave a discovery's page answers out (they can be megabytes); `diagnostics.get` has them. */
-const summary = (e: DiagnosticsEntry): DiagnosticsEntry => (e.kind === 'discovery' ? { ...e, pages: e.pages.map(({ response: _r, ...p }) => p) } : e);
+const summary = (e: DiagnosticsEntry): DiagnosticsEntry =>
+  e.kind === 'discovery' ? { ...e, pages: e.pages.map(({ response: _r, ...p }) => p) } : e;
 
 const CSV_COLUMNS = [
-  'at', 'kind', 'profile', 'tenant', 'extension', 'method', 'path', 'status', 'error', 'elapsed_ms', 'response_source', 'stats_header',
-  'stats', 'proxy_stats', 'req_id', 'response_bytes', 'extensions_found', 'tenants_found', 'pages',
+  'at',
+  'kind',
+  'profile',
+  'tenant',
+  'extension',
+  'method',
+  'path',
+  'status',
+  'error',
+  'elapsed_ms',
+  'response_source',
+  'stats_header',
+  'stats',
+  'proxy_stats',
+  'req_id',
+  'response_bytes',
+  'extensions_found',
+  'tenants_found',
+  'pages',
 ] as const;
 
 /**
@@ -294,7 +352,11 @@ export const diagnosticsHandlers = defineHandlers({
     const hits = (await diagnosticsLogFor(ctx.deps).read()).filter((e) => matches(e, q)).reverse();
     await audit(ctx, { action: 'diagnostics.export', outcome: 'ok', detail: { format, count: hits.length, ...q } });
     const content = format === 'csv' ? toCsv(hits) : hits.map((e) => JSON.stringify(e)).join('\n') + (hits.length ? '\n' : '');
-    return { fileName: `diagnostics-${stamp()}.${format === 'csv' ? 'csv' : 'jsonl'}`, content: ctx.deps.redactor.strict(content), count: hits.length };
+    return {
+      fileName: `diagnostics-${stamp()}.${format === 'csv' ? 'csv' : 'jsonl'}`,
+      content: ctx.deps.redactor.strict(content),
+      count: hits.length,
+    };
   },
   'diagnostics.settings': async (_i, { deps }) => settingsOf(deps),
   'diagnostics.saveSettings': async ({ keepBodies }, ctx) => {

@@ -24,7 +24,11 @@ export function wtInitCommand(url: string, token: string, container: string): st
 export const embeddedHandlers = defineHandlers({
   'profiles.copyEmbeddedToken': async ({ what }, ctx) => {
     const { deps } = ctx;
-    if (!deps.embedded) throw new HostError('not_found', 'This console did not start a local emulator (started with --no-emulator?): there is no local token to copy.');
+    if (!deps.embedded)
+      throw new HostError(
+        'not_found',
+        'This console did not start a local emulator (started with --no-emulator?): there is no local token to copy.',
+      );
     const profile = findProfile(deps, deps.embedded.profileId);
     if (profile.source !== 'embedded') throw new HostError('forbidden', 'Only the embedded emulator\u2019s token can be copied.');
     // Through the gate like every other use of a token: refused while locked, bound to the profile's origin.
@@ -32,7 +36,13 @@ export const embeddedHandlers = defineHandlers({
     const text = what === 'token' ? token : wtInitCommand(profile.url, token, profile.container);
     const copied = Boolean(deps.copyText);
     await deps.copyText?.(text);
-    await audit(ctx, { action: 'profile.copyEmbeddedToken', profile: profile.name, target: profile.url, outcome: 'ok', detail: { what, by: copied ? 'host' : 'window' } });
+    await audit(ctx, {
+      action: 'profile.copyEmbeddedToken',
+      profile: profile.name,
+      target: profile.url,
+      outcome: 'ok',
+      detail: { what, by: copied ? 'host' : 'window' },
+    });
     return copied ? { copied } : { copied, text };
   },
 });

@@ -4,8 +4,26 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_FLEET_SETTINGS, FleetSettings, LastScan, type FleetRow, type SearchQuery, type TenantHits } from '../../../common/contract/fleet';
-import { compileCodeMatcher, FleetWire, RateGate, scanCsv, scanFleet, scanTenant, searchCsv, searchFleet, toJson, type ProgressReport } from '../../fleet';
+import {
+  DEFAULT_FLEET_SETTINGS,
+  FleetSettings,
+  LastScan,
+  type FleetRow,
+  type SearchQuery,
+  type TenantHits,
+} from '../../../common/contract/fleet';
+import {
+  compileCodeMatcher,
+  FleetWire,
+  RateGate,
+  scanCsv,
+  scanFleet,
+  scanTenant,
+  searchCsv,
+  searchFleet,
+  toJson,
+  type ProgressReport,
+} from '../../fleet';
 import { HostError } from '../../util/errors';
 import { audit } from '../audit';
 import type { HostDeps, Session } from '../deps';
@@ -135,7 +153,12 @@ export const fleetHandlers = defineHandlers({
     const wire = new FleetWire(client, new RateGate(fleetTuning.gate), job.abort.signal);
     const startedAt = new Date().toISOString();
     const progress = progressEmitter(session, scanId, 'scan', job);
-    await audit(ctx, { action: 'fleet.scan', profile: profile.name, outcome: 'ok', detail: { scanId, concurrency: conc, resumedFrom: keep.length } });
+    await audit(ctx, {
+      action: 'fleet.scan',
+      profile: profile.name,
+      outcome: 'ok',
+      detail: { scanId, concurrency: conc, resumedFrom: keep.length },
+    });
     void scanFleet({
       wire,
       concurrency: conc,
@@ -147,12 +170,26 @@ export const fleetHandlers = defineHandlers({
     })
       .then(async (res) => {
         const rows = [...keep, ...res.rows];
-        if (rows.length || res.progress.state !== 'failed') writeLastScan(deps, { profileId: profile.id, at: previous && keep.length ? previous.at : startedAt, complete: res.complete, rows });
+        if (rows.length || res.progress.state !== 'failed')
+          writeLastScan(deps, {
+            profileId: profile.id,
+            at: previous && keep.length ? previous.at : startedAt,
+            complete: res.complete,
+            rows,
+          });
         await audit(ctx, {
           action: 'fleet.scan.end',
           profile: profile.name,
           outcome: res.progress.state === 'failed' ? 'error' : 'ok',
-          detail: { scanId, state: res.progress.state, tenants: rows.length, problems: res.progress.failed, requests: res.progress.requests, rateLimited: res.progress.rateLimited, ...(job.reason ? { stoppedBecause: job.reason } : {}) },
+          detail: {
+            scanId,
+            state: res.progress.state,
+            tenants: rows.length,
+            problems: res.progress.failed,
+            requests: res.progress.requests,
+            rateLimited: res.progress.rateLimited,
+            ...(job.reason ? { stoppedBecause: job.reason } : {}),
+          },
         });
       })
       .catch(() => undefined)
@@ -170,13 +207,26 @@ export const fleetHandlers = defineHandlers({
     const untrack = deps.flows.track({ label: `fleet refresh ${container}`, close: () => ac.abort() });
     let row: FleetRow;
     try {
-      row = await scanTenant(new FleetWire(client, new RateGate(fleetTuning.gate), ac.signal), container, { exportNames: exportNames(deps) });
+      row = await scanTenant(new FleetWire(client, new RateGate(fleetTuning.gate), ac.signal), container, {
+        exportNames: exportNames(deps),
+      });
     } finally {
       untrack();
     }
     const last = await readLastScan(deps, profile.id);
-    if (last) writeLastScan(deps, { ...last, rows: last.rows.some((r) => r.container === container) ? last.rows.map((r) => (r.container === container ? row : r)) : [...last.rows, row] });
-    await audit(ctx, { action: 'fleet.refreshRow', profile: profile.name, tenant: container, outcome: row.state === 'failed' ? 'error' : 'ok' });
+    if (last)
+      writeLastScan(deps, {
+        ...last,
+        rows: last.rows.some((r) => r.container === container)
+          ? last.rows.map((r) => (r.container === container ? row : r))
+          : [...last.rows, row],
+      });
+    await audit(ctx, {
+      action: 'fleet.refreshRow',
+      profile: profile.name,
+      tenant: container,
+      outcome: row.state === 'failed' ? 'error' : 'ok',
+    });
     return row;
   },
 
@@ -211,12 +261,26 @@ export const fleetHandlers = defineHandlers({
       onProgress: progress.onProgress,
     })
       .then(async (res) => {
-        session.emit('fleet.searchDone', { searchId, tenants: res.tenants.filter((t) => t.hits.length).length, extensions: res.extensions, scanned: res.scanned, failedTenants: res.failedTenants, truncated: res.truncated });
+        session.emit('fleet.searchDone', {
+          searchId,
+          tenants: res.tenants.filter((t) => t.hits.length).length,
+          extensions: res.extensions,
+          scanned: res.scanned,
+          failedTenants: res.failedTenants,
+          truncated: res.truncated,
+        });
         await audit(ctx, {
           action: 'fleet.search.end',
           profile: profile.name,
           outcome: res.progress.state === 'failed' ? 'error' : 'ok',
-          detail: { searchId, state: res.progress.state, extensions: res.extensions, scanned: res.scanned, failedTenants: res.failedTenants, ...(job.reason ? { stoppedBecause: job.reason } : {}) },
+          detail: {
+            searchId,
+            state: res.progress.state,
+            extensions: res.extensions,
+            scanned: res.scanned,
+            failedTenants: res.failedTenants,
+            ...(job.reason ? { stoppedBecause: job.reason } : {}),
+          },
         });
       })
       .catch(() => undefined)
@@ -247,7 +311,11 @@ export const fleetHandlers = defineHandlers({
         : { fileName: `fleet-scan-${stamp}.json`, text: toJson(last), mime: 'application/json' };
     }
     const s = searchId ? searches.get(searchId) : undefined;
-    if (!s || s.sessionId !== ctx.session.id) throw new HostError('not_found', 'That search is not available any more (only the last five of this window are kept, and a reload forgets them): search again.');
+    if (!s || s.sessionId !== ctx.session.id)
+      throw new HostError(
+        'not_found',
+        'That search is not available any more (only the last five of this window are kept, and a reload forgets them): search again.',
+      );
     await audit(ctx, { action: 'fleet.search.export', outcome: 'ok', detail: { searchId, format } });
     return format === 'csv'
       ? { fileName: `fleet-search-${stamp}.csv`, text: searchCsv(s.tenants), mime: 'text/csv' }

@@ -30,15 +30,28 @@ export async function testConnection(client: WebtaskClient, container: string): 
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const res = await client.raw('GET', `/api/webtask/${encodeURIComponent(container)}`, { query: { limit: 1 }, headers: { accept: 'application/json' } });
+    const res = await client.raw('GET', `/api/webtask/${encodeURIComponent(container)}`, {
+      query: { limit: 1 },
+      headers: { accept: 'application/json' },
+    });
     if (res.status < 400) {
       try {
         const body: unknown = JSON.parse(res.body.toString('utf8'));
         if (!Array.isArray(body)) throw new Error('not a list');
       } catch {
-        return { outcome: 'bad_response', status: res.status, elapsedMs: elapsed(), message: `HTTP ${res.status}, but the answer is not a webtask list: is this a webtask cluster URL?` };
+        return {
+          outcome: 'bad_response',
+          status: res.status,
+          elapsedMs: elapsed(),
+          message: `HTTP ${res.status}, but the answer is not a webtask list: is this a webtask cluster URL?`,
+        };
       }
-      return { outcome: 'ok', status: res.status, elapsedMs: elapsed(), message: `Connected: container "${container}" is readable with this token.` };
+      return {
+        outcome: 'ok',
+        status: res.status,
+        elapsedMs: elapsed(),
+        message: `Connected: container "${container}" is readable with this token.`,
+      };
     }
     const err = WebtaskClient.statusError(res, `Listing container "${container}"`);
     const outcome = res.status === 403 || res.status === 401 ? 'forbidden' : res.status === 404 ? 'not_found' : 'bad_response';
@@ -70,7 +83,16 @@ export const profileHandlers = defineHandlers({
       tokenDropped = await dropTokenIfMoved(deps, existing, record, Boolean(input.token));
     } else {
       if (!input.token) throw new HostError('invalid_input', 'token: A new profile needs its token.');
-      record = { id: newProfileId(input.name), name: input.name, url: input.url, container: input.container, source: 'manual', tokenKind: 'unknown', createdAt: now, updatedAt: now };
+      record = {
+        id: newProfileId(input.name),
+        name: input.name,
+        url: input.url,
+        container: input.container,
+        source: 'manual',
+        tokenKind: 'unknown',
+        createdAt: now,
+        updatedAt: now,
+      };
     }
     Object.assign(record, appearanceOf(input));
     if (input.token) {
@@ -79,7 +101,13 @@ export const profileHandlers = defineHandlers({
     }
     writeProfiles(deps, input.id ? list.map((p) => (p.id === record.id ? record : p)) : [...list, record]);
     if (!input.id && list.length === 0) setActiveProfile(deps, record.id);
-    await audit(ctx, { action: input.id ? 'profile.edit' : 'profile.create', profile: record.name, target: record.url, outcome: 'ok', detail: { tokenChanged: Boolean(input.token), tokenDropped } });
+    await audit(ctx, {
+      action: input.id ? 'profile.edit' : 'profile.create',
+      profile: record.name,
+      target: record.url,
+      outcome: 'ok',
+      detail: { tokenChanged: Boolean(input.token), tokenDropped },
+    });
     return { ...(await toProfile(deps, record)), ...(tokenDropped ? { tokenDropped: TOKEN_DROPPED } : {}) };
   },
 
@@ -91,7 +119,10 @@ export const profileHandlers = defineHandlers({
     // The token is gone with the profile; the redactor keeps any it already knew (it may still sit in a
     // scrollback or an error on screen), so nothing needs reading from the vault here.
     await deps.vault.delete(id);
-    writeProfiles(deps, list.filter((p) => p.id !== id));
+    writeProfiles(
+      deps,
+      list.filter((p) => p.id !== id),
+    );
     // Its tenants (added, pinned, recent) go with it.
     deps.settings.set(`tenants:${id}`, undefined);
     await audit(ctx, { action: 'profile.remove', profile: found.name, target: found.url, outcome: 'ok' });
@@ -126,7 +157,13 @@ export const profileHandlers = defineHandlers({
       label = input.url;
     }
     const result = await testConnection(client, container);
-    await audit(ctx, { action: 'profile.test', profile: label, tenant: container, outcome: result.outcome === 'ok' ? 'ok' : 'error', detail: { outcome: result.outcome, status: result.status } });
+    await audit(ctx, {
+      action: 'profile.test',
+      profile: label,
+      tenant: container,
+      outcome: result.outcome === 'ok' ? 'ok' : 'error',
+      detail: { outcome: result.outcome, status: result.status },
+    });
     return result;
   },
 

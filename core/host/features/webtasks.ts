@@ -34,7 +34,10 @@ interface TenantState {
 const RECENT_MAX = 20;
 const tenantKey = (profileId: string) => `tenants:${profileId}`;
 const emptyState = (): TenantState => ({ added: [], pinned: [], recent: [], discovered: [], discovery: { state: 'never' } });
-const readTenants = (deps: HostDeps, id: string): TenantState => ({ ...emptyState(), ...deps.settings.get<Partial<TenantState>>(tenantKey(id), {}) });
+const readTenants = (deps: HostDeps, id: string): TenantState => ({
+  ...emptyState(),
+  ...deps.settings.get<Partial<TenantState>>(tenantKey(id), {}),
+});
 const writeTenants = (deps: HostDeps, id: string, s: TenantState) => deps.settings.set(tenantKey(id), s);
 
 function tenantList(profile: ProfileRecord, s: TenantState): TenantList {
@@ -91,13 +94,25 @@ async function discover(ctx: CallContext, profileId: string | undefined, maxPage
       }
     }
     discovery = complete
-      ? { state: 'ok', at: new Date().toISOString(), message: `${counts.size} tenants found in ${pagesRead} page${pagesRead === 1 ? '' : 's'}.` }
-      : { state: 'partial', at: new Date().toISOString(), message: `Stopped after ${pagesRead} pages (${pagesRead * DISCOVERY_PAGE} extensions): more tenants may exist; add them by name.` };
+      ? {
+          state: 'ok',
+          at: new Date().toISOString(),
+          message: `${counts.size} tenants found in ${pagesRead} page${pagesRead === 1 ? '' : 's'}.`,
+        }
+      : {
+          state: 'partial',
+          at: new Date().toISOString(),
+          message: `Stopped after ${pagesRead} pages (${pagesRead * DISCOVERY_PAGE} extensions): more tenants may exist; add them by name.`,
+        };
   } catch (e) {
     if (!(e instanceof HostError)) throw e;
     discovery =
       e.code === 'forbidden' || e.code === 'unauthorized'
-        ? { state: 'forbidden', at: new Date().toISOString(), message: `Discovery is not allowed for this token (the cluster said: ${e.message}). Add tenants by name.` }
+        ? {
+            state: 'forbidden',
+            at: new Date().toISOString(),
+            message: `Discovery is not allowed for this token (the cluster said: ${e.message}). Add tenants by name.`,
+          }
         : { state: 'failed', at: new Date().toISOString(), message: `Discovery failed: ${e.message}` };
     if (!auto && discovery.state === 'failed') {
       s.discovery = discovery;
@@ -106,10 +121,16 @@ async function discover(ctx: CallContext, profileId: string | undefined, maxPage
       throw new HostError(e.code, discovery.message!, e.detail);
     }
   }
-  if (discovery.state === 'ok' || discovery.state === 'partial') s.discovered = [...counts].map(([name, seen]) => ({ name, seen })).sort((a, b) => a.name.localeCompare(b.name));
+  if (discovery.state === 'ok' || discovery.state === 'partial')
+    s.discovered = [...counts].map(([name, seen]) => ({ name, seen })).sort((a, b) => a.name.localeCompare(b.name));
   s.discovery = discovery;
   writeTenants(deps, profile.id, s);
-  await audit(ctx, { action: 'tenant.discover', profile: profile.name, outcome: discovery.state === 'ok' || discovery.state === 'partial' ? 'ok' : 'error', detail: { state: discovery.state, tenants: counts.size, pagesRead, auto } });
+  await audit(ctx, {
+    action: 'tenant.discover',
+    profile: profile.name,
+    outcome: discovery.state === 'ok' || discovery.state === 'partial' ? 'ok' : 'error',
+    detail: { state: discovery.state, tenants: counts.size, pagesRead, auto },
+  });
   await recordDiscovery(ctx, { profile, client, discovery, auto });
   return { ...tenantList(profile, s), found: counts.size, pagesRead };
 }
@@ -134,7 +155,12 @@ async function listExtensions(ctx: CallContext, q: ParsedInput<'webtasks.list'>)
   const needle = q.nameContains?.toLowerCase();
   if (!needle) {
     const page = await listPage(client, q.container, { offset: q.offset, limit: q.limit, meta });
-    return { items: page.map((w) => toSummary(w, q.container)), nextOffset: q.offset + page.length, mayBeMore: page.length === q.limit, pagesRead: 1 };
+    return {
+      items: page.map((w) => toSummary(w, q.container)),
+      nextOffset: q.offset + page.length,
+      mayBeMore: page.length === q.limit,
+      pagesRead: 1,
+    };
   }
   // No server-side name filter exists: read protocol pages and keep the matches, stopping at `limit` matches.
   const pageSize = Math.max(q.limit, 500);
@@ -148,7 +174,8 @@ async function listExtensions(ctx: CallContext, q: ParsedInput<'webtasks.list'>)
       const w = page[i]!;
       if (!w.name.toLowerCase().includes(needle)) continue;
       items.push(toSummary(w, q.container));
-      if (items.length === q.limit) return { items, nextOffset: offset + i + 1, mayBeMore: i + 1 < page.length || page.length === pageSize, pagesRead };
+      if (items.length === q.limit)
+        return { items, nextOffset: offset + i + 1, mayBeMore: i + 1 < page.length || page.length === pageSize, pagesRead };
     }
     offset += page.length;
     if (page.length < pageSize) return { items, nextOffset: offset, mayBeMore: false, pagesRead };
@@ -166,7 +193,14 @@ interface Fetched {
 }
 
 /** v2 profile tokens read the webtask with decrypt/fetch_code; v1 ones go through /api/tokens/inspect (as sandboxjs does). */
-async function fetchWebtask(deps: HostDeps, client: WebtaskClient, profile: ProfileRecord, container: string, name: string, opts: { code: boolean }): Promise<Fetched> {
+async function fetchWebtask(
+  deps: HostDeps,
+  client: WebtaskClient,
+  profile: ProfileRecord,
+  container: string,
+  name: string,
+  opts: { code: boolean },
+): Promise<Fetched> {
   const v2 = profile.tokenKind === 'v2';
   const got = await getWebtask(client, container, name, v2 ? { decrypt: true, fetchCode: opts.code } : {});
   const token = typeof got.record.token === 'string' ? got.record.token : undefined;
@@ -201,7 +235,8 @@ function displayClaims(claims: Record<string, unknown>, secrets: Record<string, 
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(claims)) {
     if (k === 'code') out[k] = typeof v === 'string' ? `(${Buffer.byteLength(v)} bytes of code: see Code)` : v;
-    else if (k === 'ectx' || k === 'secrets') out[k] = v && typeof v === 'object' ? `(${Object.keys(v).length} secrets: see Secrets)` : '(encrypted secrets)';
+    else if (k === 'ectx' || k === 'secrets')
+      out[k] = v && typeof v === 'object' ? `(${Object.keys(v).length} secrets: see Secrets)` : '(encrypted secrets)';
     else out[k] = mask(v);
   }
   return out;
@@ -219,7 +254,11 @@ const SENSITIVE_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie
 const SENSITIVE_QUERY = /^(key|token|access_token|api_key|sig)$/i;
 
 const historyFile = (deps: HostDeps, profileId: string, container: string, name: string) =>
-  join(deps.dataDir, 'invocations', `${createHash('sha256').update(`${profileId}\n${container}\n${name}`).digest('hex').slice(0, 32)}.json`);
+  join(
+    deps.dataDir,
+    'invocations',
+    `${createHash('sha256').update(`${profileId}\n${container}\n${name}`).digest('hex').slice(0, 32)}.json`,
+  );
 
 async function readHistory(deps: HostDeps, file: string): Promise<InvocationRecord[]> {
   try {
@@ -232,7 +271,9 @@ async function readHistory(deps: HostDeps, file: string): Promise<InvocationReco
 
 /** Secret values of this extension replaced by their names; tokens and credentials scrubbed. */
 function scrub(deps: HostDeps, rec: InvocationRecord, secrets: Record<string, string>): InvocationRecord {
-  const pairs = Object.entries(secrets).filter(([, v]) => v.length >= 4).sort((a, b) => b[1].length - a[1].length);
+  const pairs = Object.entries(secrets)
+    .filter(([, v]) => v.length >= 4)
+    .sort((a, b) => b[1].length - a[1].length);
   const hide = (s: string) => {
     let out = s;
     for (const [k, v] of pairs) out = out.split(v).join(`[secret ${k}]`);
@@ -250,7 +291,14 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     fullPath = runPath(input.container, input.name, input.path);
   } catch (e) {
     const profile = findProfile(deps, input.profileId);
-    await audit(ctx, { action: 'webtask.invoke', profile: profile.name, tenant: input.container, target: input.name, outcome: 'error', detail: { method: input.method, path: input.path, error: 'path_refused' } });
+    await audit(ctx, {
+      action: 'webtask.invoke',
+      profile: profile.name,
+      tenant: input.container,
+      target: input.name,
+      outcome: 'error',
+      detail: { method: input.method, path: input.path, error: 'path_refused' },
+    });
     throw e;
   }
   const { profile, client } = await clientFor(deps, input.profileId);
@@ -276,7 +324,10 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     } catch {
       /* plain text */
     }
-    input = { ...input, headers: [...input.headers, { name: 'content-type', value: json ? 'application/json' : 'text/plain; charset=utf-8' }] };
+    input = {
+      ...input,
+      headers: [...input.headers, { name: 'content-type', value: json ? 'application/json' : 'text/plain; charset=utf-8' }],
+    };
   }
   const request = {
     method: input.method,
@@ -288,10 +339,23 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
   };
   const url = client.buildUrl(fullPath, {});
   for (const q of request.query) url.searchParams.append(q.name, q.value);
-  const curl = toCurl({ method: input.method, url: url.toString(), headers: request.headers, body: request.body, withProfileToken: input.withProfileToken });
+  const curl = toCurl({
+    method: input.method,
+    url: url.toString(),
+    headers: request.headers,
+    body: request.body,
+    withProfileToken: input.withProfileToken,
+  });
   const started = performance.now();
   // What a record says whether the call answered or failed.
-  const common = { id: randomBytes(6).toString('hex'), at: new Date().toISOString(), container: input.container, name: input.name, request, curl };
+  const common = {
+    id: randomBytes(6).toString('hex'),
+    at: new Date().toISOString(),
+    container: input.container,
+    name: input.name,
+    request,
+    curl,
+  };
   let record: InvocationRecord;
   try {
     const res = await runWebtask(client, input.container, input.name, input);
@@ -319,7 +383,13 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
       status: res.status,
       elapsedMs: Math.round(res.elapsedMs),
       responseHeaders: headers,
-      body: { text, size: res.body.length, truncated: res.body.length > BODY_VIEW_BYTES, ...(contentType ? { contentType } : {}), ...(pretty ? { pretty } : {}) },
+      body: {
+        text,
+        size: res.body.length,
+        truncated: res.body.length > BODY_VIEW_BYTES,
+        ...(contentType ? { contentType } : {}),
+        ...(pretty ? { pretty } : {}),
+      },
       diagnostics,
     };
   } catch (e) {
@@ -359,7 +429,14 @@ async function invoke(ctx: CallContext, input: ParsedInput<'webtasks.invoke'>): 
     tenant: input.container,
     target: input.name,
     outcome: safe.status !== undefined && safe.status < 500 ? 'ok' : 'error',
-    detail: { method: input.method, path: fullPath, status: safe.status, elapsedMs: safe.elapsedMs, source: safe.diagnostics.source, error: safe.error?.code },
+    detail: {
+      method: input.method,
+      path: fullPath,
+      status: safe.status,
+      elapsedMs: safe.elapsedMs,
+      source: safe.diagnostics.source,
+      error: safe.error?.code,
+    },
   });
   await recordInvocation(ctx, { profile, record: safe });
   return safe;
@@ -420,7 +497,14 @@ export const webtasksHandlers = defineHandlers({
     try {
       f = await fetchWebtask(deps, client, profile, container, name, { code: true });
     } catch (e) {
-      await audit(ctx, { action: 'webtask.inspect', profile: profile.name, tenant: container, target: name, outcome: 'error', detail: { error: e instanceof HostError ? e.code : 'internal' } });
+      await audit(ctx, {
+        action: 'webtask.inspect',
+        profile: profile.name,
+        tenant: container,
+        target: name,
+        outcome: 'error',
+        detail: { error: e instanceof HostError ? e.code : 'internal' },
+      });
       throw e;
     }
     touchTenant(deps, profile.id, container);
@@ -429,9 +513,22 @@ export const webtasksHandlers = defineHandlers({
     let code: Inspection['code'];
     if (f.code !== undefined) {
       const replacements = countReplacements(f.code);
-      code = { text: f.code, bytes: Buffer.byteLength(f.code), lines: f.code.split('\n').length, notUtf8: f.notUtf8 || replacements > 0, replacements };
+      code = {
+        text: f.code,
+        bytes: Buffer.byteLength(f.code),
+        lines: f.code.split('\n').length,
+        notUtf8: f.notUtf8 || replacements > 0,
+        replacements,
+      };
     }
-    await audit(ctx, { action: 'webtask.inspect', profile: profile.name, tenant: container, target: name, outcome: 'ok', detail: { code: code !== undefined, tokenKind: f.tokenKind } });
+    await audit(ctx, {
+      action: 'webtask.inspect',
+      profile: profile.name,
+      tenant: container,
+      target: name,
+      outcome: 'ok',
+      detail: { code: code !== undefined, tokenKind: f.tokenKind },
+    });
     return {
       container,
       name,
@@ -450,7 +547,14 @@ export const webtasksHandlers = defineHandlers({
     const { profile, client } = await clientFor(deps, profileId);
     const f = await fetchWebtask(deps, client, profile, container, name, { code: false });
     if (!Object.hasOwn(f.secrets, key)) {
-      await audit(ctx, { action: 'secret.reveal', profile: profile.name, tenant: container, target: name, outcome: 'error', detail: { key, error: 'not_found' } });
+      await audit(ctx, {
+        action: 'secret.reveal',
+        profile: profile.name,
+        tenant: container,
+        target: name,
+        outcome: 'error',
+        detail: { key, error: 'not_found' },
+      });
       throw new HostError('not_found', `Extension "${name}" has no secret named "${key}".`);
     }
     // The entry names the key, never the value.
@@ -469,7 +573,14 @@ export const webtasksHandlers = defineHandlers({
     const file = historyFile(ctx.deps, profile.id, container, name);
     const n = (await readHistory(ctx.deps, file)).length;
     await rm(file, { force: true });
-    await audit(ctx, { action: 'webtask.history.clear', profile: profile.name, tenant: container, target: name, outcome: 'ok', detail: { removed: n } });
+    await audit(ctx, {
+      action: 'webtask.history.clear',
+      profile: profile.name,
+      tenant: container,
+      target: name,
+      outcome: 'ok',
+      detail: { removed: n },
+    });
     return { removed: n };
   },
 });

@@ -48,9 +48,15 @@ export class WebSocketApi implements ConsoleApi {
         const wasOpen = this.state === 'open';
         this.ws = null;
         this.opened = null;
-        for (const [, p] of this.pending) p.resolve({ ok: false, error: { code: 'unreachable', message: 'Lost the connection to the console host; try again.' } });
+        for (const [, p] of this.pending)
+          p.resolve({ ok: false, error: { code: 'unreachable', message: 'Lost the connection to the console host; try again.' } });
         this.pending.clear();
-        this.setState('closed', wasOpen ? 'The console host closed the connection.' : 'Cannot connect to the console host (is it still running, and is the URL complete with its #secret?).');
+        this.setState(
+          'closed',
+          wasOpen
+            ? 'The console host closed the connection.'
+            : 'Cannot connect to the console host (is it still running, and is the URL complete with its #secret?).',
+        );
         if (!wasOpen) reject(new Error('connect failed'));
         // Bounded retries with backoff: a restarted host comes back with a new secret, so we stop eventually.
         if (this.attempts < 8) {
@@ -82,7 +88,13 @@ export class WebSocketApi implements ConsoleApi {
       const p = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (p && typeof id === 'number') {
         this.pending.delete(id);
-        p.resolve({ ok: false, error: { code: 'bad_response', message: 'The console host sent an answer of an unexpected shape (is the page from an older build?).' } });
+        p.resolve({
+          ok: false,
+          error: {
+            code: 'bad_response',
+            message: 'The console host sent an answer of an unexpected shape (is the page from an older build?).',
+          },
+        });
       }
       return;
     }

@@ -6,7 +6,14 @@
 import type { ApiError } from '../../../common/contract';
 
 const BY_CHANNEL: Record<string, Record<string, string>> = {
-  'profiles.save': { name: 'Name', url: 'Cluster URL', container: 'Default container', token: 'Master token', label: 'Tab label', colour: 'Tab colour' },
+  'profiles.save': {
+    name: 'Name',
+    url: 'Cluster URL',
+    container: 'Default container',
+    token: 'Master token',
+    label: 'Tab label',
+    colour: 'Tab colour',
+  },
   'profiles.test': { url: 'Cluster URL', container: 'Default container', token: 'Master token' },
   'tenants.add': { name: 'Add tenant' },
   'tenants.remove': { name: 'Tenant' },
@@ -44,7 +51,9 @@ interface Issue {
   path: string[];
   message: string;
 }
-const isIssues = (v: unknown): v is Issue[] => Array.isArray(v) && v.every((i) => i && typeof i === 'object' && Array.isArray((i as Issue).path) && typeof (i as Issue).message === 'string');
+const isIssues = (v: unknown): v is Issue[] =>
+  Array.isArray(v) &&
+  v.every((i) => i && typeof i === 'object' && Array.isArray((i as Issue).path) && typeof (i as Issue).message === 'string');
 
 /** An `invalid_input` error rewritten with the form's labels; other errors as they are. */
 export function inWords(error: ApiError): ApiError {

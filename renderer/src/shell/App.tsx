@@ -50,7 +50,10 @@ function LockButton() {
       } else {
         const { closedFlows, ...vault } = await call('app.lock', {});
         if (info) setInfo({ ...info, vault });
-        report(`Locked: ${closedFlows ? `${closedFlows} running tail${closedFlows === 1 ? '' : 's'} or replay${closedFlows === 1 ? '' : 's'} stopped, ` : ''}tokens dropped from memory.`, 'info');
+        report(
+          `Locked: ${closedFlows ? `${closedFlows} running tail${closedFlows === 1 ? '' : 's'} or replay${closedFlows === 1 ? '' : 's'} stopped, ` : ''}tokens dropped from memory.`,
+          'info',
+        );
       }
       await useProfiles.getState().load();
     } catch (e) {
@@ -58,7 +61,13 @@ function LockButton() {
     }
   }
   return (
-    <button className="link" style={{ marginLeft: 'auto' }} onClick={() => void toggle()} data-testid="lock-toggle" data-locked={locked ? 'true' : 'false'}>
+    <button
+      className="link"
+      style={{ marginLeft: 'auto' }}
+      onClick={() => void toggle()}
+      data-testid="lock-toggle"
+      data-locked={locked ? 'true' : 'false'}
+    >
       {locked ? 'Unlock' : 'Lock'}
     </button>
   );

@@ -15,7 +15,8 @@ export function HomeTab() {
       <div className="page narrow" data-testid="first-run">
         <h1>Welcome</h1>
         <p>
-          Add the profile of a webtask cluster: its URL, your master token and a default container. The token is kept by the console&apos;s core
+          Add the profile of a webtask cluster: its URL, your master token and a default container. The token is kept by the console&apos;s
+          core
           {info?.vault.persistent ? ', encrypted with your system keyring' : ' for this session only'}; it never comes back to this window.
         </p>
         {homeWidgets.map(({ id, component: W }) => (
@@ -30,7 +31,8 @@ export function HomeTab() {
       <h1>{active ? active.name : 'No active profile'}</h1>
       {active && (
         <p className="muted">
-          {active.url} · default container <span className="mono">{active.container}</span> · {active.tokenKind} token ({active.tokenStorage})
+          {active.url} · default container <span className="mono">{active.container}</span> · {active.tokenKind} token (
+          {active.tokenStorage})
           <button className="inline" onClick={() => void test(active.id)} disabled={testing[active.id]}>
             Test connection
           </button>

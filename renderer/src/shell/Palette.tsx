@@ -49,10 +49,21 @@ export function Palette({ onClose }: { onClose(): void }) {
   useEffect(() => input.current?.focus(), []);
 
   const items = useMemo(() => {
-    const markOf = (id: string) => profileMark(profiles.find((p) => p.id === id), id);
+    const markOf = (id: string) =>
+      profileMark(
+        profiles.find((p) => p.id === id),
+        id,
+      );
     const out: Item[] = recent.map((t) => {
       const pid = tabProfileId(t);
-      return { key: `recent:${t.id}`, kind: kindLabel(t.kind), text: t.title, mark: pid ? markOf(pid) : null, recent: true, run: () => openTab(t) };
+      return {
+        key: `recent:${t.id}`,
+        kind: kindLabel(t.kind),
+        text: t.title,
+        mark: pid ? markOf(pid) : null,
+        recent: true,
+        run: () => openTab(t),
+      };
     });
     const seen = new Set(recent.map((t) => t.id));
     const add = (id: string, item: Omit<Item, 'key'>) => {
@@ -87,7 +98,18 @@ export function Palette({ onClose }: { onClose(): void }) {
   const typed = q.trim().match(/^([^/\s]+)\/([^/\s]+)$/);
   const direct: Item[] =
     typed && activeId && PLATFORM_NAME_RX.test(typed[1]!) && PLATFORM_NAME_RX.test(typed[2]!)
-      ? [{ key: 'direct', kind: 'extension', text: `${typed[1]}/${typed[2]}`, mark: profileMark(profiles.find((p) => p.id === activeId), activeId), run: () => openWebtask(activeId, typed[1]!, typed[2]!) }]
+      ? [
+          {
+            key: 'direct',
+            kind: 'extension',
+            text: `${typed[1]}/${typed[2]}`,
+            mark: profileMark(
+              profiles.find((p) => p.id === activeId),
+              activeId,
+            ),
+            run: () => openWebtask(activeId, typed[1]!, typed[2]!),
+          },
+        ]
       : [];
   const shown = [...direct, ...items.filter((i) => matches(i, q))].slice(0, SHOWN);
   const current = Math.min(sel, Math.max(0, shown.length - 1));
@@ -123,7 +145,16 @@ export function Palette({ onClose }: { onClose(): void }) {
         />
         <ul className="palette-list" role="listbox">
           {shown.map((i, n) => (
-            <li key={i.key} role="option" aria-selected={n === current} className={n === current ? 'selected' : ''} onMouseEnter={() => setSel(n)} onClick={() => go(i)} data-testid="palette-item" data-key={i.key}>
+            <li
+              key={i.key}
+              role="option"
+              aria-selected={n === current}
+              className={n === current ? 'selected' : ''}
+              onMouseEnter={() => setSel(n)}
+              onClick={() => go(i)}
+              data-testid="palette-item"
+              data-key={i.key}
+            >
               {i.mark && <ProfileChip mark={i.mark} />}
               <span className="tab-kind">{i.kind}</span>
               <span className="grow">{i.text}</span>

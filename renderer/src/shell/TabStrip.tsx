@@ -16,7 +16,12 @@ function useMarkOf() {
   const profiles = useProfiles((s) => s.profiles);
   return (tab: TabSpec): ProfileMark | null => {
     const id = tabProfileId(tab);
-    return id ? profileMark(profiles.find((p) => p.id === id), id) : null;
+    return id
+      ? profileMark(
+          profiles.find((p) => p.id === id),
+          id,
+        )
+      : null;
   };
 }
 
@@ -119,7 +124,14 @@ export function TabStrip() {
         })}
       </div>
       <div className="tab-list">
-        <button className="icon tab-list-toggle" aria-label={`All ${tabs.length} tabs`} title="All open tabs" aria-expanded={listOpen} onClick={() => setListOpen(!listOpen)} data-testid="tab-list-toggle">
+        <button
+          className="icon tab-list-toggle"
+          aria-label={`All ${tabs.length} tabs`}
+          title="All open tabs"
+          aria-expanded={listOpen}
+          onClick={() => setListOpen(!listOpen)}
+          data-testid="tab-list-toggle"
+        >
           ▾ {tabs.length}
         </button>
         {listOpen && (

@@ -53,7 +53,10 @@ export const useShell = create<ShellState>((set, get) => ({
   setInfo: (info) => set({ info }),
   setConnection: (state, why) => set({ connection: { state, why } }),
   report: (error, level = 'error') => {
-    const n: Notice = typeof error === 'string' ? { id: nextNotice++, level, message: error } : { id: nextNotice++, level, message: error.message, code: error.code };
+    const n: Notice =
+      typeof error === 'string'
+        ? { id: nextNotice++, level, message: error }
+        : { id: nextNotice++, level, message: error.message, code: error.code };
     // Keep the surface readable: at most five at once, newest last.
     set({ notices: [...get().notices.slice(-4), n] });
   },
@@ -61,7 +64,11 @@ export const useShell = create<ShellState>((set, get) => ({
   openTab: (tab) => {
     const tabs = get().tabs;
     const recent = tab.id === HOME_TAB.id ? get().recent : [tab, ...get().recent.filter((t) => t.id !== tab.id)].slice(0, RECENT_MAX);
-    set({ tabs: tabs.some((t) => t.id === tab.id) ? tabs.map((t) => (t.id === tab.id ? { ...t, ...tab } : t)) : [...tabs, tab], activeTab: tab.id, recent });
+    set({
+      tabs: tabs.some((t) => t.id === tab.id) ? tabs.map((t) => (t.id === tab.id ? { ...t, ...tab } : t)) : [...tabs, tab],
+      activeTab: tab.id,
+      recent,
+    });
   },
   closeOthers: (id) => {
     set({ tabs: get().tabs.filter((t) => t.id === HOME_TAB.id || t.id === id), activeTab: id });

@@ -13,7 +13,9 @@ const root = process.env.ESC_STANDIN_DIR;
 if (!root) throw new Error('electron stand-in: set ESC_STANDIN_DIR');
 // safeStorage's key lives in the OS keyring in real Electron; here it comes from the test, so a
 // second launch on the same userData decrypts what the first one stored.
-const key = createHash('sha256').update(process.env.ESC_STANDIN_KEY ?? 'stand-in').digest();
+const key = createHash('sha256')
+  .update(process.env.ESC_STANDIN_KEY ?? 'stand-in')
+  .digest();
 
 const record = {
   privilegedSchemes: [],
@@ -234,7 +236,10 @@ const commands = {
     contentsListeners: mainContents()?.eventNames() ?? [],
     appListeners: app.eventNames(),
     sessionListeners: record.sessionEvents.eventNames(),
-    menu: record.menu?.template.map((m) => ({ label: m.label ?? m.role, items: (m.submenu ?? []).map?.((i) => i.label ?? i.role ?? i.type) ?? [] })),
+    menu: record.menu?.template.map((m) => ({
+      label: m.label ?? m.role,
+      items: (m.submenu ?? []).map?.((i) => i.label ?? i.role ?? i.type) ?? [],
+    })),
     errorBoxes: record.errorBoxes,
     safeStorage: record.safeStorage,
   }),
@@ -257,7 +262,11 @@ const commands = {
   permission({ permission }) {
     let granted = null;
     record.permissionRequestHandler?.(mainContents(), permission, (v) => (granted = v));
-    return { granted, check: record.permissionCheckHandler?.(mainContents(), permission) ?? null, downloadPrevented: guarded(record.sessionEvents, 'will-download') };
+    return {
+      granted,
+      check: record.permissionCheckHandler?.(mainContents(), permission) ?? null,
+      downloadPrevented: guarded(record.sessionEvents, 'will-download'),
+    };
   },
 };
 

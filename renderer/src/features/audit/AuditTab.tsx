@@ -82,8 +82,22 @@ export function AuditTab() {
             </option>
           ))}
         </select>
-        <input placeholder="Tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} aria-label="Filter by tenant" maxLength={MAX.containerName} data-testid="audit-tenant" />
-        <input placeholder="Profile" value={profile} onChange={(e) => setProfile(e.target.value)} aria-label="Filter by profile" maxLength={MAX.profileName} list="audit-profiles" />
+        <input
+          placeholder="Tenant"
+          value={tenant}
+          onChange={(e) => setTenant(e.target.value)}
+          aria-label="Filter by tenant"
+          maxLength={MAX.containerName}
+          data-testid="audit-tenant"
+        />
+        <input
+          placeholder="Profile"
+          value={profile}
+          onChange={(e) => setProfile(e.target.value)}
+          aria-label="Filter by profile"
+          maxLength={MAX.profileName}
+          list="audit-profiles"
+        />
         <datalist id="audit-profiles">
           {profiles.map((p) => (
             <option key={p} value={p} />
@@ -100,7 +114,13 @@ export function AuditTab() {
           <option value="ok">ok</option>
           <option value="error">error</option>
         </select>
-        <input placeholder="Search" value={text} onChange={(e) => setText(e.target.value)} aria-label="Search audit entries" maxLength={MAX.search} />
+        <input
+          placeholder="Search"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          aria-label="Search audit entries"
+          maxLength={MAX.search}
+        />
         <button onClick={() => void load()}>Refresh</button>
         <button onClick={() => void exportJsonl()} data-testid="audit-export">
           Export JSON lines

@@ -144,7 +144,13 @@ export function DiagnosticsTab() {
     <div className="page diag-page" data-testid="diag-view">
       <div className="toolbar">
         <h1>Diagnostics log</h1>
-        <input placeholder="Search" value={text} onChange={(e) => setText(e.target.value)} aria-label="Search the diagnostics log" data-testid="diag-search" />
+        <input
+          placeholder="Search"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          aria-label="Search the diagnostics log"
+          data-testid="diag-search"
+        />
         <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-label="Kind" data-testid="diag-kind">
           <option value="">Invocations and discoveries</option>
           <option value="invocation">Invocations</option>
@@ -170,7 +176,12 @@ export function DiagnosticsTab() {
             <option key={x}>{x}</option>
           ))}
         </select>
-        <select value={status} onChange={(e) => setStatus(e.target.value as typeof status)} aria-label="Status class" data-testid="diag-status">
+        <select
+          value={status}
+          onChange={(e) => setStatus(e.target.value as typeof status)}
+          aria-label="Status class"
+          data-testid="diag-status"
+        >
           {STATUS.map((s) => (
             <option key={s} value={s}>
               {s === '' ? 'Any status' : s === 'none' ? 'No response' : s}
@@ -195,8 +206,15 @@ export function DiagnosticsTab() {
       </div>
       <div className="row diag-settings">
         <label className="check">
-          <input type="checkbox" checked={settings?.keepBodies ?? false} disabled={!settings} onChange={(e) => void keepBodies(e.target.checked)} data-testid="diag-keep-bodies" />
-          Keep body excerpts (first {settings?.excerptChars ?? 4096} characters of each response and the request body, redacted). Off by default: bodies may hold customer data.
+          <input
+            type="checkbox"
+            checked={settings?.keepBodies ?? false}
+            disabled={!settings}
+            onChange={(e) => void keepBodies(e.target.checked)}
+            data-testid="diag-keep-bodies"
+          />
+          Keep body excerpts (first {settings?.excerptChars ?? 4096} characters of each response and the request body, redacted). Off by
+          default: bodies may hold customer data.
         </label>
         <button className="link" onClick={() => void clear()} data-testid="diag-clear">
           Delete the log
@@ -211,7 +229,8 @@ export function DiagnosticsTab() {
         </div>
       )}
       <p className="muted small" data-testid="diag-count">
-        {entries.length} of {total} entries{scoped ? ' · tenant, extension and source filters show invocations (and a tenant\'s extension discoveries)' : ''}
+        {entries.length} of {total} entries
+        {scoped ? " · tenant, extension and source filters show invocations (and a tenant's extension discoveries)" : ''}
       </p>
       <div className="diag-split">
         <div className="diag-table">

@@ -58,14 +58,18 @@ function Invocation({ e, onRepeated }: { e: InvocationEntry; onRepeated: () => v
       </div>
       {(dropped > 0 || (!e.bodiesKept && e.method !== 'GET')) && (
         <p className="muted small">
-          A repeat sends what the log kept{dropped > 0 ? `: ${dropped} credential header${dropped === 1 ? '' : 's'} or parameter${dropped === 1 ? '' : 's'} left out` : ''}
+          A repeat sends what the log kept
+          {dropped > 0 ? `: ${dropped} credential header${dropped === 1 ? '' : 's'} or parameter${dropped === 1 ? '' : 's'} left out` : ''}
           {!e.bodiesKept && e.method !== 'GET' ? '; the request body was not kept' : ''}.
         </p>
       )}
       {again && (
         <p data-testid="diag-repeat-result">
-          Repeated: <strong className={again.status !== undefined && again.status < 400 ? 'ok-text' : 'bad-text'}>{again.status !== undefined ? `HTTP ${again.status}` : (again.error?.message ?? 'no response')}</strong> in {again.elapsedMs} ms ·{' '}
-          {again.diagnostics.source ?? 'no source header'} (a new entry above)
+          Repeated:{' '}
+          <strong className={again.status !== undefined && again.status < 400 ? 'ok-text' : 'bad-text'}>
+            {again.status !== undefined ? `HTTP ${again.status}` : (again.error?.message ?? 'no response')}
+          </strong>{' '}
+          in {again.elapsedMs} ms · {again.diagnostics.source ?? 'no source header'} (a new entry above)
         </p>
       )}
       <p>
@@ -111,7 +115,13 @@ function Discovery({ e }: { e: DiscoveryEntry }) {
       report(errorOf(err));
     }
   }
-  const text = full ? JSON.stringify(full.pages.map((p) => p.response ?? p.notKept ?? null), null, 2) : '';
+  const text = full
+    ? JSON.stringify(
+        full.pages.map((p) => p.response ?? p.notKept ?? null),
+        null,
+        2,
+      )
+    : '';
   const LIMIT = 200_000;
   return (
     <>
@@ -148,9 +158,13 @@ function Discovery({ e }: { e: DiscoveryEntry }) {
         </button>
       ) : (
         <>
-          <p className="muted small">The entire answer as stored: each extension&apos;s token field removed, anything token-shaped redacted.</p>
+          <p className="muted small">
+            The entire answer as stored: each extension&apos;s token field removed, anything token-shaped redacted.
+          </p>
           <pre className="body-view" data-testid="diag-discovery-response">
-            {text.length > LIMIT ? `${text.slice(0, LIMIT)}\n… (${text.length - LIMIT} more characters: export the entry as JSON lines for all of it)` : text}
+            {text.length > LIMIT
+              ? `${text.slice(0, LIMIT)}\n… (${text.length - LIMIT} more characters: export the entry as JSON lines for all of it)`
+              : text}
           </pre>
         </>
       )}
@@ -171,7 +185,11 @@ export function EntryDetail({ entry, onRepeated }: { entry: DiagnosticsEntry; on
           {new Date(entry.at).toLocaleString()} · {entry.profile}
         </span>
       </h3>
-      {entry.kind === 'invocation' ? <Invocation key={entry.id} e={entry} onRepeated={onRepeated} /> : <Discovery key={entry.id} e={entry} />}
+      {entry.kind === 'invocation' ? (
+        <Invocation key={entry.id} e={entry} onRepeated={onRepeated} />
+      ) : (
+        <Discovery key={entry.id} e={entry} />
+      )}
     </section>
   );
 }

@@ -58,7 +58,10 @@ function Cell({ row, id }: { row: FleetRow; id: ColumnId }) {
       return <span>{row.cron ? `${row.cron.active} / ${row.cron.inactive}` : '—'}</span>;
     case 'failing':
       return row.failing.length ? (
-        <span className="bad-text small" title={row.failing.map((f) => `${f.name}: ${f.errorCount} errors, last HTTP ${f.statusCode ?? '?'}`).join('\n')}>
+        <span
+          className="bad-text small"
+          title={row.failing.map((f) => `${f.name}: ${f.errorCount} errors, last HTTP ${f.statusCode ?? '?'}`).join('\n')}
+        >
           {row.failing.map((f) => f.name).join(', ')}
         </span>
       ) : (
@@ -66,7 +69,11 @@ function Cell({ row, id }: { row: FleetRow; id: ColumnId }) {
       );
     case 'lag': {
       const threshold = useFleet.getState().settings.lagThresholdMin * 60_000;
-      return <span className={row.maxLagMs !== null && row.maxLagMs > threshold ? 'bad-text' : ''}>{row.exports.length ? duration(row.maxLagMs) : '—'}</span>;
+      return (
+        <span className={row.maxLagMs !== null && row.maxLagMs > threshold ? 'bad-text' : ''}>
+          {row.exports.length ? duration(row.maxLagMs) : '—'}
+        </span>
+      );
     }
     case 'scanned':
       return <span className="small muted">{new Date(row.scannedAt).toLocaleTimeString()}</span>;
@@ -92,7 +99,10 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
   }, [pid, s]);
 
   const all = useMemo(() => Object.values(s.rows), [s.rows]);
-  const rows = useMemo(() => visibleRows(all, { filters, sort, attention, lagThresholdMs: s.settings.lagThresholdMin * 60_000 }), [all, filters, sort, attention, s.settings.lagThresholdMin]);
+  const rows = useMemo(
+    () => visibleRows(all, { filters, sort, attention, lagThresholdMs: s.settings.lagThresholdMin * 60_000 }),
+    [all, filters, sort, attention, s.settings.lagThresholdMin],
+  );
   const scanning = s.scanProgress?.state === 'running' || (s.scanId !== null && s.scanProgress === null);
 
   if (!pid) return <div className="page">Choose a profile first.</div>;
@@ -115,7 +125,14 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
         <h1>Fleet</h1>
         <div className="seg" role="tablist">
           {(['health', 'search'] as const).map((x) => (
-            <button key={x} role="tab" aria-selected={section === x} className={section === x ? 'active' : ''} onClick={() => setSection(x)} data-testid={`fleet-section-${x}`}>
+            <button
+              key={x}
+              role="tab"
+              aria-selected={section === x}
+              className={section === x ? 'active' : ''}
+              onClick={() => setSection(x)}
+              data-testid={`fleet-section-${x}`}
+            >
               {x === 'health' ? 'Health' : 'Search'}
             </button>
           ))}
@@ -152,7 +169,8 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
             </label>
             <span className="grow" />
             <span className="muted small" data-testid="fleet-count" data-shown={rows.length} data-total={all.length}>
-              {rows.length.toLocaleString()} of {all.length.toLocaleString()} tenants{s.scanAt ? ` · scan of ${new Date(s.scanAt).toLocaleString()}${s.complete ? '' : ' (incomplete)'}` : ''}
+              {rows.length.toLocaleString()} of {all.length.toLocaleString()} tenants
+              {s.scanAt ? ` · scan of ${new Date(s.scanAt).toLocaleString()}${s.complete ? '' : ' (incomplete)'}` : ''}
             </span>
             <button onClick={() => void exportScan('csv')} disabled={!all.length || scanning}>
               CSV
@@ -169,7 +187,12 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
           <div className="fleet-grid fleet-head" style={{ gridTemplateColumns: GRID }}>
             {COLUMNS.map((c) => (
               <div key={c.id} className="fleet-th">
-                <button className="link" onClick={() => sortBy(c.id)} data-testid={`fleet-sort-${c.id}`} aria-sort={sort.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
+                <button
+                  className="link"
+                  onClick={() => sortBy(c.id)}
+                  data-testid={`fleet-sort-${c.id}`}
+                  aria-sort={sort.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+                >
                   {c.title}
                   {sort.id === c.id ? (sort.desc ? ' ▾' : ' ▴') : ''}
                 </button>
@@ -190,7 +213,14 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
             className="fleet-list"
             testId="fleet-rows"
             renderRow={(r) => (
-              <div className={`fleet-grid fleet-row ${r.state !== 'ok' ? 'fleet-row-bad' : ''}`} style={{ gridTemplateColumns: GRID }} data-testid="fleet-row" data-tenant={r.container} data-failing={r.failing.length} title={r.problem}>
+              <div
+                className={`fleet-grid fleet-row ${r.state !== 'ok' ? 'fleet-row-bad' : ''}`}
+                style={{ gridTemplateColumns: GRID }}
+                data-testid="fleet-row"
+                data-tenant={r.container}
+                data-failing={r.failing.length}
+                title={r.problem}
+              >
                 {COLUMNS.map((c) => (
                   <div key={c.id} className="fleet-td">
                     <Cell row={r} id={c.id} />
@@ -200,7 +230,12 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
                   <button className="link" onClick={() => openTenant(pid, r.container)} data-testid="row-open-tenant">
                     tenant
                   </button>
-                  <button className="link" onClick={() => openExports(pid, r.container)} data-testid="row-open-exports" disabled={!r.exports.length}>
+                  <button
+                    className="link"
+                    onClick={() => openExports(pid, r.container)}
+                    data-testid="row-open-exports"
+                    disabled={!r.exports.length}
+                  >
                     exports
                   </button>
                   <button className="link" onClick={() => openLogTab(r.container, { profileId: pid })} data-testid="row-open-logs">
@@ -213,7 +248,9 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
               </div>
             )}
           />
-          {!all.length && !scanning && <p className="muted">No scan yet: “Scan all tenants” reads every tenant with this profile’s master token.</p>}
+          {!all.length && !scanning && (
+            <p className="muted">No scan yet: “Scan all tenants” reads every tenant with this profile’s master token.</p>
+          )}
         </>
       )}
     </div>

@@ -22,7 +22,10 @@ function Marked({ l }: { l: HitLine }) {
 
 function parseMeta(text: string): MetaPair[] | string {
   const pairs: MetaPair[] = [];
-  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const i = part.indexOf(':');
     if (i <= 0) return `"${part}" is not key:value`;
     pairs.push({ key: part.slice(0, i).trim(), value: part.slice(i + 1).trim() });
@@ -74,9 +77,25 @@ export function SearchPanel() {
     <div className="fleet-search">
       <form className="row fleet-search-form" onSubmit={submit}>
         <input value={name} onChange={(e) => setName(e.target.value)} placeholder="name contains" data-testid="fleet-search-name" />
-        <input value={meta} onChange={(e) => setMeta(e.target.value)} placeholder="meta key:value, key:value" data-testid="fleet-search-meta" />
-        <input value={auth0} onChange={(e) => setAuth0(e.target.value)} placeholder="Auth0 extension (* = any)" data-testid="fleet-search-auth0" />
-        <input className="mono grow" value={code} onChange={(e) => setCode(e.target.value)} placeholder={regex ? 'code regex (RE2)' : 'code contains'} data-testid="fleet-search-code" />
+        <input
+          value={meta}
+          onChange={(e) => setMeta(e.target.value)}
+          placeholder="meta key:value, key:value"
+          data-testid="fleet-search-meta"
+        />
+        <input
+          value={auth0}
+          onChange={(e) => setAuth0(e.target.value)}
+          placeholder="Auth0 extension (* = any)"
+          data-testid="fleet-search-auth0"
+        />
+        <input
+          className="mono grow"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          placeholder={regex ? 'code regex (RE2)' : 'code contains'}
+          data-testid="fleet-search-code"
+        />
         <label className="check">
           <input type="checkbox" checked={regex} onChange={(e) => setRegex(e.target.checked)} data-testid="fleet-search-regex" /> regex
         </label>
@@ -97,7 +116,8 @@ export function SearchPanel() {
       {searchSummary && (
         <div className="row" data-testid="fleet-search-summary" data-extensions={searchSummary.extensions}>
           <span className="small">
-            {searchSummary.extensions.toLocaleString()} extensions in {withHits.filter((t) => t.hits.length).length} tenants · {searchSummary.scanned.toLocaleString()} read
+            {searchSummary.extensions.toLocaleString()} extensions in {withHits.filter((t) => t.hits.length).length} tenants ·{' '}
+            {searchSummary.scanned.toLocaleString()} read
             {searchSummary.truncated ? ' · only the first 5,000 are listed' : ''}
           </span>
           <button onClick={() => void exportHits('csv')}>CSV</button>
@@ -108,7 +128,10 @@ export function SearchPanel() {
         {withHits.map((t) => (
           <section key={t.container} className="fleet-hit-tenant" data-testid="fleet-hit-tenant" data-tenant={t.container}>
             <h3 className="mono">
-              {t.container} <span className="muted small">{t.hits.length} extension{t.hits.length === 1 ? '' : 's'}</span>
+              {t.container}{' '}
+              <span className="muted small">
+                {t.hits.length} extension{t.hits.length === 1 ? '' : 's'}
+              </span>
             </h3>
             {t.state === 'failed' && <p className="bad-text small">{t.problem}</p>}
             {t.hits.map((h) => (
@@ -117,7 +140,13 @@ export function SearchPanel() {
                   {h.name}
                 </button>
                 {h.lines.map((l) => (
-                  <button key={l.line} className="fleet-hit-line mono" onClick={() => profileId && openWebtask(profileId, t.container, h.name, l.line)} data-testid="fleet-hit-line" data-line={l.line}>
+                  <button
+                    key={l.line}
+                    className="fleet-hit-line mono"
+                    onClick={() => profileId && openWebtask(profileId, t.container, h.name, l.line)}
+                    data-testid="fleet-hit-line"
+                    data-line={l.line}
+                  >
                     <span className="ln">{l.line}</span>
                     <span className="code-text">
                       <Marked l={l} />

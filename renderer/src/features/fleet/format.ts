@@ -17,7 +17,16 @@ export const COLUMNS: Column[] = [
   { id: 'container', title: 'Tenant', numeric: false, value: (r) => r.container, width: '2fr' },
   { id: 'state', title: 'Read', numeric: false, value: (r) => r.state, width: '0.8fr' },
   { id: 'extensions', title: 'Extensions', numeric: true, value: (r) => r.extensions, width: '0.8fr' },
-  { id: 'auth0', title: 'Auth0 ext.', numeric: false, value: (r) => Object.entries(r.auth0).map(([n, c]) => `${n}${c > 1 ? ` ×${c}` : ''}`).join(', '), width: '2fr' },
+  {
+    id: 'auth0',
+    title: 'Auth0 ext.',
+    numeric: false,
+    value: (r) =>
+      Object.entries(r.auth0)
+        .map(([n, c]) => `${n}${c > 1 ? ` ×${c}` : ''}`)
+        .join(', '),
+    width: '2fr',
+  },
   { id: 'cron', title: 'Cron on/off', numeric: true, value: (r) => r.cron?.active ?? -1, width: '0.8fr' },
   { id: 'failing', title: 'Failing jobs', numeric: true, value: (r) => r.failing.length, width: '1.6fr' },
   { id: 'errors', title: 'Errors', numeric: true, value: (r) => r.errorCount, width: '0.7fr' },
@@ -51,14 +60,25 @@ export function columnFilter(col: Column, text: string): ((r: FleetRow) => boole
     return (r) => {
       const v = col.value(r) as number;
       if (v < 0) return false;
-      return op === '>' ? v > n : op === '<' ? v < n : op === '=' ? (col.id === 'lag' ? Math.round(v / 60_000) === Math.round(n / 60_000) : v === n) : v >= n;
+      return op === '>'
+        ? v > n
+        : op === '<'
+          ? v < n
+          : op === '='
+            ? col.id === 'lag'
+              ? Math.round(v / 60_000) === Math.round(n / 60_000)
+              : v === n
+            : v >= n;
     };
   }
   const q = t.toLowerCase();
   return (r) => String(col.value(r)).toLowerCase().includes(q);
 }
 
-export function visibleRows(rows: FleetRow[], opts: { filters: Partial<Record<ColumnId, string>>; sort: { id: ColumnId; desc: boolean }; attention: boolean; lagThresholdMs: number }): FleetRow[] {
+export function visibleRows(
+  rows: FleetRow[],
+  opts: { filters: Partial<Record<ColumnId, string>>; sort: { id: ColumnId; desc: boolean }; attention: boolean; lagThresholdMs: number },
+): FleetRow[] {
   const tests = COLUMNS.map((c) => columnFilter(c, opts.filters[c.id] ?? '')).filter((f): f is (r: FleetRow) => boolean => f !== null);
   const col = COLUMNS.find((c) => c.id === opts.sort.id)!;
   const out = rows.filter((r) => (!opts.attention || needsAttention(r, opts.lagThresholdMs)) && tests.every((t) => t(r)));

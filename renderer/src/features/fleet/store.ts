@@ -45,7 +45,8 @@ export const useFleet = create<FleetState>((set, get) => ({
     try {
       const [settings, last] = await Promise.all([call('fleet.settings', {}), call('fleet.last', { profileId })]);
       // The cached scan shows at once; a scan started meanwhile wins.
-      if (get().scanId === null && last.scan) set({ rows: Object.fromEntries(last.scan.rows.map((r) => [r.container, r])), scanAt: last.scan.at, complete: last.scan.complete });
+      if (get().scanId === null && last.scan)
+        set({ rows: Object.fromEntries(last.scan.rows.map((r) => [r.container, r])), scanAt: last.scan.at, complete: last.scan.complete });
       set({ settings });
     } catch (e) {
       set({ error: errorOf(e) });
@@ -54,7 +55,13 @@ export const useFleet = create<FleetState>((set, get) => ({
   scan: async (resume) => {
     const profileId = get().profileId;
     if (!profileId) return;
-    set({ error: null, ...(resume ? {} : { rows: {} }), scanProgress: null, scanAt: resume ? get().scanAt : new Date().toISOString(), complete: false });
+    set({
+      error: null,
+      ...(resume ? {} : { rows: {} }),
+      scanProgress: null,
+      scanAt: resume ? get().scanAt : new Date().toISOString(),
+      complete: false,
+    });
     try {
       const { scanId } = await call('fleet.scan', { profileId, resume });
       set({ scanId });

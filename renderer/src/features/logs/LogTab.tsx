@@ -102,7 +102,11 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
       const buf = await c.bufferText();
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const r = await saveText(`logs-${container}-${stamp}.ndjson`, buf.text, 'application/x-ndjson');
-      if (r !== 'cancelled') report(`Saved ${fmt(buf.lines)} lines${buf.oldestDropped ? ` (the ${fmt(buf.oldestDropped)} oldest were no longer kept)` : ''}.`, 'info');
+      if (r !== 'cancelled')
+        report(
+          `Saved ${fmt(buf.lines)} lines${buf.oldestDropped ? ` (the ${fmt(buf.oldestDropped)} oldest were no longer kept)` : ''}.`,
+          'info',
+        );
     } catch (e) {
       report(e instanceof Error ? e.message : String(e));
     }
@@ -156,7 +160,12 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
         aria-label="Extension"
       />
       <label className="logs-check">
-        <input type="checkbox" checked={s.filter.regex} onChange={(e) => c.setFilter({ regex: e.target.checked })} data-testid="logs-regex" />
+        <input
+          type="checkbox"
+          checked={s.filter.regex}
+          onChange={(e) => c.setFilter({ regex: e.target.checked })}
+          data-testid="logs-regex"
+        />
         regex
       </label>
       {s.filterError && (
@@ -165,7 +174,12 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
         </span>
       )}
       <label className="logs-check" title="Only what the extension's own code printed (sandbox)">
-        <input type="checkbox" checked={s.filter.sandboxOnly} onChange={(e) => c.setFilter({ sandboxOnly: e.target.checked })} data-testid="logs-sandbox" />
+        <input
+          type="checkbox"
+          checked={s.filter.sandboxOnly}
+          onChange={(e) => c.setFilter({ sandboxOnly: e.target.checked })}
+          data-testid="logs-sandbox"
+        />
         extension output only
       </label>
       <span className="logs-sep" />
@@ -174,7 +188,12 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
         wrap
       </label>
       <label className="logs-check" title="Show each record's JSON, pretty-printed">
-        <input type="checkbox" checked={s.view.pretty} onChange={(e) => c.setView({ pretty: e.target.checked })} data-testid="logs-pretty" />
+        <input
+          type="checkbox"
+          checked={s.view.pretty}
+          onChange={(e) => c.setView({ pretty: e.target.checked })}
+          data-testid="logs-pretty"
+        />
         JSON
       </label>
       <label className="logs-check">
@@ -250,7 +269,8 @@ export function LogTab({ tab }: { tab: TabSpec }) {
     };
     const onIntent = () => pane.noteUserIntent();
     el.addEventListener('wheel', onWheel, { passive: true });
-    for (const type of ['mousedown', 'keydown', 'touchmove'] as const) el.addEventListener(type, onIntent, { passive: true, capture: true });
+    for (const type of ['mousedown', 'keydown', 'touchmove'] as const)
+      el.addEventListener(type, onIntent, { passive: true, capture: true });
     return () => {
       ro.disconnect();
       el.removeEventListener('wheel', onWheel);

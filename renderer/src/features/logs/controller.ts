@@ -7,7 +7,15 @@
  * It takes its API and its terminal as parameters, so it runs without a browser in unit tests. Kept out
  * of React state on purpose: 20,000 lines/s must not re-render components.
  */
-import { newStreamId, type Channel, type EventPayload, type Input, type LogLine, type LogStatus, type Output } from '../../../../common/contract';
+import {
+  newStreamId,
+  type Channel,
+  type EventPayload,
+  type Input,
+  type LogLine,
+  type LogStatus,
+  type Output,
+} from '../../../../common/contract';
 import { PaneFlow, type Frames } from './flow';
 import { formatLine, type Filter, type ViewOptions } from './format';
 import { LineStore } from './lines';
@@ -116,7 +124,11 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
       this.api.listen('logs.status', this.streamId, (s) => this.store.update({ status: s })),
     );
     try {
-      await this.api.call('logs.open', { container: this.container, streamId: this.streamId, ...(this.profileId ? { profileId: this.profileId } : {}) });
+      await this.api.call('logs.open', {
+        container: this.container,
+        streamId: this.streamId,
+        ...(this.profileId ? { profileId: this.profileId } : {}),
+      });
       if (this.closed) {
         void this.api.call('logs.close', { streamId: this.streamId }).catch(() => undefined);
         return;
@@ -240,7 +252,10 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
   }
 
   retry(): void {
-    if (this.opened) void this.api.call('logs.retry', { streamId: this.streamId }).catch((e: unknown) => this.store.update({ error: this.api.errorMessage(e) }));
+    if (this.opened)
+      void this.api
+        .call('logs.retry', { streamId: this.streamId })
+        .catch((e: unknown) => this.store.update({ error: this.api.errorMessage(e) }));
   }
 
   find(term: string, backwards = false): boolean {

@@ -63,7 +63,9 @@ export function formatTime(t: number | undefined, utc: boolean): string {
   if (c.sec !== sec) {
     const d = new Date(t);
     c.sec = sec;
-    c.text = utc ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    c.text = utc
+      ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+      : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   }
   const ms = t - sec * 1000;
   return `${c.text}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}${utc ? 'Z' : ''}`;

@@ -31,7 +31,11 @@ export function releaseController(tabId: string): void {
   if (entry.refs <= 0) scheduleDispose(tabId, entry, 500);
 }
 
-function scheduleDispose(tabId: string, entry: { c: TailController; refs: number; timer?: ReturnType<typeof setTimeout> }, ms: number): void {
+function scheduleDispose(
+  tabId: string,
+  entry: { c: TailController; refs: number; timer?: ReturnType<typeof setTimeout> },
+  ms: number,
+): void {
   clearTimeout(entry.timer);
   entry.timer = setTimeout(() => {
     if (entry.refs > 0) return;

@@ -24,7 +24,12 @@ export interface PaneTerminalEvents {
 // The first row of a record: time, level, source tag, then the extension's name (format.ts).
 const EXTENSION_COLUMN = /^(\d\d:\d\d:\d\d\.\d{3}Z? .{5} (?:ext|sys|raw) )([A-Za-z0-9_.-]{1,128}) /;
 
-const SEARCH_DECORATIONS = { matchBackground: '#5e4a10', activeMatchBackground: '#b8860b', matchOverviewRuler: '#b8860b', activeMatchColorOverviewRuler: '#ffd700' };
+const SEARCH_DECORATIONS = {
+  matchBackground: '#5e4a10',
+  activeMatchBackground: '#b8860b',
+  matchOverviewRuler: '#b8860b',
+  activeMatchColorOverviewRuler: '#ffd700',
+};
 
 export class XtermPane implements PaneTerminal {
   readonly term: Terminal;
@@ -61,7 +66,9 @@ export class XtermPane implements PaneTerminal {
     this.disposables.push(this.term.registerLinkProvider({ provideLinks: (y, cb) => cb(this.linksAt(y)) }));
     this.term.loadAddon(this.fit);
     this.term.loadAddon(this.search);
-    this.disposables.push(this.search.onDidChangeResults((r) => this.events.onSearchResults(r ? { index: r.resultIndex, count: r.resultCount } : undefined)));
+    this.disposables.push(
+      this.search.onDidChangeResults((r) => this.events.onSearchResults(r ? { index: r.resultIndex, count: r.resultCount } : undefined)),
+    );
     this.disposables.push(
       this.term.onScroll(() => {
         const b = this.term.buffer.active;
@@ -140,7 +147,11 @@ export class XtermPane implements PaneTerminal {
   cellOf(needle: string): { col: number; row: number; cols: number; rows: number } | null {
     const b = this.term.buffer.active;
     for (let row = 0; row < this.term.rows; row++) {
-      const col = b.getLine(b.viewportY + row)?.translateToString(true).indexOf(needle) ?? -1;
+      const col =
+        b
+          .getLine(b.viewportY + row)
+          ?.translateToString(true)
+          .indexOf(needle) ?? -1;
       if (col >= 0) return { col, row, cols: this.term.cols, rows: this.term.rows };
     }
     return null;
@@ -190,12 +201,20 @@ export class XtermPane implements PaneTerminal {
     if (ext && this.events.isExtension(ext[2]!)) {
       const start = ext[1]!.length + 1;
       const name = ext[2]!;
-      links.push({ range: { start: { x: start, y }, end: { x: start + name.length - 1, y } }, text: name, activate: () => this.events.openExtension(name) });
+      links.push({
+        range: { start: { x: start, y }, end: { x: start + name.length - 1, y } },
+        text: name,
+        activate: () => this.events.openExtension(name),
+      });
     }
     for (const m of line.matchAll(/https?:\/\/[^\s"'<>`\\]+/g)) {
       const url = m[0].replace(/[).,;:\]]+$/, '');
       const start = (m.index ?? 0) + 1;
-      links.push({ range: { start: { x: start, y }, end: { x: start + url.length - 1, y } }, text: url, activate: () => void openLink(url) });
+      links.push({
+        range: { start: { x: start, y }, end: { x: start + url.length - 1, y } },
+        text: url,
+        activate: () => void openLink(url),
+      });
     }
     return links;
   }

@@ -12,12 +12,22 @@ const LABEL: Record<ConnectionTest['outcome'], string> = {
 
 export function ConnectionResult({ result, onDismiss }: { result: ConnectionTest; onDismiss?: () => void }) {
   return (
-    <div className={`conn-result ${result.outcome === 'ok' ? 'ok' : 'bad'}`} role="status" data-testid="connection-result" data-outcome={result.outcome}>
+    <div
+      className={`conn-result ${result.outcome === 'ok' ? 'ok' : 'bad'}`}
+      role="status"
+      data-testid="connection-result"
+      data-outcome={result.outcome}
+    >
       <strong>{LABEL[result.outcome]}</strong>
       {result.status !== undefined && <span className="muted"> HTTP {result.status}</span>}
       <span className="muted"> · {result.elapsedMs} ms</span>
       {onDismiss && (
-        <button className="icon conn-dismiss" aria-label="Dismiss the test result" onClick={onDismiss} data-testid="connection-result-dismiss">
+        <button
+          className="icon conn-dismiss"
+          aria-label="Dismiss the test result"
+          onClick={onDismiss}
+          data-testid="connection-result-dismiss"
+        >
           ×
         </button>
       )}

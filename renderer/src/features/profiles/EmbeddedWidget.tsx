@@ -30,7 +30,11 @@ export function EmbeddedWidget() {
     <section className="embedded-widget" data-testid="embedded-cluster">
       <h2>Local emulator</h2>
       <p className="small">
-        This console started a local webtask cluster at <span className="mono" data-testid="embedded-url">{embedded.url}</span> with demo tenants. Its master token is a throwaway one for this session, valid on this cluster only.
+        This console started a local webtask cluster at{' '}
+        <span className="mono" data-testid="embedded-url">
+          {embedded.url}
+        </span>{' '}
+        with demo tenants. Its master token is a throwaway one for this session, valid on this cluster only.
       </p>
       <div className="row">
         <button onClick={() => void copy('token')} data-testid="embedded-copy-token">

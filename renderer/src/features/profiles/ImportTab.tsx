@@ -54,7 +54,8 @@ export function ImportTab() {
     <div className="page narrow" data-testid="import-view">
       <h1>Import wt CLI profiles</h1>
       <p className="muted">
-        Reads the <span className="mono">~/.webtask</span> file the <span className="mono">wt</span> CLI writes on the console&apos;s host. Tokens go straight into the console&apos;s vault; they are never shown here, and the file is left as it is.
+        Reads the <span className="mono">~/.webtask</span> file the <span className="mono">wt</span> CLI writes on the console&apos;s host.
+        Tokens go straight into the console&apos;s vault; they are never shown here, and the file is left as it is.
       </p>
       <form
         className="row"
@@ -63,7 +64,16 @@ export function ImportTab() {
           void read();
         }}
       >
-        <input className="grow mono" placeholder="~/.webtask (default)" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Profiles file" maxLength={MAX.filePath} data-testid="import-path" spellCheck={false} />
+        <input
+          className="grow mono"
+          placeholder="~/.webtask (default)"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          aria-label="Profiles file"
+          maxLength={MAX.filePath}
+          data-testid="import-path"
+          spellCheck={false}
+        />
         <button type="submit" disabled={busy} data-testid="import-read">
           Read file
         </button>
@@ -91,13 +101,21 @@ export function ImportTab() {
               {preview.profiles.map((p) => (
                 <tr key={p.name} data-testid="import-row" data-name={p.name}>
                   <td>
-                    <input type="checkbox" aria-label={`Import ${p.name}`} disabled={Boolean(p.problem)} checked={Boolean(chosen[p.name]) && !p.problem} onChange={(e) => setChosen((c) => ({ ...c, [p.name]: e.target.checked }))} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Import ${p.name}`}
+                      disabled={Boolean(p.problem)}
+                      checked={Boolean(chosen[p.name]) && !p.problem}
+                      onChange={(e) => setChosen((c) => ({ ...c, [p.name]: e.target.checked }))}
+                    />
                   </td>
                   <td>{p.name}</td>
                   <td className="mono">{p.url ?? ''}</td>
                   <td className="mono">{p.container ?? ''}</td>
                   <td>{p.tokenKind === 'none' ? '—' : `${p.tokenKind} (hidden)`}</td>
-                  <td className={p.problem ? 'bad-text small' : 'muted small'}>{p.problem ?? (p.existingId ? 'imported before: will update' : '')}</td>
+                  <td className={p.problem ? 'bad-text small' : 'muted small'}>
+                    {p.problem ?? (p.existingId ? 'imported before: will update' : '')}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -6,7 +6,11 @@ export function ImportWidget() {
   return (
     <p className="muted">
       Already using the wt CLI?{' '}
-      <button className="inline" data-testid="home-import" onClick={() => openTab({ id: 'profile:import', kind: 'profile-import', title: 'Import ~/.webtask' })}>
+      <button
+        className="inline"
+        data-testid="home-import"
+        onClick={() => openTab({ id: 'profile:import', kind: 'profile-import', title: 'Import ~/.webtask' })}
+      >
         Import its profiles from ~/.webtask
       </button>
     </p>

@@ -35,7 +35,16 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const saved = await save({ id: profile?.id, name, url, container, token: token || undefined, tokenStorage, ...(colour ? { colour: colour as ProfileColour } : {}), label });
+      const saved = await save({
+        id: profile?.id,
+        name,
+        url,
+        container,
+        token: token || undefined,
+        tokenStorage,
+        ...(colour ? { colour: colour as ProfileColour } : {}),
+        label,
+      });
       setToken('');
       setConfirm(null);
       setDropped(saved.tokenDropped ?? null);
@@ -53,7 +62,11 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     setError(null);
     setTest(null);
     try {
-      const result = token ? await call('profiles.test', { url, container, token }) : profile ? await call('profiles.test', { id: profile.id }) : null;
+      const result = token
+        ? await call('profiles.test', { url, container, token })
+        : profile
+          ? await call('profiles.test', { id: profile.id })
+          : null;
       if (!result) setError({ code: 'invalid_input', message: 'Enter the token to test a new profile.' });
       else setTest(result);
     } catch (err) {
@@ -67,15 +80,37 @@ export function ProfileForm({ profile, onDone, onCancel }: Props) {
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="profile-form" autoComplete="off">
       <label>
         Name
-        <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Production (EU)" required maxLength={MAX.profileName} />
+        <input
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="Production (EU)"
+          required
+          maxLength={MAX.profileName}
+        />
       </label>
       <label>
         Cluster URL
-        <input name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://sandbox.example.com" required maxLength={MAX.url} spellCheck={false} />
+        <input
+          name="url"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          placeholder="https://sandbox.example.com"
+          required
+          maxLength={MAX.url}
+          spellCheck={false}
+        />
       </label>
       <label>
         Default container
-        <input name="container" value={container} onChange={(e) => setContainer(e.target.value)} required maxLength={MAX.containerName} spellCheck={false} />
+        <input
+          name="container"
+          value={container}
+          onChange={(e) => setContainer(e.target.value)}
+          required
+          maxLength={MAX.containerName}
+          spellCheck={false}
+        />
       </label>
       <label>
         Master token{profile?.hasToken && !dropped ? ' (leave empty to keep the stored one)' : ''}

@@ -11,7 +11,9 @@ export function ProfileTab({ tab }: { tab: TabSpec }) {
   return (
     <div className="page narrow">
       <h1>{profile ? `Edit ${profile.name}` : 'New profile'}</h1>
-      {profile?.source === 'wt-cli' && <p className="hint warn">Imported from ~/.webtask: that file still holds the token in plain text.</p>}
+      {profile?.source === 'wt-cli' && (
+        <p className="hint warn">Imported from ~/.webtask: that file still holds the token in plain text.</p>
+      )}
       <ProfileForm
         key={id ?? 'new'}
         profile={profile}

@@ -16,10 +16,21 @@ export function ProfilesPanel() {
       <header>
         <h2>Profiles</h2>
         <span className="row">
-          <button className="icon" title="Import the wt CLI's ~/.webtask" aria-label="Import wt CLI profiles" data-testid="profiles-import" onClick={() => openTab({ id: 'profile:import', kind: 'profile-import', title: 'Import ~/.webtask' })}>
+          <button
+            className="icon"
+            title="Import the wt CLI's ~/.webtask"
+            aria-label="Import wt CLI profiles"
+            data-testid="profiles-import"
+            onClick={() => openTab({ id: 'profile:import', kind: 'profile-import', title: 'Import ~/.webtask' })}
+          >
             ⇩
           </button>
-          <button className="icon" title="New profile" aria-label="New profile" onClick={() => openTab({ id: 'profile:new', kind: 'profile', title: 'New profile' })}>
+          <button
+            className="icon"
+            title="New profile"
+            aria-label="New profile"
+            onClick={() => openTab({ id: 'profile:new', kind: 'profile', title: 'New profile' })}
+          >
             +
           </button>
         </span>

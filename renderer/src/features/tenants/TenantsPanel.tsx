@@ -6,7 +6,9 @@ import { useTenants } from './store';
 import { MAX } from '../../lib/limits';
 
 export const openTenant = (profileId: string, container: string) =>
-  useShell.getState().openTab({ id: `tenant:${profileId}:${container}`, kind: 'tenant', title: container, params: { profileId, container } });
+  useShell
+    .getState()
+    .openTab({ id: `tenant:${profileId}:${container}`, kind: 'tenant', title: container, params: { profileId, container } });
 
 /** The containers an engineer works with on the active profile: pinned, recent, added, discovered; searchable. */
 export function TenantsPanel() {
@@ -45,18 +47,34 @@ export function TenantsPanel() {
     <section className="side-section tenants" aria-label="Tenants" data-testid="tenants-panel">
       <header>
         <h2>Tenants</h2>
-        <button className="icon" title="Discover tenants from the cross-container list" onClick={() => void discover(profile.id)} disabled={loading[profile.id]} data-testid="tenants-discover">
+        <button
+          className="icon"
+          title="Discover tenants from the cross-container list"
+          onClick={() => void discover(profile.id)}
+          disabled={loading[profile.id]}
+          data-testid="tenants-discover"
+        >
           ⟳
         </button>
       </header>
-      <input className="full" placeholder="Search tenants" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search tenants" maxLength={MAX.containerName} data-testid="tenants-search" />
+      <input
+        className="full"
+        placeholder="Search tenants"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        aria-label="Search tenants"
+        maxLength={MAX.containerName}
+        data-testid="tenants-search"
+      />
       {!profile.hasToken && <p className="muted small">This profile has no token: edit it to enter one.</p>}
       {list?.discovery.state === 'forbidden' && (
         <p className="hint warn small" data-testid="discovery-forbidden">
           {list.discovery.message}
         </p>
       )}
-      {(list?.discovery.state === 'failed' || list?.discovery.state === 'partial') && <p className="hint warn small">{list.discovery.message}</p>}
+      {(list?.discovery.state === 'failed' || list?.discovery.state === 'partial') && (
+        <p className="hint warn small">{list.discovery.message}</p>
+      )}
       {error && (
         <div className="error small" role="alert">
           {error.message} <button onClick={() => void load(profile.id)}>Retry</button>
@@ -75,7 +93,12 @@ export function TenantsPanel() {
               </span>
             </button>
             <span className="tenant-actions">
-              <button className={`icon${t.pinned ? ' pinned' : ''}`} title={t.pinned ? 'Unpin' : 'Pin'} aria-label={`${t.pinned ? 'Unpin' : 'Pin'} ${t.name}`} onClick={() => void pin(profile.id, t.name, !t.pinned)}>
+              <button
+                className={`icon${t.pinned ? ' pinned' : ''}`}
+                title={t.pinned ? 'Unpin' : 'Pin'}
+                aria-label={`${t.pinned ? 'Unpin' : 'Pin'} ${t.name}`}
+                onClick={() => void pin(profile.id, t.name, !t.pinned)}
+              >
                 {t.pinned ? '★' : '☆'}
               </button>
               {!t.sources.includes('profile') && (
@@ -89,10 +112,18 @@ export function TenantsPanel() {
         {list && shown.length === 0 && <li className="muted small">No tenant matches.</li>}
       </ul>
       <form className="row tenant-add" onSubmit={submit}>
-        <input placeholder="Add tenant by name" value={adding} onChange={(e) => {
+        <input
+          placeholder="Add tenant by name"
+          value={adding}
+          onChange={(e) => {
             setAdding(e.target.value);
             setAddError(null);
-          }} aria-label="Add tenant by name" maxLength={MAX.containerName} spellCheck={false} data-testid="tenant-add-input" />
+          }}
+          aria-label="Add tenant by name"
+          maxLength={MAX.containerName}
+          spellCheck={false}
+          data-testid="tenant-add-input"
+        />
         <button type="submit">Add</button>
       </form>
       {addError && (

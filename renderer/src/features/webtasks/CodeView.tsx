@@ -15,7 +15,10 @@ export function CodeView({ code, line }: { code: string; line?: number }) {
       overscan={30}
       scrollToIndex={line ? line - 1 : undefined}
       renderRow={(pieces, i) => (
-        <div className={i + 1 === line ? 'code-line code-line-target' : 'code-line'} data-testid={i + 1 === line ? 'code-line-target' : undefined}>
+        <div
+          className={i + 1 === line ? 'code-line code-line-target' : 'code-line'}
+          data-testid={i + 1 === line ? 'code-line-target' : undefined}
+        >
           <span className="ln" style={{ width: `${gutter + 1}ch` }}>
             {i + 1}
           </span>

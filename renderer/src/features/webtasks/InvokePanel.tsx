@@ -19,8 +19,20 @@ function Pairs({ label, pairs, onChange, testId }: { label: string; pairs: Pair[
       <legend>{label}</legend>
       {pairs.map((p, i) => (
         <div className="row" key={i}>
-          <input placeholder="name" value={p.name} aria-label={`${label} name`} maxLength={MAX.headerName} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} />
-          <input placeholder="value" value={p.value} aria-label={`${label} value`} maxLength={MAX.headerValue} onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))} />
+          <input
+            placeholder="name"
+            value={p.name}
+            aria-label={`${label} name`}
+            maxLength={MAX.headerName}
+            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))}
+          />
+          <input
+            placeholder="value"
+            value={p.value}
+            aria-label={`${label} value`}
+            maxLength={MAX.headerValue}
+            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
+          />
           <button type="button" className="icon" aria-label={`Remove ${label}`} onClick={() => onChange(pairs.filter((_, j) => j !== i))}>
             ×
           </button>
@@ -84,7 +96,8 @@ export function InvocationView({ rec, onRetry }: { rec: InvocationRecord; onRetr
       <section className="diagnostics" data-testid="diagnostics" data-source={rec.diagnostics.source ?? 'none'}>
         <h3>Diagnostics</h3>
         <p>
-          <span className={`badge src-${rec.diagnostics.source ?? 'none'}`}>{rec.diagnostics.source ?? 'no source header'}</span> <span data-testid="diag-reading">{rec.diagnostics.reading}</span>
+          <span className={`badge src-${rec.diagnostics.source ?? 'none'}`}>{rec.diagnostics.source ?? 'no source header'}</span>{' '}
+          <span data-testid="diag-reading">{rec.diagnostics.reading}</span>
         </p>
         {rec.diagnostics.reqId && (
           <p className="muted small">
@@ -209,7 +222,15 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
           <span className="mono muted">
             /api/run/{container}/{name}
           </span>
-          <input className="grow mono" placeholder="/path" value={path} onChange={(e) => setPath(e.target.value)} aria-label="Path" data-testid="inv-path" maxLength={MAX.path} />
+          <input
+            className="grow mono"
+            placeholder="/path"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            aria-label="Path"
+            data-testid="inv-path"
+            maxLength={MAX.path}
+          />
           <button type="submit" className="primary" disabled={busy} data-testid="inv-send">
             {busy ? 'Calling…' : 'Send'}
           </button>
@@ -218,10 +239,22 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
           <Pairs label="Query" pairs={query} onChange={setQuery} testId="inv-query" />
           <Pairs label="Header" pairs={headers} onChange={setHeaders} testId="inv-headers" />
         </div>
-        {method !== 'GET' && method !== 'HEAD' && <textarea className="mono" rows={5} placeholder="Body" value={body} onChange={(e) => setBody(e.target.value)} aria-label="Body" data-testid="inv-body-input" maxLength={MAX.body} />}
+        {method !== 'GET' && method !== 'HEAD' && (
+          <textarea
+            className="mono"
+            rows={5}
+            placeholder="Body"
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            aria-label="Body"
+            data-testid="inv-body-input"
+            maxLength={MAX.body}
+          />
+        )}
         <label className="check">
           <input type="checkbox" checked={withToken} onChange={(e) => setWithToken(e.target.checked)} />
-          Send the profile&apos;s token (for extensions that require webtask authentication; the extension&apos;s code can read it, so only for extensions you trust)
+          Send the profile&apos;s token (for extensions that require webtask authentication; the extension&apos;s code can read it, so only
+          for extensions you trust)
         </label>
       </form>
       {error && (
@@ -252,7 +285,8 @@ export function InvokePanel({ profileId, container, name }: { profileId: string;
           {history.map((h) => (
             <li key={h.id} className={current?.id === h.id ? 'active' : ''}>
               <button className="link grow mono small" onClick={() => replay(h)} data-testid="history-item">
-                {new Date(h.at).toLocaleTimeString()} {h.request.method} {h.request.path || '/'} → {h.status ?? h.error?.code} · {h.elapsedMs} ms · {h.diagnostics.source ?? '-'}
+                {new Date(h.at).toLocaleTimeString()} {h.request.method} {h.request.path || '/'} → {h.status ?? h.error?.code} ·{' '}
+                {h.elapsedMs} ms · {h.diagnostics.source ?? '-'}
               </button>
             </li>
           ))}

@@ -17,7 +17,14 @@ interface Filters {
 
 /** Opens an extension's view; with `line`, at its code, scrolled to that line and marked. */
 export const openWebtask = (profileId: string, container: string, name: string, line?: number) =>
-  useShell.getState().openTab({ id: `webtask:${profileId}:${container}:${name}`, kind: 'webtask', title: `${container}/${name}`, params: { profileId, container, name, ...(line ? { line } : {}) } });
+  useShell
+    .getState()
+    .openTab({
+      id: `webtask:${profileId}:${container}:${name}`,
+      kind: 'webtask',
+      title: `${container}/${name}`,
+      params: { profileId, container, name, ...(line ? { line } : {}) },
+    });
 
 /** Parses "k:v" into a meta pair; the value may itself contain ":". */
 function parsePair(s: string): MetaPair | null {
@@ -143,7 +150,14 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
             changeFilters((f) => ({ ...f, name: nameInput.trim() }));
           }}
         >
-          <input placeholder="Name contains…" value={nameInput} onChange={(e) => setNameInput(e.target.value)} aria-label="Search extensions by name" maxLength={MAX.search} data-testid="ext-name-filter" />
+          <input
+            placeholder="Name contains…"
+            value={nameInput}
+            onChange={(e) => setNameInput(e.target.value)}
+            aria-label="Search extensions by name"
+            maxLength={MAX.search}
+            data-testid="ext-name-filter"
+          />
         </form>
         <form
           className="row"
@@ -152,11 +166,24 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
             addMeta();
           }}
         >
-          <input placeholder="meta key:value" value={metaInput} onChange={(e) => setMetaInput(e.target.value)} aria-label="Add meta filter" maxLength={MAX.search * 2} data-testid="ext-meta-input" spellCheck={false} />
+          <input
+            placeholder="meta key:value"
+            value={metaInput}
+            onChange={(e) => setMetaInput(e.target.value)}
+            aria-label="Add meta filter"
+            maxLength={MAX.search * 2}
+            data-testid="ext-meta-input"
+            spellCheck={false}
+          />
           <button type="submit">Add filter</button>
         </form>
         <label className="check">
-          <input type="checkbox" checked={filters.auth0Only} onChange={(e) => changeFilters((f) => ({ ...f, auth0Only: e.target.checked }))} data-testid="ext-auth0-only" />
+          <input
+            type="checkbox"
+            checked={filters.auth0Only}
+            onChange={(e) => changeFilters((f) => ({ ...f, auth0Only: e.target.checked }))}
+            data-testid="ext-auth0-only"
+          />
           Auth0 extensions only
         </label>
       </div>
@@ -166,7 +193,11 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
           {filters.name && (
             <span className="chip">
               name ~ {filters.name}
-              <button className="icon" aria-label="Remove name filter" onClick={() => (setNameInput(''), changeFilters((f) => ({ ...f, name: '' })))}>
+              <button
+                className="icon"
+                aria-label="Remove name filter"
+                onClick={() => (setNameInput(''), changeFilters((f) => ({ ...f, name: '' })))}
+              >
                 ×
               </button>
             </span>
@@ -174,7 +205,11 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
           {filters.meta.map((m) => (
             <span className="chip mono" key={`${m.key}:${m.value}`} data-testid="meta-chip">
               {m.key}:{m.value}
-              <button className="icon" aria-label={`Remove ${m.key}`} onClick={() => changeFilters((f) => ({ ...f, meta: f.meta.filter((x) => x !== m) }))}>
+              <button
+                className="icon"
+                aria-label={`Remove ${m.key}`}
+                onClick={() => changeFilters((f) => ({ ...f, meta: f.meta.filter((x) => x !== m) }))}
+              >
                 ×
               </button>
             </span>
@@ -183,7 +218,8 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
         </div>
       )}
       <p className="muted small" data-testid="ext-status">
-        {items.length} loaded{more ? ' · more on scroll' : ' · end of list'} · {pages} page{pages === 1 ? '' : 's'} read{loading ? ' · loading…' : ''}
+        {items.length} loaded{more ? ' · more on scroll' : ' · end of list'} · {pages} page{pages === 1 ? '' : 's'} read
+        {loading ? ' · loading…' : ''}
       </p>
       {error && (
         <div className="error" role="alert" data-testid="ext-error">
@@ -198,7 +234,12 @@ export function TenantTab({ tab }: { tab: TabSpec }) {
         className="ext-list"
         onNearEnd={onNearEnd}
         renderRow={(w) => (
-          <button className="ext-row link" onClick={() => openWebtask(profileId, container, w.name)} data-testid="ext-row" data-name={w.name}>
+          <button
+            className="ext-row link"
+            onClick={() => openWebtask(profileId, container, w.name)}
+            data-testid="ext-row"
+            data-name={w.name}
+          >
             <span className="mono ext-name">{w.name}</span>
             <span className="ext-meta muted small">
               {Object.entries(w.meta ?? {})

@@ -1,7 +1,17 @@
 import { memo, useEffect, useRef, useState, type ReactNode } from 'react';
 
 // Rows are memoized by (item, index): scrolling renders only the rows that come into view.
-const Row = memo(function Row<T>({ item, index, rowHeight, renderRow }: { item: T; index: number; rowHeight: number; renderRow: (item: T, index: number) => ReactNode }) {
+const Row = memo(function Row<T>({
+  item,
+  index,
+  rowHeight,
+  renderRow,
+}: {
+  item: T;
+  index: number;
+  rowHeight: number;
+  renderRow: (item: T, index: number) => ReactNode;
+}) {
   return (
     <div className="vrow" style={{ top: index * rowHeight, height: rowHeight }}>
       {renderRow(item, index)}
@@ -67,7 +77,13 @@ export function VirtualList<T>({
     rows.push(<Row key={i} item={items[i]!} index={i} rowHeight={rowHeight} renderRow={renderRow} />);
   }
   return (
-    <div ref={ref} className={`vlist ${className}`} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid={testId} data-count={items.length}>
+    <div
+      ref={ref}
+      className={`vlist ${className}`}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      data-testid={testId}
+      data-count={items.length}
+    >
       <div className="vlist-inner" style={{ height: items.length * rowHeight }}>
         {rows}
       </div>

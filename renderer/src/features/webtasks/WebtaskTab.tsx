@@ -60,7 +60,6 @@ function Secrets({ ins, profileId }: { ins: Inspection; profileId: string }) {
   );
 }
 
-
 /** One extension: meta, claims, secrets, code, and the invoke console. */
 export function WebtaskTab({ tab }: { tab: TabSpec }) {
   const profileId = String(tab.params?.profileId ?? '');
@@ -121,7 +120,14 @@ export function WebtaskTab({ tab }: { tab: TabSpec }) {
         </h1>
         <div className="seg" role="tablist">
           {(['overview', 'code', 'invoke'] as const).map((s) => (
-            <button key={s} role="tab" aria-selected={section === s} className={section === s ? 'active' : ''} onClick={() => setSection(s)} data-testid={`section-${s}`}>
+            <button
+              key={s}
+              role="tab"
+              aria-selected={section === s}
+              className={section === s ? 'active' : ''}
+              onClick={() => setSection(s)}
+              data-testid={`section-${s}`}
+            >
               {s === 'overview' ? 'Overview' : s === 'code' ? 'Code' : 'Invoke'}
             </button>
           ))}
@@ -160,7 +166,15 @@ export function WebtaskTab({ tab }: { tab: TabSpec }) {
                 <span className="muted small">
                   {ins.code.lines} lines · {ins.code.bytes} bytes
                 </span>
-                <button onClick={() => void navigator.clipboard.writeText(ins.code!.text).then(() => report('Code copied.', 'info'), () => report('The clipboard refused the copy.'))} data-testid="code-copy">
+                <button
+                  onClick={() =>
+                    void navigator.clipboard.writeText(ins.code!.text).then(
+                      () => report('Code copied.', 'info'),
+                      () => report('The clipboard refused the copy.'),
+                    )
+                  }
+                  data-testid="code-copy"
+                >
                   Copy
                 </button>
                 <button onClick={() => void save()} data-testid="code-save">
@@ -169,7 +183,8 @@ export function WebtaskTab({ tab }: { tab: TabSpec }) {
               </div>
               {ins.code.notUtf8 && (
                 <p className="hint warn small" data-testid="code-not-utf8">
-                  This code is not valid UTF-8: {ins.code.replacements} byte sequence{ins.code.replacements === 1 ? '' : 's'} shown as � (U+FFFD). Saving keeps the replacement characters.
+                  This code is not valid UTF-8: {ins.code.replacements} byte sequence{ins.code.replacements === 1 ? '' : 's'} shown as �
+                  (U+FFFD). Saving keeps the replacement characters.
                 </p>
               )}
               <CodeView code={ins.code.text} line={line} />

@@ -31,4 +31,3 @@ export function toLines(code: string): Piece[][] {
   else walk(Prism.tokenize(code, Prism.languages.javascript!), '');
   return lines;
 }
-
