@@ -64,7 +64,14 @@ export const BulkView = z.object({
   createdAt: z.string(),
   state: BulkState,
   note: z.string().nullable(),
-  counts: z.object({ waiting: z.number().int(), running: z.number().int(), paused: z.number().int(), ok: z.number().int(), failed: z.number().int(), cancelled: z.number().int() }),
+  counts: z.object({
+    waiting: z.number().int(),
+    running: z.number().int(),
+    paused: z.number().int(),
+    ok: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+  }),
   delivered: z.number().int(),
   logsPerSecond: z.number(),
   tenants: z.array(BulkTenant),
@@ -77,7 +84,11 @@ const One = z.object({ bulkId: BulkId, container: ContainerName.optional(), name
 export const BulkSettings = z.object({ concurrency: z.number().int().min(1).max(16) });
 
 export const bulkChannels = {
-  'bulk.preview': channel(z.object({ ...Scope, tenants: Targets }), BulkPlan, 'Plan a bulk replay: tenant, job, destination, from-checkpoint, estimate'),
+  'bulk.preview': channel(
+    z.object({ ...Scope, tenants: Targets }),
+    BulkPlan,
+    'Plan a bulk replay: tenant, job, destination, from-checkpoint, estimate',
+  ),
   'bulk.start': channel(
     z.object({
       ...Scope,
@@ -90,12 +101,24 @@ export const bulkChannels = {
     'Start a local bulk replay (journaled, audited)',
   ),
   'bulk.get': channel(z.object({ bulkId: BulkId }), BulkView, 'One bulk replay'),
-  'bulk.list': channel(z.object({}).optional(), z.object({ bulks: z.array(BulkView) }), 'Bulk replays in the journal (unfinished ones continue)'),
+  'bulk.list': channel(
+    z.object({}).optional(),
+    z.object({ bulks: z.array(BulkView) }),
+    'Bulk replays in the journal (unfinished ones continue)',
+  ),
   'bulk.pause': channel(One, BulkView, 'Pause a bulk replay or one tenant'),
   'bulk.resume': channel(One, BulkView, 'Resume a bulk replay or one tenant'),
   'bulk.cancel': channel(One, BulkView, 'Cancel a bulk replay or one tenant'),
-  'bulk.retry': channel(z.object({ bulkId: BulkId, container: ContainerName, name: WebtaskName }), BulkView, 'Retry one failed or cancelled tenant'),
-  'bulk.report': channel(z.object({ bulkId: BulkId, format: z.enum(['json', 'csv']) }), z.object({ filename: z.string(), text: z.string() }), 'A bulk replay report to save'),
+  'bulk.retry': channel(
+    z.object({ bulkId: BulkId, container: ContainerName, name: WebtaskName }),
+    BulkView,
+    'Retry one failed or cancelled tenant',
+  ),
+  'bulk.report': channel(
+    z.object({ bulkId: BulkId, format: z.enum(['json', 'csv']) }),
+    z.object({ filename: z.string(), text: z.string() }),
+    'A bulk replay report to save',
+  ),
   'bulk.settings': channel(z.object({}).optional(), BulkSettings, 'Bulk replay settings'),
   'bulk.saveSettings': channel(BulkSettings, BulkSettings, 'Save bulk replay settings'),
 } satisfies Record<string, ChannelDef>;

@@ -16,7 +16,11 @@ export function lockJob(deps: HostDeps, profileId: string, container: string, na
   const k = lockKey(profileId, container, name);
   const held = m.get(k);
   if (held !== undefined) {
-    throw new HostError('conflict', `A local replay of ${name} on ${container} is already running (${held}): cancel it or wait for its report.`, { runId: held });
+    throw new HostError(
+      'conflict',
+      `A local replay of ${name} on ${container} is already running (${held}): cancel it or wait for its report.`,
+      { runId: held },
+    );
   }
   m.set(k, holder);
   let released = false;
@@ -50,7 +54,12 @@ export function cronRunInFlight(job: WireCronJob): string | null {
 }
 
 /** Refuses (after waiting up to `waitMs`) while the cluster's cron runs the job. */
-export async function awaitCronIdle(client: WebtaskClient, container: string, name: string, opts: { waitMs?: number; pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function awaitCronIdle(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  opts: { waitMs?: number; pollMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
   const deadline = Date.now() + (opts.waitMs ?? 0);
   for (;;) {
     let job: WireCronJob;

@@ -19,10 +19,12 @@ import { awaitCronIdle, lockJob } from './guard';
 /** The journal: the view less what is computed, each tenant with what earlier attempts delivered. */
 const JournalTenant = BulkTenant.extend({ priorDelivered: z.number().int().default(0) });
 type JournalTenant = z.infer<typeof JournalTenant>;
-const Journal = BulkView.omit({ counts: true, delivered: true, logsPerSecond: true, tenants: true }).extend({ tenants: z.array(JournalTenant) });
+const Journal = BulkView.omit({ counts: true, delivered: true, logsPerSecond: true, tenants: true }).extend({
+  tenants: z.array(JournalTenant),
+});
 type Journal = z.infer<typeof Journal>;
 
-type Why = 'pause' | 'cancel' | 'lock';
+type Why = 'pause' | 'cancel' | 'lock' | 'halt';
 
 /** How long a tenant waits for the cluster's own run of its job before it fails with the reason. */
 const CRON_WAIT_MS = 30_000;
@@ -52,7 +54,13 @@ export class BulkRun {
       delivered += t.priorDelivered + (t.report?.delivered ?? t.progress?.delivered ?? 0);
       if (t.state === 'running') rate += t.progress?.logsPerSecond ?? 0;
     }
-    return { ...this.j, counts, delivered, logsPerSecond: Math.round(rate), tenants: this.j.tenants.map(({ priorDelivered: _p, ...t }) => t) };
+    return {
+      ...this.j,
+      counts,
+      delivered,
+      logsPerSecond: Math.round(rate),
+      tenants: this.j.tenants.map(({ priorDelivered: _p, ...t }) => t),
+    };
   }
 
   find(container: string, name: string): JournalTenant {
@@ -63,7 +71,10 @@ export class BulkRun {
 
   /** Writes the journal (one write at a time, tmp + rename) and tells the watching sessions. */
   persist(force = true): Promise<void> {
-    const text = JSON.stringify(this.deps.redactor.deep(this.j, 'strict'));
+    if (this.registry.halted) return this.writing.catch(() => undefined);
+    // The rows (errors, reports) strictly redacted; the ids are kept as they are, being needed to resume
+    // (strict redaction may take a profile id for a secret).
+    const text = JSON.stringify({ ...this.j, tenants: this.deps.redactor.deep(this.j.tenants, 'strict') });
     const file = this.registry.file(this.j.bulkId);
     this.writing = this.writing.then(async () => {
       await mkdir(this.registry.dir, { recursive: true });
@@ -89,17 +100,21 @@ export class BulkRun {
       this.startTenant(ctx, t);
     }
     if (running > 0 && !this.untrack) {
-      this.untrack = this.deps.flows.track({ label: `bulk replay ${this.j.bulkId}`, close: (reason) => {
+      this.untrack = this.deps.flows.track({
+        label: `bulk replay ${this.j.bulkId}`,
+        close: (reason) => {
           this.untrack = null;
           this.stopAll('lock', reason);
-        } });
+        },
+      });
     }
     if (running === 0) {
       this.untrack?.();
       this.untrack = null;
       const ts = this.j.tenants;
       if (ts.some((t) => t.state === 'paused')) this.j.state = 'paused';
-      else if (this.j.state !== 'cancelled' && !ts.some((t) => t.state === 'waiting')) this.j.state = ts.every((t) => t.state === 'cancelled') ? 'cancelled' : 'done';
+      else if (this.j.state !== 'cancelled' && !ts.some((t) => t.state === 'waiting'))
+        this.j.state = ts.every((t) => t.state === 'cancelled') ? 'cancelled' : 'done';
       void this.persist();
       for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -107,8 +122,13 @@ export class BulkRun {
 
   /** For tests and shutdown: resolves when no tenant is running. */
   idle(): Promise<void> {
-    if (!this.j.tenants.some((t) => t.state === 'running')) return this.writing.catch(() => undefined);
+    if (this.ctls.size === 0) return this.writing.catch(() => undefined);
     return new Promise<void>((r) => this.idleWaiters.push(r)).then(() => this.writing.catch(() => undefined));
+  }
+
+  /** The host is going away: runs stop and the journal is left as it was, as after a crash. */
+  halt(): void {
+    for (const c of this.ctls.values()) c.abort('halt');
   }
 
   stopAll(why: Why, note?: string): void {
@@ -147,7 +167,12 @@ export class BulkRun {
       let from: string | null = t.checkpoint ?? t.from;
       try {
         from = (await store.load().catch(() => null)) ?? from;
-        await audit(ctx, { action: 'bulk.tenant.start', ...scope, outcome: 'ok', detail: { bulkId: this.j.bulkId, from, attempt: t.attempts } });
+        await audit(ctx, {
+          action: 'bulk.tenant.start',
+          ...scope,
+          outcome: 'ok',
+          detail: { bulkId: this.j.bulkId, from, attempt: t.attempts },
+        });
         const { profile, client } = await clientFor(deps, this.j.profileId);
         await awaitCronIdle(client, t.container, t.name, { waitMs: CRON_WAIT_MS, signal: ctl.signal });
         const cfg = await readExtension(deps, client, profile, t.container, t.name);
@@ -179,6 +204,11 @@ export class BulkRun {
         release?.();
       }
       const why = ctl.signal.aborted ? (ctl.signal.reason as Why) : null;
+      if (why === 'halt') {
+        this.ctls.delete(key(t));
+        if (this.ctls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+        return;
+      }
       if (why) t.state = why === 'cancel' ? 'cancelled' : 'paused';
       // An interrupted run may have sent its last batch without the acknowledgement: at most one batch twice.
       if (why) t.duplicatesPossible = true;
@@ -188,7 +218,13 @@ export class BulkRun {
         action: 'bulk.tenant.end',
         ...scope,
         outcome: t.state === 'ok' ? 'ok' : 'error',
-        detail: { bulkId: this.j.bulkId, state: t.state, delivered: t.report?.delivered ?? 0, checkpoint: t.checkpoint, ...(t.error ? { error: t.error } : {}) },
+        detail: {
+          bulkId: this.j.bulkId,
+          state: t.state,
+          delivered: t.report?.delivered ?? 0,
+          checkpoint: t.checkpoint,
+          ...(t.error ? { error: t.error } : {}),
+        },
       }).catch(() => undefined);
       await this.persist();
       this.pump(ctx);
@@ -205,6 +241,8 @@ export class Registry {
   readonly bulks = new Map<string, BulkRun>();
   private readonly watchers = new Set<Session>();
   private loaded: Promise<void> | null = null;
+  /** Set when the host shuts down: nothing more is written to the journal. */
+  halted = false;
 
   constructor(readonly deps: HostDeps) {
     this.dir = join(deps.dataDir, 'bulk');
@@ -242,14 +280,27 @@ export class Registry {
           j = Journal.parse(JSON.parse(await readFile(join(this.dir, n), 'utf8')));
         } catch (e) {
           // A damaged journal must not stop the others (nor the host): it is reported and left on disk.
-          ctx.session.emit('app.notice', { level: 'warning', message: `The bulk replay journal ${n} cannot be read (${(e as Error).message.slice(0, 200)}); it was left as is.` });
+          ctx.session.emit('app.notice', {
+            level: 'warning',
+            message: `The bulk replay journal ${n} cannot be read (${(e as Error).message.slice(0, 200)}); it was left as is.`,
+          });
           continue;
         }
-        for (const t of j.tenants) if (t.state === 'running') t.state = 'waiting';
+        for (const t of j.tenants) {
+          if (t.state !== 'running') continue;
+          // Stopped mid-run: its last batch may have been delivered without the acknowledgement.
+          t.state = 'waiting';
+          t.duplicatesPossible = true;
+        }
         const run = new BulkRun(this, j);
         this.bulks.set(j.bulkId, run);
         if (j.state === 'running') {
-          await audit(ctx, { action: 'bulk.resume', profile: j.profileId, outcome: 'ok', detail: { bulkId: j.bulkId, reason: 'journal found at start' } }).catch(() => undefined);
+          await audit(ctx, {
+            action: 'bulk.resume',
+            profile: j.profileId,
+            outcome: 'ok',
+            detail: { bulkId: j.bulkId, reason: 'journal found at start' },
+          }).catch(() => undefined);
           run.pump(ctx);
         }
       }
@@ -273,7 +324,19 @@ export class Registry {
       createdAt: new Date().toISOString(),
       state: 'running',
       note: null,
-      tenants: items.map((i) => ({ ...i, state: 'waiting', attempts: 0, checkpoint: null, progress: null, report: null, error: null, duplicatesPossible: false, startedAt: null, endedAt: null, priorDelivered: 0 })),
+      tenants: items.map((i) => ({
+        ...i,
+        state: 'waiting',
+        attempts: 0,
+        checkpoint: null,
+        progress: null,
+        report: null,
+        error: null,
+        duplicatesPossible: false,
+        startedAt: null,
+        endedAt: null,
+        priorDelivered: 0,
+      })),
     };
     const run = new BulkRun(this, j);
     this.bulks.set(bulkId, run);
@@ -288,6 +351,18 @@ export function registryOf(deps: HostDeps): Registry {
   return r;
 }
 
+/**
+ * The host is closing (or, in tests, about to be replaced as after a crash): every bulk stops where it
+ * is and its journal keeps saying "running", so the next host continues it.
+ */
+export async function haltBulks(deps: HostDeps): Promise<void> {
+  const reg = registryOf(deps);
+  reg.halted = true;
+  const runs = [...reg.bulks.values()];
+  for (const b of runs) b.halt();
+  await Promise.all(runs.map((b) => b.idle()));
+}
+
 /** For tests: resolves when the bulk has no running tenant. */
 export async function bulkIdle(deps: HostDeps, bulkId: string): Promise<BulkView> {
   const b = registryOf(deps).get(bulkId);
@@ -295,7 +370,18 @@ export async function bulkIdle(deps: HostDeps, bulkId: string): Promise<BulkView
   return b.view();
 }
 
-const CSV_COLUMNS = ['container', 'name', 'destination', 'from', 'state', 'attempts', 'delivered', 'checkpoint', 'duplicatesPossible', 'error'] as const;
+const CSV_COLUMNS = [
+  'container',
+  'name',
+  'destination',
+  'from',
+  'state',
+  'attempts',
+  'delivered',
+  'checkpoint',
+  'duplicatesPossible',
+  'error',
+] as const;
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : String(v);
   // Cells a spreadsheet would run as a formula are quoted with a leading apostrophe.
@@ -306,7 +392,20 @@ const csvCell = (v: unknown) => {
 export function bulkReport(view: BulkView, format: 'json' | 'csv'): { filename: string; text: string } {
   if (format === 'json') return { filename: `${view.bulkId}.json`, text: JSON.stringify(view, null, 2) };
   const rows = view.tenants.map((t) =>
-    [t.container, t.name, t.destination.label, t.from, t.state, t.attempts, t.report?.delivered ?? t.progress?.delivered ?? 0, t.checkpoint, t.duplicatesPossible, t.error].map(csvCell).join(','),
+    [
+      t.container,
+      t.name,
+      t.destination.label,
+      t.from,
+      t.state,
+      t.attempts,
+      t.report?.delivered ?? t.progress?.delivered ?? 0,
+      t.checkpoint,
+      t.duplicatesPossible,
+      t.error,
+    ]
+      .map(csvCell)
+      .join(','),
   );
   return { filename: `${view.bulkId}.csv`, text: [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n' };
 }
