@@ -181,6 +181,74 @@ describe('bulk replay', () => {
       await h.close();
     }
   }, 120_000);
+
+  it('pauses and resumes one tenant, cancels and retries another, and a lock pauses the whole bulk', async () => {
+    // Runs after the test above on the same emulator: every tenant has a Logstash job, crons are off.
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
+    try {
+      const pick = ['globex', 'initech'];
+      const tenants = pick.map((container) => ({ container, name: JOB, from: auth0Of(emu())!.tenant(container)!.allIds()[0]! }));
+      const b = await callOk<BulkView>(h.host, 'bulk.start', { tenants, concurrency: 2, confirm: { tenants: 2, destinations: 2 } });
+      const get = () => callOk<BulkView>(h.host, 'bulk.get', { bulkId: b.bulkId });
+      const row = (v: BulkView, c: string) => v.tenants.find((t) => t.container === c)!;
+      const until = async (ok: (v: BulkView) => boolean) => {
+        for (let i = 0; i < 300; i++) {
+          const v = await get();
+          if (ok(v)) return v;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`bulk ${b.bulkId} never reached the awaited state: ${JSON.stringify((await get()).counts)}`);
+      };
+      await until((v) => (row(v, 'initech').progress?.delivered ?? 0) > 0 && (row(v, 'globex').progress?.delivered ?? 0) > 0);
+      await callOk(h.host, 'bulk.pause', { bulkId: b.bulkId, container: 'initech', name: JOB });
+      await callOk(h.host, 'bulk.cancel', { bulkId: b.bulkId, container: 'globex', name: JOB });
+      const stopped = await until((v) => v.counts.running === 0);
+      expect(row(stopped, 'initech').state).toBe('paused');
+      expect(row(stopped, 'globex').state).toBe('cancelled');
+      expect(stopped.state).toBe('paused');
+      const badRetry = await h.host.call(
+        'bulk.retry',
+        { bulkId: b.bulkId, container: 'initech', name: JOB },
+        createSession(h.host.deps, 's', () => {}),
+      );
+      expect(badRetry.ok).toBe(false);
+      if (!badRetry.ok) expect(badRetry.error.message).toContain('only a failed or cancelled tenant can be retried');
+      // The paused tenant kept where it stopped: its resume starts there, not from the beginning.
+      expect(row(stopped, 'initech').checkpoint).toBe(row(stopped, 'initech').report!.nextCheckpoint);
+      expect(row(stopped, 'initech').checkpoint! > tenants[1]!.from).toBe(true);
+
+      // Resume initech and retry globex: each goes on from its own checkpoint.
+      await callOk(h.host, 'bulk.resume', { bulkId: b.bulkId, container: 'initech', name: JOB });
+      await callOk(h.host, 'bulk.retry', { bulkId: b.bulkId, container: 'globex', name: JOB });
+      const again = await until((v) => v.counts.running === 2 && (row(v, 'globex').progress?.delivered ?? 0) > 0);
+      expect(row(again, 'globex').attempts).toBe(2);
+      // A lock stops every flow: the bulk is paused, with the reason.
+      expect(h.host.deps.flows.labels()).toContain(`bulk replay ${b.bulkId}`);
+      await h.host.deps.flows.closeAll('The console was locked.');
+      const locked = await until((v) => v.counts.running === 0);
+      expect(locked.state).toBe('paused');
+      expect(locked.note).toBe('The console was locked.');
+      emu().faults.remove(slow.id);
+      await callOk(h.host, 'bulk.resume', { bulkId: b.bulkId });
+      const done = await bulkIdle(h.host.deps, b.bulkId);
+      expect(done.counts.ok).toBe(2);
+      for (const c of pick) {
+        const t = row(done, c);
+        const want = auth0Of(emu())!
+          .tenant(c)!
+          .allIds()
+          .filter((id) => id > t.from! && id <= t.report!.nextCheckpoint!);
+        expect(checkDelivery(want, logstashIds(c)).missing).toEqual([]);
+        // Started, stopped (pause or cancel), resumed or retried, stopped by the lock, resumed.
+        expect(t.attempts).toBe(3);
+      }
+    } finally {
+      emu().faults.remove(slow.id);
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 90_000);
 });
 
 describe('a local replay and the cluster cron', () => {
