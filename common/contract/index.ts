@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { appChannels, VaultStatus } from './app';
 import { auditChannels } from './audit';
+import { bulkChannels, bulkTopics } from './bulk';
 import type { ApiError } from './common';
 import { diagnosticsChannels } from './diagnostics';
 import { exportsChannels, exportsTopics } from './exports';
@@ -23,6 +24,7 @@ export * from './logs';
 export * from './exports';
 export * from './diagnostics';
 export * from './fleet';
+export * from './bulk';
 
 export const channels = {
   ...appChannels,
@@ -33,6 +35,7 @@ export const channels = {
   ...exportsChannels,
   ...diagnosticsChannels,
   ...fleetChannels,
+  ...bulkChannels,
 };
 
 /** Events pushed from the core to the renderer that opened them (one session each). */
@@ -45,6 +48,7 @@ export const topics = {
   ...logsTopics,
   ...exportsTopics,
   ...fleetTopics,
+  ...bulkTopics,
 };
 
 export type Channels = typeof channels;

@@ -8,6 +8,7 @@ import { describeIssues, HostError, issuesOf } from '../util/errors';
 import type { HostDeps, Session } from './deps';
 import { appHandlers } from './features/app';
 import { auditHandlers } from './features/audit';
+import { bulkHandlers } from './features/bulk';
 import { diagnosticsHandlers } from './features/diagnostics';
 import { exportsHandlers } from './features/exports';
 import { fleetHandlers } from './features/fleet';
@@ -30,6 +31,7 @@ export function createHandlers(): Handlers {
     ...exportsHandlers,
     ...diagnosticsHandlers,
     ...fleetHandlers,
+    ...bulkHandlers,
   };
 }
 

@@ -5,6 +5,7 @@ import type { LocalRun, RunProgress } from '../../../common/contract';
 import { ConfigError, parseExportConfig, runExport } from '../../export';
 import { HostError } from '../../util/errors';
 import { audit } from '../audit';
+import { lockJob } from '../bulk-replay/guard';
 import type { HostDeps, Session } from '../deps';
 import type { CallContext } from '../types';
 import { reportItem } from './history';
@@ -60,11 +61,6 @@ export interface StartLocal {
 export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
   const { deps, session } = ctx;
   const runs = runsOf(deps);
-  for (const e of runs.values()) {
-    if (e.view.state === 'running' && e.view.profileId === s.profileId && e.view.container === s.container && e.view.name === s.name) {
-      throw new HostError('conflict', `A local replay of ${s.name} on ${s.container} is already running (${e.view.runId}): cancel it or wait for its report.`, { runId: e.view.runId });
-    }
-  }
   // The job's own START_FROM must not win over the checkpoint the engineer picked.
   const { START_FROM: _ignored, ...settings } = s.secrets;
   let config;
@@ -75,6 +71,8 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
     throw e;
   }
   const runId = `lr-${randomBytes(6).toString('hex')}`;
+  // One writer per job: shared with bulk replays (core/host/bulk-replay/guard.ts).
+  const release = lockJob(deps, s.profileId, s.container, s.name, runId);
   const ctl = new AbortController();
   const view: LocalRun = {
     runId,
@@ -133,6 +131,7 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
         logsPerSecond: 0,
       };
     }
+    release();
     const r = view.report!;
     await recordConsoleRun(deps, s.profileId, s.container, s.name, reportItem(r)).catch(() => undefined);
     await audit(ctx, {

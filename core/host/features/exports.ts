@@ -5,6 +5,7 @@ import { HostError } from '../../util/errors';
 import type { WebtaskClient } from '../../webtask/client';
 import { cronHistory, getCronJob, listCronJobs, putCronJob, runCronJobNow, setCronState, type WireCronJob } from '../../webtask/cron';
 import { audit } from '../audit';
+import { awaitCronIdle } from '../bulk-replay/guard';
 import type { HostDeps } from '../deps';
 import { describeDestination } from '../exports/destination';
 import { toRunItem } from '../exports/history';
@@ -245,8 +246,9 @@ export const exportsHandlers = defineHandlers({
   },
 
   'exports.replayLocal': async (input, ctx) => {
-    const { profile, cfg } = await loadJob(ctx, input);
+    const { profile, client, cfg } = await loadJob(ctx, input);
     const destination = requireConfirmation(cfg, input.container, input.confirm);
+    await awaitCronIdle(client, input.container, input.name);
     let from: string | null;
     if (input.from === FROM_OLDEST) {
       from = null;

@@ -1,0 +1,72 @@
+// The cron in-flight inference and the bulk report's CSV, without a cluster.
+import { describe, expect, it } from 'vitest';
+import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
+import { bulkReport } from '../../core/host/bulk-replay/runner';
+import type { BulkView } from '../../common/contract';
+import type { WireCronJob } from '../../core/webtask/cron';
+
+const job = (over: Partial<WireCronJob> & Record<string, unknown>): WireCronJob =>
+  ({
+    name: 'j',
+    state: 'active',
+    schedule: '*/10 * * * *',
+    tz: 'UTC',
+    next_available_at: '2026-01-01T10:20:00.000Z',
+    created_at: '2026-01-01T09:00:00.000Z',
+    run_count: 1,
+    error_count: 0,
+    ...over,
+  }) as WireCronJob;
+
+describe('cronRunInFlight', () => {
+  it('sees a fired run whose end is not recorded yet, and nothing else', () => {
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBe('2026-01-01T10:10:00.000Z');
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:10:00.000Z' }))).toBeNull();
+    expect(cronRunInFlight(job({ state: 'inactive', last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBeNull();
+    // Never run, created after the last due time: not running.
+    expect(cronRunInFlight(job({ created_at: '2026-01-01T10:15:00.000Z' }))).toBeNull();
+    // A schedule the parser refuses is not taken as running.
+    expect(cronRunInFlight(job({ schedule: 'not a schedule', last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBeNull();
+  });
+});
+
+describe('bulkReport', () => {
+  it('writes one CSV row per tenant, quoting commas, quotes and formula-like cells', () => {
+    const tenant = {
+      container: 'acme',
+      name: 'logs-to-logstash',
+      destination: { kind: 'logstash' as const, label: 'Logstash http://h/p, "x"' },
+      from: null,
+      fromSource: 'given',
+      estimate: null,
+      cronActive: false,
+      state: 'failed' as const,
+      attempts: 1,
+      checkpoint: null,
+      progress: null,
+      report: null,
+      error: '=HYPERLINK("x")',
+      duplicatesPossible: false,
+      startedAt: null,
+      endedAt: null,
+    };
+    const view: BulkView = {
+      bulkId: 'br-abcdef',
+      profileId: 'p',
+      mode: 'local',
+      concurrency: 1,
+      createdAt: '',
+      state: 'done',
+      note: null,
+      counts: { waiting: 0, running: 0, paused: 0, ok: 0, failed: 1, cancelled: 0 },
+      delivered: 0,
+      logsPerSecond: 0,
+      tenants: [tenant],
+    };
+    const csv = bulkReport(view, 'csv');
+    const lines = csv.text.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('acme,logs-to-logstash,"Logstash http://h/p, ""x""",,failed,1,0,,false,"\'=HYPERLINK(""x"")"');
+    expect(JSON.parse(bulkReport(view, 'json').text)).toEqual(view);
+  });
+});
