@@ -143,17 +143,23 @@ export const ExportSettings = z.object({
 });
 export type ExportSettings = z.infer<typeof ExportSettings>;
 
-export const KNOWN_EXPORT_EXTENSIONS = ['logs-to-cloudwatch', 'logs-to-logstash', 'logs-to-loganalytics', 'logs-to-splunk', 'logs-to-datadog'] as const;
+export const KNOWN_EXPORT_EXTENSIONS = [
+  'logs-to-cloudwatch',
+  'logs-to-logstash',
+  'logs-to-loganalytics',
+  'logs-to-splunk',
+  'logs-to-datadog',
+] as const;
 
-const Tz = z
-  .string()
-  .trim()
-  .min(1, 'A time zone is required, e.g. UTC or Europe/Paris')
-  .max(64);
+const Tz = z.string().trim().min(1, 'A time zone is required, e.g. UTC or Europe/Paris').max(64);
 const Schedule = z.string().trim().min(1, 'A cron expression is required, e.g. */10 * * * *').max(200);
 
 export const exportsChannels = {
-  'exports.jobs': channel(z.object({ ...Scope, container: ContainerName }), z.object({ container: z.string(), jobs: z.array(ExportJob), names: z.array(z.string()) }), "A tenant's log-export jobs"),
+  'exports.jobs': channel(
+    z.object({ ...Scope, container: ContainerName }),
+    z.object({ container: z.string(), jobs: z.array(ExportJob), names: z.array(z.string()) }),
+    "A tenant's log-export jobs",
+  ),
   'exports.job': channel(Job, ExportJob, 'One export job'),
   'exports.history': channel(
     Job.extend({ failuresOnly: z.boolean().default(false) }),
@@ -190,7 +196,11 @@ export const exportsChannels = {
     "Run the shared engine here with the job's configuration from a checkpoint (audited)",
   ),
   'exports.cancel': channel(z.object({ runId: LocalRunId }), LocalRun, 'Cancel a local replay (the checkpoint stays consistent)'),
-  'exports.localRuns': channel(z.object({ container: ContainerName.optional() }), z.object({ runs: z.array(LocalRun) }), 'Local replays of this session, newest first'),
+  'exports.localRuns': channel(
+    z.object({ container: ContainerName.optional() }),
+    z.object({ runs: z.array(LocalRun) }),
+    'Local replays of this session, newest first',
+  ),
   'exports.settings': channel(z.object({}).optional(), ExportSettings, 'Export settings'),
   'exports.saveSettings': channel(ExportSettings, ExportSettings, 'Save export settings'),
 } satisfies Record<string, ChannelDef>;

@@ -49,11 +49,20 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
   return {
     deps,
     async call(channel: unknown, rawInput: unknown, session: Session): Promise<Result<never>> {
-      if (!isChannel(channel)) return fail({ code: 'unknown_channel', message: `Unknown channel ${typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : `(${channel === null ? 'null' : `a value of type ${typeof channel}`}, not a name)`}.` });
+      if (!isChannel(channel))
+        return fail({
+          code: 'unknown_channel',
+          message: `Unknown channel ${typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : `(${channel === null ? 'null' : `a value of type ${typeof channel}`}, not a name)`}.`,
+        });
       const def = channels[channel];
       const parsed = def.input.safeParse(rawInput);
       // The issues' paths let a form name each field as it labels it (renderer/src/lib/field-labels.ts).
-      if (!parsed.success) return fail({ code: 'invalid_input', message: describeIssues(parsed.error.issues), detail: { channel, issues: issuesOf(parsed.error.issues) } });
+      if (!parsed.success)
+        return fail({
+          code: 'invalid_input',
+          message: describeIssues(parsed.error.issues),
+          detail: { channel, issues: issuesOf(parsed.error.issues) },
+        });
       const ctx: CallContext = { deps, session };
       try {
         const handler = handlers[channel] as Handler<Channel>;
@@ -61,7 +70,10 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
         // Parsing the output strips any field the contract does not name: nothing unlisted leaves the core.
         const checked = def.output.safeParse(out);
         if (!checked.success) {
-          return fail({ code: 'internal', message: `The console produced an invalid answer for ${channel}: ${describeIssues(checked.error.issues)}` });
+          return fail({
+            code: 'internal',
+            message: `The console produced an invalid answer for ${channel}: ${describeIssues(checked.error.issues)}`,
+          });
         }
         // The one deliberate exception to redaction (see features/embedded.ts): the embedded emulator's
         // throwaway local token, handed out on the user's request, only where the host has no clipboard.
@@ -77,11 +89,7 @@ export function createHost(deps: HostDeps, handlers: Handlers = createHandlers()
 }
 
 /** A session whose events are redacted before they reach the transport. */
-export function createSession(
-  deps: HostDeps,
-  id: string,
-  send: (topic: string, payload: unknown) => void,
-): Session & { close(): void } {
+export function createSession(deps: HostDeps, id: string, send: (topic: string, payload: unknown) => void): Session & { close(): void } {
   const closers: Array<() => void> = [];
   let closed = false;
   return {

@@ -152,14 +152,12 @@ describe('SSE split at random bytes', () => {
       s.start();
       await ended;
       // A gap's words hold the clock: compare what it counts.
-      const out = s
-        .take(1 << 30)
-        .map((q) => ({
-          kind: q.line.kind,
-          msg: q.line.kind === 'gap' ? `missed ${q.line.gap?.missed}` : q.line.msg,
-          id: q.line.id,
-          level: q.line.level,
-        }));
+      const out = s.take(1 << 30).map((q) => ({
+        kind: q.line.kind,
+        msg: q.line.kind === 'gap' ? `missed ${q.line.gap?.missed}` : q.line.msg,
+        id: q.line.id,
+        level: q.line.level,
+      }));
       await s.close();
       return out;
     }

@@ -25,10 +25,15 @@ export function describeDestination(settings: Record<string, string>): Destinati
   if (has(s, 'LOGANALYTICS_WORKSPACEID')) kinds.push('azure-legacy');
   if (has(s, 'SPLUNK_URL')) kinds.push('splunk');
   if (has(s, 'DATADOG_API_KEY')) kinds.push('datadog');
-  const kind = (['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const).find((k) => k === explicit) ?? (kinds.length === 1 ? kinds[0]! : 'unknown');
+  const kind =
+    (['cloudwatch', 'logstash', 'elasticsearch', 'azure', 'azure-legacy', 'splunk', 'datadog'] as const).find((k) => k === explicit) ??
+    (kinds.length === 1 ? kinds[0]! : 'unknown');
   switch (kind) {
     case 'cloudwatch':
-      return { kind, label: `CloudWatch ${s.CLOUDWATCH_LOG_GROUP_NAME ?? '?'} / ${s.CLOUDWATCH_LOG_STREAM_NAME ?? '?'} (${s.AWS_REGION || 'no region'})` };
+      return {
+        kind,
+        label: `CloudWatch ${s.CLOUDWATCH_LOG_GROUP_NAME ?? '?'} / ${s.CLOUDWATCH_LOG_STREAM_NAME ?? '?'} (${s.AWS_REGION || 'no region'})`,
+      };
     case 'logstash':
       return { kind, label: `Logstash ${bare(s.LOGSTASH_URL)}${s.LOGSTASH_INDEX ? ` (index ${s.LOGSTASH_INDEX})` : ''}` };
     case 'elasticsearch':
@@ -38,10 +43,19 @@ export function describeDestination(settings: Record<string, string>): Destinati
     case 'azure-legacy':
       return { kind, label: `Azure Log Analytics workspace ${s.LOGANALYTICS_WORKSPACEID ?? '?'} (${s.LOGANALYTICS_NAMESPACE || 'Auth0'})` };
     case 'splunk':
-      return { kind, label: `Splunk HEC ${bare(s.SPLUNK_URL)}${s.SPLUNK_INDEX ? ` (index ${s.SPLUNK_INDEX})` : ''}${s.SPLUNK_FORMAT?.trim() ? `, ${s.SPLUNK_FORMAT.trim()} events` : ''}` };
+      return {
+        kind,
+        label: `Splunk HEC ${bare(s.SPLUNK_URL)}${s.SPLUNK_INDEX ? ` (index ${s.SPLUNK_INDEX})` : ''}${s.SPLUNK_FORMAT?.trim() ? `, ${s.SPLUNK_FORMAT.trim()} events` : ''}`,
+      };
     case 'datadog':
-      return { kind, label: `Datadog Logs ${s.DATADOG_URL ? bare(s.DATADOG_URL) : `site ${s.DATADOG_SERVER || 'US'}`}${s.DATADOG_FORMAT?.trim() ? `, ${s.DATADOG_FORMAT.trim()} events` : ''}` };
+      return {
+        kind,
+        label: `Datadog Logs ${s.DATADOG_URL ? bare(s.DATADOG_URL) : `site ${s.DATADOG_SERVER || 'US'}`}${s.DATADOG_FORMAT?.trim() ? `, ${s.DATADOG_FORMAT.trim()} events` : ''}`,
+      };
     default:
-      return { kind: 'unknown', label: kinds.length > 1 ? `several destinations (${kinds.join(', ')}): DESTINATION not set` : 'no destination configured' };
+      return {
+        kind: 'unknown',
+        label: kinds.length > 1 ? `several destinations (${kinds.join(', ')}): DESTINATION not set` : 'no destination configured',
+      };
   }
 }

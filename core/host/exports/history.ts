@@ -54,13 +54,25 @@ export function parseRunBody(body: string | null | undefined, ok: boolean, trans
   let error: string | undefined;
   if (!ok || transportError) {
     const pick = (k: string) => (typeof obj?.[k] === 'string' && obj[k] ? (obj[k] as string) : undefined);
-    error = transportError || pick('message') || pick('details') || pick('error') || (body ? body.slice(0, 300) : 'the run failed with no message');
+    error =
+      transportError ||
+      pick('message') ||
+      pick('details') ||
+      pick('error') ||
+      (body ? body.slice(0, 300) : 'the run failed with no message');
   }
   // The runtime's error body keeps only the message: take a checkpoint from it when it names one
   // ("failed checkpoint: X" as the emulator's export says, else any log id it quotes).
   const named = error ? (NAMED.exec(error)?.[1] ?? LOG_ID.exec(error)?.[0]) : undefined;
   const atStart = !named && error !== undefined && AT_START.test(error);
-  return { ...(error ? { error: cut(error) } : {}), checkpoint: null, failedCheckpoint: named ?? null, ...(atStart ? { failedAtStart: true } : {}), processed: null, delivered: null };
+  return {
+    ...(error ? { error: cut(error) } : {}),
+    checkpoint: null,
+    failedCheckpoint: named ?? null,
+    ...(atStart ? { failedAtStart: true } : {}),
+    processed: null,
+    delivered: null,
+  };
 }
 
 export function toRunItem(h: WireHistoryItem, source: RunItem['source'] = 'cron'): RunItem {
@@ -70,7 +82,8 @@ export function toRunItem(h: WireHistoryItem, source: RunItem['source'] = 'cron'
   const failed = !ok || p.report?.status === 'failed' || p.report?.status === 'cancelled';
   const started = h.started_at ? Date.parse(h.started_at) : NaN;
   const completed = h.completed_at ? Date.parse(h.completed_at) : NaN;
-  const duration = typeof h.duration_ms === 'number' ? h.duration_ms : Number.isFinite(started) && Number.isFinite(completed) ? completed - started : null;
+  const duration =
+    typeof h.duration_ms === 'number' ? h.duration_ms : Number.isFinite(started) && Number.isFinite(completed) ? completed - started : null;
   return {
     source,
     scheduledAt: h.scheduled_at,

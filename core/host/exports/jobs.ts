@@ -15,7 +15,8 @@ import { describeDestination } from './destination';
 import { describeSchedule } from './schedule';
 
 const SETTINGS_KEY = 'exports.settings';
-export const readExportSettings = (deps: HostDeps): { extraNames: string[] } => deps.settings.get(SETTINGS_KEY, { extraNames: [] as string[] });
+export const readExportSettings = (deps: HostDeps): { extraNames: string[] } =>
+  deps.settings.get(SETTINGS_KEY, { extraNames: [] as string[] });
 export const writeExportSettings = (deps: HostDeps, s: { extraNames: string[] }) => deps.settings.set(SETTINGS_KEY, s);
 
 /** The extension names treated as log exports: the three known ones and any configured. */
@@ -27,7 +28,14 @@ const CREDENTIAL_KEY = /SECRET|PASSWORD|TOKEN|WEBHOOK|API_?KEY|ACCESS_KEY|WORKSP
 
 /** The values of the settings that are credentials: the engine's list plus anything named like one. */
 export function credentialValues(secrets: Record<string, string>): string[] {
-  return [...new Set([...secretValues(secrets), ...Object.entries(secrets).filter(([k]) => CREDENTIAL_KEY.test(k)).map(([, v]) => v)])];
+  return [
+    ...new Set([
+      ...secretValues(secrets),
+      ...Object.entries(secrets)
+        .filter(([k]) => CREDENTIAL_KEY.test(k))
+        .map(([, v]) => v),
+    ]),
+  ];
 }
 
 export interface ExtensionConfig {
@@ -43,7 +51,13 @@ export interface ExtensionConfig {
 }
 
 /** Reads an extension with its secrets decrypted and its code (v2: decrypt&fetch_code; v1: tokens/inspect). */
-export async function readExtension(deps: HostDeps, client: WebtaskClient, profile: ProfileRecord, container: string, name: string): Promise<ExtensionConfig> {
+export async function readExtension(
+  deps: HostDeps,
+  client: WebtaskClient,
+  profile: ProfileRecord,
+  container: string,
+  name: string,
+): Promise<ExtensionConfig> {
   const v2 = profile.tokenKind !== 'v1';
   const got = await getWebtask(client, container, name, v2 ? { decrypt: true, fetchCode: true } : {});
   const token = typeof got.record.token === 'string' ? got.record.token : undefined;
@@ -95,7 +109,8 @@ export function localCheckpointStore(deps: HostDeps, profileId: string, containe
   return new FileCheckpointStore(jobDir(deps, profileId, container, name));
 }
 
-const jobDir = (deps: HostDeps, profileId: string, container: string, name: string) => join(deps.dataDir, 'exports', seg(profileId), seg(container), seg(name));
+const jobDir = (deps: HostDeps, profileId: string, container: string, name: string) =>
+  join(deps.dataDir, 'exports', seg(profileId), seg(container), seg(name));
 
 /**
  * Runs started from this console (run now, replays). `/api/run` leaves no trace in the cron history,
@@ -124,7 +139,10 @@ export async function recordConsoleRun(deps: HostDeps, profileId: string, contai
     await writeFile(tmp, JSON.stringify(deps.redactor.deep(runs, 'strict')));
     await rename(tmp, join(dir, 'runs.json'));
   });
-  writing.set(dir, next.catch(() => undefined));
+  writing.set(
+    dir,
+    next.catch(() => undefined),
+  );
   await next;
 }
 
@@ -182,7 +200,10 @@ export async function buildJob(
   }
   if (cron?.token) deps.redactor.add(cron.token);
   const meta = cfg?.meta ?? w.meta ?? {};
-  const [remote, local] = await Promise.all([remoteCheckpoint(client, container, w.name), loadLocalCheckpoint(deps, profile.id, container, w.name)]);
+  const [remote, local] = await Promise.all([
+    remoteCheckpoint(client, container, w.name),
+    loadLocalCheckpoint(deps, profile.id, container, w.name),
+  ]);
   const startFrom = cfg?.secrets.START_FROM?.trim() || null;
   return {
     container,

@@ -67,7 +67,8 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
   try {
     config = parseExportConfig(settings);
   } catch (e) {
-    if (e instanceof ConfigError) throw new HostError('invalid_input', `The job's configuration cannot run here. ${e.message}`, { problems: e.problems });
+    if (e instanceof ConfigError)
+      throw new HostError('invalid_input', `The job's configuration cannot run here. ${e.message}`, { problems: e.problems });
     throw e;
   }
   const runId = `lr-${randomBytes(6).toString('hex')}`;
@@ -140,7 +141,15 @@ export function startLocalRun(ctx: CallContext, s: StartLocal): LocalRun {
       tenant: s.container,
       target: s.name,
       outcome: r.status === 'ok' ? 'ok' : 'error',
-      detail: { runId, status: r.status, from: s.from, processed: r.processed, delivered: r.delivered, nextCheckpoint: r.nextCheckpoint, ...(r.error ? { error: r.error } : {}) },
+      detail: {
+        runId,
+        status: r.status,
+        from: s.from,
+        processed: r.processed,
+        delivered: r.delivered,
+        nextCheckpoint: r.nextCheckpoint,
+        ...(r.error ? { error: r.error } : {}),
+      },
     }).catch(() => undefined);
     session.emit('exports.done', view);
     // Bounded memory: forget the oldest finished runs.

@@ -18,10 +18,17 @@ export function validTimeZone(tz: string): boolean {
 export function describeSchedule(schedule: string, tz: string, count = 5, from: Date = new Date()): ScheduleView {
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5) {
-    throw new HostError('invalid_input', `A schedule has 5 fields (minute hour day-of-month month day-of-week), e.g. "*/10 * * * *"; "${schedule.slice(0, 80)}" has ${fields.length}.`);
+    throw new HostError(
+      'invalid_input',
+      `A schedule has 5 fields (minute hour day-of-month month day-of-week), e.g. "*/10 * * * *"; "${schedule.slice(0, 80)}" has ${fields.length}.`,
+    );
   }
   const zone = tz.trim() || 'UTC';
-  if (!validTimeZone(zone)) throw new HostError('invalid_input', `"${zone.slice(0, 64)}" is not a known time zone: use an IANA name such as UTC, Europe/Paris or America/New_York.`);
+  if (!validTimeZone(zone))
+    throw new HostError(
+      'invalid_input',
+      `"${zone.slice(0, 64)}" is not a known time zone: use an IANA name such as UTC, Europe/Paris or America/New_York.`,
+    );
   const expr = fields.join(' ');
   let next: string[];
   try {

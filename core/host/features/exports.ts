@@ -51,7 +51,10 @@ async function loadJob(ctx: CallContext, input: { profileId?: string; container:
   const names = exportNames(ctx.deps);
   const ext = cfg.meta['auth0-extension-name'];
   if (!ext || !names.includes(ext)) {
-    throw new HostError('not_found', `"${input.name}" on ${input.container} is not a log-export extension (its meta names ${ext ? `"${ext}"` : 'no extension'}; known: ${names.join(', ')}). Add its name in the export settings if it is one.`);
+    throw new HostError(
+      'not_found',
+      `"${input.name}" on ${input.container} is not a log-export extension (its meta names ${ext ? `"${ext}"` : 'no extension'}; known: ${names.join(', ')}). Add its name in the export settings if it is one.`,
+    );
   }
   return { profile, client, cfg };
 }
@@ -68,7 +71,13 @@ function requireConfirmation(cfg: ExtensionConfig, container: string, confirm: {
   return destination;
 }
 
-async function runRemote(deps: HostDeps, profile: ProfileRecord, client: WebtaskClient, container: string, name: string): Promise<RemoteRun> {
+async function runRemote(
+  deps: HostDeps,
+  profile: ProfileRecord,
+  client: WebtaskClient,
+  container: string,
+  name: string,
+): Promise<RemoteRun> {
   const job = await cronOrNull(client, container, name);
   if (job?.token) deps.redactor.add(job.token);
   // The same body a scheduled run posts: the job record (a minimal one when the extension has no job).
@@ -78,7 +87,15 @@ async function runRemote(deps: HostDeps, profile: ProfileRecord, client: Webtask
   const text = res.body.toString('utf8');
   const ok = res.status >= 200 && res.status < 300;
   const item = toRunItem(
-    { scheduled_at: null, started_at: new Date(Date.now() - res.elapsedMs).toISOString(), completed_at: new Date().toISOString(), type: ok ? 'success' : 'error', statusCode: res.status, body: text, duration_ms: Math.round(res.elapsedMs) },
+    {
+      scheduled_at: null,
+      started_at: new Date(Date.now() - res.elapsedMs).toISOString(),
+      completed_at: new Date().toISOString(),
+      type: ok ? 'success' : 'error',
+      statusCode: res.status,
+      body: text,
+      duration_ms: Math.round(res.elapsedMs),
+    },
     'console',
   );
   if (item.type === 'error' && !item.failedCheckpoint) {
@@ -91,15 +108,33 @@ async function runRemote(deps: HostDeps, profile: ProfileRecord, client: Webtask
     }
   }
   await recordConsoleRun(deps, profile.id, container, name, item).catch(() => undefined);
-  return { ok: item.type === 'success', statusCode: res.status, durationMs: Math.round(res.elapsedMs), item, ...(item.report ? {} : { body: text.slice(0, 4000) }) };
+  return {
+    ok: item.type === 'success',
+    statusCode: res.status,
+    durationMs: Math.round(res.elapsedMs),
+    item,
+    ...(item.report ? {} : { body: text.slice(0, 4000) }),
+  };
 }
 
-async function freshJob(ctx: CallContext, profile: ProfileRecord, client: WebtaskClient, container: string, cfg: ExtensionConfig): Promise<ExportJob> {
+async function freshJob(
+  ctx: CallContext,
+  profile: ProfileRecord,
+  client: WebtaskClient,
+  container: string,
+  cfg: ExtensionConfig,
+): Promise<ExportJob> {
   return buildJob(ctx.deps, client, profile, container, { name: cfg.name, meta: cfg.meta }, await cronOrNull(client, container, cfg.name));
 }
 
 /** Writes the extension back exactly as read (code or url, meta, host, every other secret) with START_FROM set, or unset for null. */
-async function putWithStartFrom(client: WebtaskClient, container: string, name: string, cfg: ExtensionConfig, startFrom: string | null): Promise<void> {
+async function putWithStartFrom(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  cfg: ExtensionConfig,
+  startFrom: string | null,
+): Promise<void> {
   const { START_FROM: _old, ...rest } = cfg.secrets;
   await client.json('PUT', `/api/webtask/${encodeURIComponent(container)}/${encodeURIComponent(name)}`, {
     body: {
@@ -136,7 +171,9 @@ export const exportsHandlers = defineHandlers({
       readConsoleRuns(ctx.deps, profile.id, input.container, input.name),
     ]);
     const at = (r: RunItem) => r.startedAt ?? r.scheduledAt ?? r.completedAt ?? '';
-    const runs = [...items.slice(0, 100).map((h) => toRunItem(h)), ...mine].sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0)).slice(0, 100);
+    const runs = [...items.slice(0, 100).map((h) => toRunItem(h)), ...mine]
+      .sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0))
+      .slice(0, 100);
     const newestFailed = runs.find((r) => r.type === 'error' && r.source === 'cron');
     if (newestFailed && !newestFailed.failedCheckpoint && runs.find((r) => r.source === 'cron') === newestFailed) {
       // Its answer lost the checkpoint, and no run came after it: the job's stored checkpoint is where it stopped.
@@ -154,10 +191,20 @@ export const exportsHandlers = defineHandlers({
     try {
       await setCronState(client, input.container, input.name, input.state);
     } catch (e) {
-      await audit(ctx, { action: 'exports.setState', ...scope(profile, input.container, input.name), outcome: 'error', detail: { state: input.state, error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.setState',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { state: input.state, error: (e as Error).message },
+      });
       throw e;
     }
-    await audit(ctx, { action: 'exports.setState', ...scope(profile, input.container, input.name), outcome: 'ok', detail: { state: input.state } });
+    await audit(ctx, {
+      action: 'exports.setState',
+      ...scope(profile, input.container, input.name),
+      outcome: 'ok',
+      detail: { state: input.state },
+    });
     return freshJob(ctx, profile, client, input.container, cfg);
   },
 
@@ -172,12 +219,28 @@ export const exportsHandlers = defineHandlers({
     const before = { schedule: job.schedule, tz: job.tz };
     try {
       // As `wt cron reschedule`: the same token, state and meta, only the schedule changes.
-      await putCronJob(client, input.container, input.name, { schedule: view.schedule, tz: view.tz, token: job.token, state: job.state, meta: job.meta });
+      await putCronJob(client, input.container, input.name, {
+        schedule: view.schedule,
+        tz: view.tz,
+        token: job.token,
+        state: job.state,
+        meta: job.meta,
+      });
     } catch (e) {
-      await audit(ctx, { action: 'exports.reschedule', ...scope(profile, input.container, input.name), outcome: 'error', detail: { before, schedule: view.schedule, tz: view.tz, error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.reschedule',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { before, schedule: view.schedule, tz: view.tz, error: (e as Error).message },
+      });
       throw e;
     }
-    await audit(ctx, { action: 'exports.reschedule', ...scope(profile, input.container, input.name), outcome: 'ok', detail: { before, schedule: view.schedule, tz: view.tz } });
+    await audit(ctx, {
+      action: 'exports.reschedule',
+      ...scope(profile, input.container, input.name),
+      outcome: 'ok',
+      detail: { before, schedule: view.schedule, tz: view.tz },
+    });
     return freshJob(ctx, profile, client, input.container, cfg);
   },
 
@@ -187,14 +250,25 @@ export const exportsHandlers = defineHandlers({
     try {
       run = await runRemote(ctx.deps, profile, client, input.container, input.name);
     } catch (e) {
-      await audit(ctx, { action: 'exports.runNow', ...scope(profile, input.container, input.name), outcome: 'error', detail: { error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.runNow',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { error: (e as Error).message },
+      });
       throw e;
     }
     await audit(ctx, {
       action: 'exports.runNow',
       ...scope(profile, input.container, input.name),
       outcome: run.ok ? 'ok' : 'error',
-      detail: { statusCode: run.statusCode, processed: run.item.processed, checkpoint: run.item.checkpoint, failedCheckpoint: run.item.failedCheckpoint, ...(run.item.error ? { error: run.item.error } : {}) },
+      detail: {
+        statusCode: run.statusCode,
+        processed: run.item.processed,
+        checkpoint: run.item.checkpoint,
+        failedCheckpoint: run.item.failedCheckpoint,
+        ...(run.item.error ? { error: run.item.error } : {}),
+      },
     });
     return run;
   },
@@ -202,14 +276,21 @@ export const exportsHandlers = defineHandlers({
   'exports.replayRemote': async (input, ctx) => {
     const { profile, client, cfg } = await loadJob(ctx, input);
     const destination = requireConfirmation(cfg, input.container, input.confirm);
-    if (cfg.code === undefined && cfg.url === undefined) throw new HostError('bad_response', `The cluster did not return the code of ${input.name}, so it cannot be saved back unchanged: nothing was changed.`);
+    if (cfg.code === undefined && cfg.url === undefined)
+      throw new HostError(
+        'bad_response',
+        `The cluster did not return the code of ${input.name}, so it cannot be saved back unchanged: nothing was changed.`,
+      );
     const previous = cfg.secrets.START_FROM?.trim() || null;
     const oldest = input.checkpoint === FROM_OLDEST;
     if (oldest) {
       // The extension reads from its stored checkpoint when START_FROM is empty, and from the oldest log only when it has none.
       const stored = await remoteCheckpoint(client, input.container, input.name);
       if (stored) {
-        throw new HostError('invalid_input', `${input.name} has a stored checkpoint (${stored}), so a run on the cluster continues from there, not from the oldest log: replay from the oldest log locally, or from a checkpoint.`);
+        throw new HostError(
+          'invalid_input',
+          `${input.name} has a stored checkpoint (${stored}), so a run on the cluster continues from there, not from the oldest log: replay from the oldest log locally, or from a checkpoint.`,
+        );
       }
     }
     const startFrom = oldest ? null : input.checkpoint;
@@ -217,7 +298,12 @@ export const exportsHandlers = defineHandlers({
     try {
       await putWithStartFrom(client, input.container, input.name, cfg, startFrom);
     } catch (e) {
-      await audit(ctx, { action: 'exports.replayRemote', ...scope(profile, input.container, input.name), outcome: 'error', detail: { ...detail, step: 'set START_FROM', error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.replayRemote',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { ...detail, step: 'set START_FROM', error: (e as Error).message },
+      });
       throw e;
     }
     let run: RemoteRun;
@@ -225,14 +311,20 @@ export const exportsHandlers = defineHandlers({
     try {
       run = await runRemote(ctx.deps, profile, client, input.container, input.name);
     } catch (e) {
-      await audit(ctx, { action: 'exports.replayRemote', ...scope(profile, input.container, input.name), outcome: 'error', detail: { ...detail, step: 'run', error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.replayRemote',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { ...detail, step: 'run', error: (e as Error).message },
+      });
       throw e;
     } finally {
       // The replay's START_FROM must not outlive it: the next scheduled run would replay again.
       if (startFrom !== previous) {
         restoreProblem = await putWithStartFrom(client, input.container, input.name, cfg, previous).then(
           () => undefined,
-          (e: unknown) => `START_FROM could not be put back to ${previous ?? '(empty)'}: ${(e as Error).message}. Clear it in the extension's secrets.`,
+          (e: unknown) =>
+            `START_FROM could not be put back to ${previous ?? '(empty)'}: ${(e as Error).message}. Clear it in the extension's secrets.`,
         );
       }
     }
@@ -240,9 +332,22 @@ export const exportsHandlers = defineHandlers({
       action: 'exports.replayRemote',
       ...scope(profile, input.container, input.name),
       outcome: run.ok ? 'ok' : 'error',
-      detail: { ...detail, statusCode: run.statusCode, processed: run.item.processed, nextCheckpoint: run.item.checkpoint, startFromAfter: restoreProblem ? startFrom : previous, ...(run.item.error ? { error: run.item.error } : {}), ...(restoreProblem ? { restoreProblem } : {}) },
+      detail: {
+        ...detail,
+        statusCode: run.statusCode,
+        processed: run.item.processed,
+        nextCheckpoint: run.item.checkpoint,
+        startFromAfter: restoreProblem ? startFrom : previous,
+        ...(run.item.error ? { error: run.item.error } : {}),
+        ...(restoreProblem ? { restoreProblem } : {}),
+      },
     });
-    return { ...run, startFrom: input.checkpoint, startFromAfter: restoreProblem ? startFrom : previous, ...(restoreProblem ? { restoreProblem } : {}) };
+    return {
+      ...run,
+      startFrom: input.checkpoint,
+      startFromAfter: restoreProblem ? startFrom : previous,
+      ...(restoreProblem ? { restoreProblem } : {}),
+    };
   },
 
   'exports.replayLocal': async (input, ctx) => {
@@ -254,25 +359,54 @@ export const exportsHandlers = defineHandlers({
       from = null;
     } else if (input.from === 'local') {
       from = await loadLocalCheckpoint(ctx.deps, profile.id, input.container, input.name);
-      if (!from) throw new HostError('invalid_input', `There is no local checkpoint for ${input.name} on ${input.container} yet: pick a checkpoint to replay from.`);
+      if (!from)
+        throw new HostError(
+          'invalid_input',
+          `There is no local checkpoint for ${input.name} on ${input.container} yet: pick a checkpoint to replay from.`,
+        );
     } else {
       from = input.from;
     }
     const detail = { from, destination: destination.label, notify: input.notify };
     let run;
     try {
-      run = startLocalRun(ctx, { profileId: profile.id, container: input.container, name: input.name, destination, secrets: cfg.secrets, from, notify: input.notify });
+      run = startLocalRun(ctx, {
+        profileId: profile.id,
+        container: input.container,
+        name: input.name,
+        destination,
+        secrets: cfg.secrets,
+        from,
+        notify: input.notify,
+      });
     } catch (e) {
-      await audit(ctx, { action: 'exports.replayLocal', ...scope(profile, input.container, input.name), outcome: 'error', detail: { ...detail, error: (e as Error).message } });
+      await audit(ctx, {
+        action: 'exports.replayLocal',
+        ...scope(profile, input.container, input.name),
+        outcome: 'error',
+        detail: { ...detail, error: (e as Error).message },
+      });
       throw e;
     }
-    await audit(ctx, { action: 'exports.replayLocal', ...scope(profile, input.container, input.name), outcome: 'ok', detail: { ...detail, runId: run.runId } });
+    await audit(ctx, {
+      action: 'exports.replayLocal',
+      ...scope(profile, input.container, input.name),
+      outcome: 'ok',
+      detail: { ...detail, runId: run.runId },
+    });
     return run;
   },
 
   'exports.cancel': async (input, ctx) => {
     const run = cancelLocalRun(ctx.deps, input.runId);
-    await audit(ctx, { action: 'exports.cancel', profile: run.profileId, tenant: run.container, target: run.name, outcome: 'ok', detail: { runId: run.runId, checkpoint: run.progress?.checkpoint ?? run.from } });
+    await audit(ctx, {
+      action: 'exports.cancel',
+      profile: run.profileId,
+      tenant: run.container,
+      target: run.name,
+      outcome: 'ok',
+      detail: { runId: run.runId, checkpoint: run.progress?.checkpoint ?? run.from },
+    });
     return run;
   },
 

@@ -51,7 +51,13 @@ export function ExportsPanel() {
     <section className="side-section exports-side" aria-label="Exports" data-testid="exports-panel">
       <header>
         <h2>Exports</h2>
-        <button className="icon" title="Names treated as log-export extensions" aria-label="Export settings" onClick={() => setEditing(!editing)} data-testid="exports-settings">
+        <button
+          className="icon"
+          title="Names treated as log-export extensions"
+          aria-label="Export settings"
+          onClick={() => setEditing(!editing)}
+          data-testid="exports-settings"
+        >
           ⚙
         </button>
       </header>
@@ -59,7 +65,13 @@ export function ExportsPanel() {
         <div className="form small">
           <label>
             Extra log-export extension names (besides {KNOWN_EXPORT_EXTENSIONS.join(', ')})
-            <input value={extra} onChange={(e) => setExtra(e.target.value)} placeholder="e.g. logs-to-splunk, logs-to-datadog" maxLength={MAX.search * 16} spellCheck={false} />
+            <input
+              value={extra}
+              onChange={(e) => setExtra(e.target.value)}
+              placeholder="e.g. logs-to-splunk, logs-to-datadog"
+              maxLength={MAX.search * 16}
+              spellCheck={false}
+            />
           </label>
           <div className="row">
             <button onClick={() => void saveNames()}>Save</button>
@@ -70,14 +82,29 @@ export function ExportsPanel() {
       <ul className="list exports-tenants">
         {(tenants ?? []).slice(0, 30).map((t) => (
           <li key={t.name}>
-            <button className="link" onClick={() => openExports(pid, t.name)} data-testid="exports-tenant" data-tenant={t.name} title={`Export jobs of ${t.name}`}>
+            <button
+              className="link"
+              onClick={() => openExports(pid, t.name)}
+              data-testid="exports-tenant"
+              data-tenant={t.name}
+              title={`Export jobs of ${t.name}`}
+            >
               {t.name}
             </button>
           </li>
         ))}
       </ul>
       <form className="row" onSubmit={open}>
-        <input className="grow" placeholder="Tenant name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Open the exports of a tenant" maxLength={MAX.containerName} spellCheck={false} data-testid="exports-tenant-input" />
+        <input
+          className="grow"
+          placeholder="Tenant name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="Open the exports of a tenant"
+          maxLength={MAX.containerName}
+          spellCheck={false}
+          data-testid="exports-tenant-input"
+        />
         <button type="submit">Open</button>
       </form>
     </section>

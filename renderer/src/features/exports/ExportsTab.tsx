@@ -7,7 +7,14 @@ import { JobRow } from './JobRow';
 import { tenantKey, useExports } from './store';
 
 export const openExports = (profileId: string, container: string, name?: string) =>
-  useShell.getState().openTab({ id: `exports:${profileId}:${container}`, kind: 'exports', title: `Exports · ${container}`, params: { profileId, container, ...(name ? { name } : {}) } });
+  useShell
+    .getState()
+    .openTab({
+      id: `exports:${profileId}:${container}`,
+      kind: 'exports',
+      title: `Exports · ${container}`,
+      params: { profileId, container, ...(name ? { name } : {}) },
+    });
 
 const EMPTY: ExportJob[] = [];
 
@@ -53,7 +60,8 @@ export function ExportsTab({ tab }: { tab: TabSpec }) {
       )}
       {!loading && !error && jobs.length === 0 && (
         <p className="muted" data-testid="exports-none">
-          No log-export extension on {container} (looked for extensions whose meta names {KNOWN_EXPORT_EXTENSIONS.join(', ')} or a name added in the export settings).
+          No log-export extension on {container} (looked for extensions whose meta names {KNOWN_EXPORT_EXTENSIONS.join(', ')} or a name
+          added in the export settings).
         </p>
       )}
       {jobs.length > 0 && (

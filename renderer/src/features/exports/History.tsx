@@ -15,9 +15,20 @@ export function History({ profileId, job, onUse }: { profileId: string; job: Exp
       <div className="toolbar">
         <h2>History</h2>
         <label className="small">
-          <input type="checkbox" checked={failuresOnly} onChange={(e) => setFailuresOnly(e.target.checked)} data-testid="history-failures" /> Failures only
+          <input
+            type="checkbox"
+            checked={failuresOnly}
+            onChange={(e) => setFailuresOnly(e.target.checked)}
+            data-testid="history-failures"
+          />{' '}
+          Failures only
         </label>
-        <button className="small" onClick={() => void loadHistory(profileId, job.container, job.name)} disabled={history?.loading} data-testid="history-refresh">
+        <button
+          className="small"
+          onClick={() => void loadHistory(profileId, job.container, job.name)}
+          disabled={history?.loading}
+          data-testid="history-refresh"
+        >
           {history?.loading ? 'Loading…' : 'Refresh'}
         </button>
         <span className="muted small">last {n(history?.runs.length ?? 0)} runs (cluster history and this console's runs)</span>

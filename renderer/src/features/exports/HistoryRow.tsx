@@ -13,19 +13,33 @@ export function HistoryRow({ r, onUse }: { r: RunItem; onUse(cp: string): void }
         <span className={`xbadge ${r.type === 'success' ? 'ok' : 'bad'}`}>{r.report?.status ?? r.type}</span> {r.statusCode ?? ''}
       </td>
       <td>{fmtDuration(r.durationMs)}</td>
-      <td>{r.processed === null ? '—' : `${n(r.processed)}${r.delivered !== null && r.delivered !== r.processed ? ` (${n(r.delivered)} delivered)` : ''}`}</td>
+      <td>
+        {r.processed === null
+          ? '—'
+          : `${n(r.processed)}${r.delivered !== null && r.delivered !== r.processed ? ` (${n(r.delivered)} delivered)` : ''}`}
+      </td>
       <td className="mono" title={cp ? `${cp}${r.checkpointNote ? ` (${r.checkpointNote})` : ''}` : ''}>
         {atStart ? <span title="failed before its first checkpoint">start</span> : shortCp(cp)}
       </td>
       <td className="history-error">{r.error ?? ''}</td>
       <td>
         {r.type === 'error' && r.failedCheckpoint && (
-          <button className="small" onClick={() => onUse(r.failedCheckpoint!)} data-testid="use-checkpoint" title={`Replay from ${r.failedCheckpoint}`}>
+          <button
+            className="small"
+            onClick={() => onUse(r.failedCheckpoint!)}
+            data-testid="use-checkpoint"
+            title={`Replay from ${r.failedCheckpoint}`}
+          >
             Use checkpoint
           </button>
         )}
         {atStart && (
-          <button className="small" onClick={() => onUse(FROM_OLDEST)} data-testid="use-checkpoint" title="This run failed before its first checkpoint: replay from the oldest log">
+          <button
+            className="small"
+            onClick={() => onUse(FROM_OLDEST)}
+            data-testid="use-checkpoint"
+            title="This run failed before its first checkpoint: replay from the oldest log"
+          >
             Use checkpoint (start)
           </button>
         )}

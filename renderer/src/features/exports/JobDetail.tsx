@@ -24,7 +24,10 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
   }, [profileId, job.container, job.name, loadHistory]);
 
   const localRuns = useMemo(
-    () => Object.values(allRuns).filter((r) => r.profileId === profileId && r.container === job.container && r.name === job.name).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)),
+    () =>
+      Object.values(allRuns)
+        .filter((r) => r.profileId === profileId && r.container === job.container && r.name === job.name)
+        .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)),
     [allRuns, profileId, job.container, job.name],
   );
 
@@ -53,7 +56,11 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
         <button onClick={() => void runNow()} disabled={busy !== null} data-testid="run-now">
           {busy === 'run' ? 'Running…' : 'Run now'}
         </button>
-        <button onClick={() => openLogTab(job.container, { profileId, filter: { extension: job.name } })} data-testid="open-job-logs" title="A live tail of the tenant, filtered to this job's lines">
+        <button
+          onClick={() => openLogTab(job.container, { profileId, filter: { extension: job.name } })}
+          data-testid="open-job-logs"
+          title="A live tail of the tenant, filtered to this job's lines"
+        >
           Open live logs
         </button>
       </div>
@@ -62,10 +69,16 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
           START_FROM: <span className="mono">{job.startFrom ?? '(empty)'}</span>
         </span>
         <span>
-          stored checkpoint: <span className="mono" data-testid="remote-checkpoint">{job.remoteCheckpoint ?? '—'}</span>
+          stored checkpoint:{' '}
+          <span className="mono" data-testid="remote-checkpoint">
+            {job.remoteCheckpoint ?? '—'}
+          </span>
         </span>
         <span>
-          local checkpoint: <span className="mono" data-testid="local-checkpoint">{job.localCheckpoint ?? '—'}</span>
+          local checkpoint:{' '}
+          <span className="mono" data-testid="local-checkpoint">
+            {job.localCheckpoint ?? '—'}
+          </span>
         </span>
       </div>
       {remote && (
@@ -74,7 +87,16 @@ export function JobDetail({ profileId, job }: { profileId: string; job: ExportJo
         </div>
       )}
       {busy === 'run' && <p className="muted small">Running {job.name} on the cluster…</p>}
-      <ReplaySection profileId={profileId} job={job} cp={cp} setCp={setCp} localRuns={localRuns} busy={busy} setBusy={setBusy} onRemote={setRemote} />
+      <ReplaySection
+        profileId={profileId}
+        job={job}
+        cp={cp}
+        setCp={setCp}
+        localRuns={localRuns}
+        busy={busy}
+        setBusy={setBusy}
+        onRemote={setRemote}
+      />
       <Reschedule profileId={profileId} job={job} />
       <History profileId={profileId} job={job} onUse={setCp} />
     </div>

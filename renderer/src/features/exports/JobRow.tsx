@@ -19,7 +19,15 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
     setConfirmStop(false);
     setBusy(true);
     try {
-      putJob(profileId, await call('exports.setState', { profileId, container: job.container, name: job.name, state: cron.state === 'active' ? 'inactive' : 'active' }));
+      putJob(
+        profileId,
+        await call('exports.setState', {
+          profileId,
+          container: job.container,
+          name: job.name,
+          state: cron.state === 'active' ? 'inactive' : 'active',
+        }),
+      );
     } catch (e) {
       report(errorOf(e));
     } finally {
@@ -27,7 +35,11 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
     }
   }
   return (
-    <tr className={`${selected ? 'selected' : ''} ${cron?.lastResult?.type === 'error' ? 'bad' : ''}`} data-testid="export-job" data-job={job.name}>
+    <tr
+      className={`${selected ? 'selected' : ''} ${cron?.lastResult?.type === 'error' ? 'bad' : ''}`}
+      data-testid="export-job"
+      data-job={job.name}
+    >
       <td>
         <button className="link ext-name" onClick={onSelect} data-testid="export-job-open">
           {job.name}
@@ -49,7 +61,10 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
             <div className="mono muted">
               {cron.schedule.schedule} {cron.schedule.tz}
             </div>
-            <div className="muted" title={cron.schedule.next.map((t) => `${fmtInZone(t, cron.schedule.tz)} (your time ${fmtTime(t)})`).join('\n')}>
+            <div
+              className="muted"
+              title={cron.schedule.next.map((t) => `${fmtInZone(t, cron.schedule.tz)} (your time ${fmtTime(t)})`).join('\n')}
+            >
               next ({cron.schedule.tz}): {cron.schedule.next.map((t) => fmtInZone(t, cron.schedule.tz)).join(' · ')}
             </div>
           </>
@@ -59,14 +74,23 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
       </td>
       <td>
         {cron && (
-          <button className={`toggle ${cron.state === 'active' ? 'on' : ''}`} role="switch" aria-checked={cron.state === 'active'} onClick={() => (cron.state === 'active' ? setConfirmStop(true) : void toggle())} disabled={busy || confirmStop} data-testid="job-state-toggle" data-state={cron.state}>
+          <button
+            className={`toggle ${cron.state === 'active' ? 'on' : ''}`}
+            role="switch"
+            aria-checked={cron.state === 'active'}
+            onClick={() => (cron.state === 'active' ? setConfirmStop(true) : void toggle())}
+            disabled={busy || confirmStop}
+            data-testid="job-state-toggle"
+            data-state={cron.state}
+          >
             {cron.state === 'active' ? 'Active' : 'Inactive'}
           </button>
         )}
         {cron && confirmStop && (
           <div className="confirm small" role="alertdialog" aria-label="Confirm stopping the export" data-testid="job-stop-confirm">
             <span>
-              Stop exporting logs of <strong>{job.container}</strong> to {job.destination.label}? No run happens until it is turned on again.
+              Stop exporting logs of <strong>{job.container}</strong> to {job.destination.label}? No run happens until it is turned on
+              again.
             </span>
             <div className="row">
               <button className="danger" onClick={() => void toggle()} data-testid="job-stop-confirm-yes">
@@ -90,7 +114,8 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
       <td className="small">
         {cron?.lastResult ? (
           <>
-            <span className={`xbadge ${cron.lastResult.type === 'success' ? 'ok' : 'bad'}`}>{cron.lastResult.type}</span> {cron.lastResult.statusCode ?? ''}
+            <span className={`xbadge ${cron.lastResult.type === 'success' ? 'ok' : 'bad'}`}>{cron.lastResult.type}</span>{' '}
+            {cron.lastResult.statusCode ?? ''}
             <div className="muted">{fmtTime(cron.lastResult.at)}</div>
           </>
         ) : cron ? (
@@ -102,7 +127,17 @@ export function JobRow({ profileId, job, selected, onSelect }: { profileId: stri
           <span className="muted">—</span>
         )}
       </td>
-      <td className="small" data-testid="export-job-counts">{cron ? (cron.runCount === 0 && cron.errorCount === 0 ? <span className="muted">none scheduled yet</span> : `${n(cron.runCount)} / ${n(cron.errorCount)}`) : '—'}</td>
+      <td className="small" data-testid="export-job-counts">
+        {cron ? (
+          cron.runCount === 0 && cron.errorCount === 0 ? (
+            <span className="muted">none scheduled yet</span>
+          ) : (
+            `${n(cron.runCount)} / ${n(cron.errorCount)}`
+          )
+        ) : (
+          '—'
+        )}
+      </td>
     </tr>
   );
 }

@@ -35,7 +35,8 @@ export function ReplaySection(props: {
   const cpCheck = cp && !oldest ? Checkpoint.safeParse(cp) : null;
   const cpError = cpCheck && !cpCheck.success ? cpCheck.error.issues[0]?.message : null;
   const from = oldest ? FROM_OLDEST : cpCheck?.success ? cpCheck.data : null;
-  const fromWords = (f: string) => (f === FROM_OLDEST ? 'the oldest log' : f === 'local' ? `the local checkpoint ${job.localCheckpoint ?? ''}` : f);
+  const fromWords = (f: string) =>
+    f === FROM_OLDEST ? 'the oldest log' : f === 'local' ? `the local checkpoint ${job.localCheckpoint ?? ''}` : f;
   const target = { profileId, container: job.container, name: job.name };
   const confirm = { tenant: job.container, destination: job.destination.label };
 
@@ -66,7 +67,17 @@ export function ReplaySection(props: {
       <div className="row">
         <label className="export-field grow">
           Checkpoint (log id, 56 digits)
-          <input className="mono" value={oldest ? '' : cp} disabled={oldest} onChange={(e) => setCp(e.target.value.trim())} placeholder="paste a checkpoint or take one from a failed run below" spellCheck={false} data-testid="checkpoint-input" maxLength={MAX.checkpoint} aria-invalid={!!cpError} />
+          <input
+            className="mono"
+            value={oldest ? '' : cp}
+            disabled={oldest}
+            onChange={(e) => setCp(e.target.value.trim())}
+            placeholder="paste a checkpoint or take one from a failed run below"
+            spellCheck={false}
+            data-testid="checkpoint-input"
+            maxLength={MAX.checkpoint}
+            aria-invalid={!!cpError}
+          />
         </label>
         {job.remoteCheckpoint && (
           <button className="small" onClick={() => setCp(job.remoteCheckpoint!)} title="The checkpoint the job stored on the cluster">
@@ -75,7 +86,13 @@ export function ReplaySection(props: {
         )}
       </div>
       <label className="small">
-        <input type="checkbox" checked={oldest} onChange={(e) => setCp(e.target.checked ? FROM_OLDEST : '')} data-testid="replay-from-oldest" /> From the oldest log (for a run that failed before its first checkpoint)
+        <input
+          type="checkbox"
+          checked={oldest}
+          onChange={(e) => setCp(e.target.checked ? FROM_OLDEST : '')}
+          data-testid="replay-from-oldest"
+        />{' '}
+        From the oldest log (for a run that failed before its first checkpoint)
       </label>
       {cpError && (
         <div className="error small" data-testid="checkpoint-error">
@@ -84,23 +101,36 @@ export function ReplaySection(props: {
       )}
       <div className="row export-mode">
         <label>
-          <input type="radio" name={`mode-${k}`} checked={mode === 'local'} onChange={() => setMode('local')} data-testid="mode-local" /> Locally (this console runs the engine)
+          <input type="radio" name={`mode-${k}`} checked={mode === 'local'} onChange={() => setMode('local')} data-testid="mode-local" />{' '}
+          Locally (this console runs the engine)
         </label>
         <label>
-          <input type="radio" name={`mode-${k}`} checked={mode === 'remote'} onChange={() => setMode('remote')} data-testid="mode-remote" /> Remotely (set START_FROM, run on the cluster)
+          <input type="radio" name={`mode-${k}`} checked={mode === 'remote'} onChange={() => setMode('remote')} data-testid="mode-remote" />{' '}
+          Remotely (set START_FROM, run on the cluster)
         </label>
         {mode === 'local' && (
           <label>
-            <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} data-testid="replay-notify" /> Slack notices for this run
+            <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} data-testid="replay-notify" /> Slack
+            notices for this run
           </label>
         )}
       </div>
       <div className="row">
-        <button className="primary" disabled={!from || busy !== null || !!active} onClick={() => from && setConfirming(from)} data-testid="replay-start">
+        <button
+          className="primary"
+          disabled={!from || busy !== null || !!active}
+          onClick={() => from && setConfirming(from)}
+          data-testid="replay-start"
+        >
           Replay…
         </button>
         {job.localCheckpoint && mode === 'local' && (
-          <button disabled={busy !== null || !!active} onClick={() => setConfirming('local')} data-testid="replay-resume" title="Continue from where the last local replay stopped">
+          <button
+            disabled={busy !== null || !!active}
+            onClick={() => setConfirming('local')}
+            data-testid="replay-resume"
+            title="Continue from where the last local replay stopped"
+          >
             Resume local replay
           </button>
         )}
@@ -115,7 +145,14 @@ export function ReplaySection(props: {
             Destination: <strong data-testid="confirm-destination">{job.destination.label}</strong>
           </span>
           <span>
-            From: <span className="mono" data-testid="confirm-from">{fromWords(confirming)}</span> · {mode === 'local' ? `locally, Slack notices ${notify ? 'on' : 'off'}` : 'remotely: START_FROM is set in the extension, then it runs on the cluster'}
+            From:{' '}
+            <span className="mono" data-testid="confirm-from">
+              {fromWords(confirming)}
+            </span>{' '}
+            ·{' '}
+            {mode === 'local'
+              ? `locally, Slack notices ${notify ? 'on' : 'off'}`
+              : 'remotely: START_FROM is set in the extension, then it runs on the cluster'}
           </span>
           <div className="row">
             <button className="danger" onClick={() => void replay(confirming)} data-testid="replay-confirm">

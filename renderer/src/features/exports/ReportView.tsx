@@ -54,11 +54,19 @@ export function ReportView({ report, title }: { report: RunReport; title?: strin
         {Object.keys(report.unknownTypes).length > 0 && (
           <>
             <dt>Unknown types</dt>
-            <dd>{Object.entries(report.unknownTypes).map(([k, v]) => `${k}: ${v}`).join(', ')}</dd>
+            <dd>
+              {Object.entries(report.unknownTypes)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(', ')}
+            </dd>
           </>
         )}
       </dl>
-      {report.duplicatesPossible && <p className="hint warn small">A batch was sent and no acknowledgement came back (a timed-out or dropped request): some logs may arrive twice.</p>}
+      {report.duplicatesPossible && (
+        <p className="hint warn small">
+          A batch was sent and no acknowledgement came back (a timed-out or dropped request): some logs may arrive twice.
+        </p>
+      )}
       <ConfigWarnings warnings={report.warnings} testId="report-warnings" />
       {report.error && <div className="error small">{report.error}</div>}
     </div>
@@ -66,7 +74,8 @@ export function ReportView({ report, title }: { report: RunReport; title?: strin
 }
 
 export function RemoteRunView({ run, title }: { run: RemoteRun; title: string }) {
-  if (run.item.report) return <ReportView report={run.item.report} title={`${title} (HTTP ${run.statusCode}, ${fmtDuration(run.durationMs)})`} />;
+  if (run.item.report)
+    return <ReportView report={run.item.report} title={`${title} (HTTP ${run.statusCode}, ${fmtDuration(run.durationMs)})`} />;
   return (
     <div className={`export-report ${run.ok ? 'ok' : 'bad'}`} data-testid="export-report" data-status={run.ok ? 'ok' : 'failed'}>
       <div className="row">
@@ -79,7 +88,10 @@ export function RemoteRunView({ run, title }: { run: RemoteRun; title: string })
       {run.item.error && <div className="error small">{run.item.error}</div>}
       {run.item.failedCheckpoint && (
         <p className="small">
-          Replay from <span className="mono" data-testid="report-failed-checkpoint">{run.item.failedCheckpoint}</span>
+          Replay from{' '}
+          <span className="mono" data-testid="report-failed-checkpoint">
+            {run.item.failedCheckpoint}
+          </span>
           {run.item.checkpointNote ? <span className="muted"> ({run.item.checkpointNote})</span> : null}
         </p>
       )}
@@ -90,10 +102,21 @@ export function RemoteRunView({ run, title }: { run: RemoteRun; title: string })
 
 /** Progress of a local replay; the bar is exact when the head is known, else it shows the work done. */
 export function ProgressView({ p, running }: { p: RunProgress | null; running: boolean }) {
-  const pct = p && typeof p.fraction === 'number' ? Math.round(p.fraction * 100) : p && p.total ? Math.min(100, Math.round((p.processed / Math.max(1, p.total)) * 100)) : null;
+  const pct =
+    p && typeof p.fraction === 'number'
+      ? Math.round(p.fraction * 100)
+      : p && p.total
+        ? Math.min(100, Math.round((p.processed / Math.max(1, p.total)) * 100))
+        : null;
   return (
     <div className="export-progress" data-testid="export-progress">
-      <div className={`export-bar ${pct === null && running ? 'indeterminate' : ''}`} role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct ?? undefined}>
+      <div
+        className={`export-bar ${pct === null && running ? 'indeterminate' : ''}`}
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct ?? undefined}
+      >
         <div className="export-bar-fill" style={{ width: `${pct ?? (running ? 100 : 0)}%` }} />
       </div>
       <div className="row small">
@@ -109,7 +132,10 @@ export function ProgressView({ p, running }: { p: RunProgress | null; running: b
         <span>ETA {running ? fmtEta(p?.etaSeconds) : '—'}</span>
       </div>
       <div className="small">
-        Checkpoint <span className="mono" data-testid="progress-checkpoint">{p?.checkpoint ?? '—'}</span>
+        Checkpoint{' '}
+        <span className="mono" data-testid="progress-checkpoint">
+          {p?.checkpoint ?? '—'}
+        </span>
         {p?.phase === 'retrying' && p.message ? <span className="export-warn"> · retrying: {p.message}</span> : null}
       </div>
     </div>

@@ -59,18 +59,47 @@ export function Reschedule({ profileId, job }: { profileId: string; job: ExportJ
       <div className="row">
         <label className="export-field">
           Cron expression
-          <input className="mono" value={schedule} onChange={(e) => setSchedule(e.target.value)} spellCheck={false} data-testid="reschedule-cron" maxLength={MAX.cron} aria-invalid={!!problem} />
+          <input
+            className="mono"
+            value={schedule}
+            onChange={(e) => setSchedule(e.target.value)}
+            spellCheck={false}
+            data-testid="reschedule-cron"
+            maxLength={MAX.cron}
+            aria-invalid={!!problem}
+          />
         </label>
         <label className="export-field">
           Time zone
-          <input value={tz} onChange={(e) => setTz(e.target.value)} list="export-tz-list" spellCheck={false} data-testid="reschedule-tz" maxLength={MAX.tz} />
+          <input
+            value={tz}
+            onChange={(e) => setTz(e.target.value)}
+            list="export-tz-list"
+            spellCheck={false}
+            data-testid="reschedule-tz"
+            maxLength={MAX.tz}
+          />
           <datalist id="export-tz-list">
-            {['UTC', BROWSER_TZ, 'Europe/London', 'Europe/Paris', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney'].map((z) => (
+            {[
+              'UTC',
+              BROWSER_TZ,
+              'Europe/London',
+              'Europe/Paris',
+              'America/New_York',
+              'America/Los_Angeles',
+              'Asia/Tokyo',
+              'Australia/Sydney',
+            ].map((z) => (
               <option key={z} value={z} />
             ))}
           </datalist>
         </label>
-        <button className="primary" disabled={!!problem || !preview || unchanged || saving} onClick={() => void save()} data-testid="reschedule-save">
+        <button
+          className="primary"
+          disabled={!!problem || !preview || unchanged || saving}
+          onClick={() => void save()}
+          data-testid="reschedule-save"
+        >
           {saving ? 'Saving…' : 'Save schedule'}
         </button>
       </div>
@@ -90,7 +119,8 @@ export function Reschedule({ profileId, job }: { profileId: string; job: ExportJ
             {preview.next.map((t) => (
               <li key={t} title={t} data-testid="reschedule-preview-time">
                 {fmtInZone(t, preview.tz)}
-                {preview.tz !== BROWSER_TZ && <span className="muted"> · your time {fmtInZone(t, BROWSER_TZ)}</span>} <span className="muted">({fmtRelative(t)})</span>
+                {preview.tz !== BROWSER_TZ && <span className="muted"> · your time {fmtInZone(t, BROWSER_TZ)}</span>}{' '}
+                <span className="muted">({fmtRelative(t)})</span>
               </li>
             ))}
           </ol>

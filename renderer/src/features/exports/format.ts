@@ -4,7 +4,14 @@ export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** "Nov 23, 14:05" for lists of run times. */
@@ -19,7 +26,14 @@ export function fmtRelative(iso: string | null | undefined, now = Date.now()): s
   const ms = Date.parse(iso) - now;
   if (Number.isNaN(ms)) return '';
   const abs = Math.abs(ms);
-  const words = abs < 60_000 ? `${Math.round(abs / 1000)} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${(abs / 3_600_000).toFixed(1)} h` : `${(abs / 86_400_000).toFixed(1)} d`;
+  const words =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${(abs / 3_600_000).toFixed(1)} h`
+          : `${(abs / 86_400_000).toFixed(1)} d`;
   return ms >= 0 ? `in ${words}` : `${words} ago`;
 }
 
@@ -55,7 +69,16 @@ export function isZone(tz: string): boolean {
 export function fmtInZone(iso: string, tz: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime()) || !isZone(tz)) return iso;
-  return d.toLocaleString(undefined, { timeZone: tz, weekday: 'short', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' });
+  return d.toLocaleString(undefined, {
+    timeZone: tz,
+    weekday: 'short',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZoneName: 'short',
+  });
 }
 
 /** The viewer's zone, for "(your time: ...)" beside a job's zone. */

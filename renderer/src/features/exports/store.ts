@@ -53,7 +53,12 @@ export const useExports = create<ExportsState>((set, get) => ({
   putJob: (profileId, job) => {
     const k = tenantKey(profileId, job.container);
     const list = get().jobs[k] ?? [];
-    set({ jobs: { ...get().jobs, [k]: list.some((j) => j.name === job.name) ? list.map((j) => (j.name === job.name ? job : j)) : [...list, job] } });
+    set({
+      jobs: {
+        ...get().jobs,
+        [k]: list.some((j) => j.name === job.name) ? list.map((j) => (j.name === job.name ? job : j)) : [...list, job],
+      },
+    });
   },
   putRun: (run) => set({ runs: { ...get().runs, [run.runId]: run } }),
 }));

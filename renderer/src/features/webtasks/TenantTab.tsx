@@ -17,14 +17,12 @@ interface Filters {
 
 /** Opens an extension's view; with `line`, at its code, scrolled to that line and marked. */
 export const openWebtask = (profileId: string, container: string, name: string, line?: number) =>
-  useShell
-    .getState()
-    .openTab({
-      id: `webtask:${profileId}:${container}:${name}`,
-      kind: 'webtask',
-      title: `${container}/${name}`,
-      params: { profileId, container, name, ...(line ? { line } : {}) },
-    });
+  useShell.getState().openTab({
+    id: `webtask:${profileId}:${container}:${name}`,
+    kind: 'webtask',
+    title: `${container}/${name}`,
+    params: { profileId, container, name, ...(line ? { line } : {}) },
+  });
 
 /** Parses "k:v" into a meta pair; the value may itself contain ":". */
 function parsePair(s: string): MetaPair | null {
