@@ -197,7 +197,7 @@ describe('finding 5: lock holds', () => {
       emu().emitLog('acme-prod', { msg: `while locked ${emu().masterToken}`, level: 30 });
       expect((await t.host.call('logs.retry', { streamId }, t.session)).ok).toBe(false);
       for (const [channel, input] of [
-        ['logs.open', { container: 'acme-prod' }],
+        ['logs.open', { container: 'acme-prod', streamId: 'ls-lockedprobe' }],
         ['webtasks.list', { container: 'acme-prod' }],
         ['webtasks.invoke', { container: 'acme-prod', name: 'counter' }],
         ['tenants.discover', {}],

@@ -130,7 +130,7 @@ it('a whole session leaks no piece of the master token to disk, results or event
     ).toBe(false);
 
     // A live tail whose lines quote the token, whole, encoded, base64, and cut.
-    const opened = await ok<{ streamId: string }>('logs.open', { container: 'acme-prod' });
+    const opened = await ok<{ streamId: string }>('logs.open', { container: 'acme-prod', streamId: 'ls-leaksession' });
     await until(
       () => events.some((e) => e.topic === 'logs.status' && (e.payload as { state: string }).state === 'connected'),
       10_000,
