@@ -183,6 +183,14 @@ export const shell = {
   openPath: async () => '',
 };
 
+/** What the app put on the clipboard, for tests (Electron's writeText resolves once written). */
+export const clipboard = {
+  written: [],
+  writeText: async (text) => {
+    clipboard.written.push(text);
+  },
+};
+
 export const Menu = {
   buildFromTemplate: (template) => ({ template }),
   setApplicationMenu(menu) {
@@ -280,4 +288,4 @@ process.on('message', (msg) => {
     );
 });
 
-export default { app, BrowserWindow, ipcMain, protocol, net, screen, session, dialog, shell, Menu, safeStorage };
+export default { app, BrowserWindow, ipcMain, protocol, net, screen, session, dialog, shell, clipboard, Menu, safeStorage };
