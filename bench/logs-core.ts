@@ -9,18 +9,16 @@
  *   npx tsx bench/logs-core.ts [--quick] [--lines N] [--rounds N]
  *
  * Each round: the emulator (own process) floods N lines into a fresh container's ring buffer; the
- * consumer then connects through a loopback relay that asks for the stream from the start
+ * consumer then connects through a loopback relay (own process) that asks for the stream from the start
  * (`Last-Event-ID: 0`, only when the consumer sent none, so a resume stays a resume), and the emulator
  * replays the whole flood at socket speed. The rate is N over the time from the relay's first byte of
- * the answer to the consumer's last line. (A live flood measures the emulator: under load it emits
+ * the answer to the consumer's last line (Date.now() on both sides). (A live flood measures the emulator: under load it emits
  * slower than either consumer reads.) The relay reads the emulator's socket without back-pressure,
  * so the emulator never cuts a slow consumer. Lost and duplicated lines are counted from the flood's
  * sequence numbers.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -88,42 +86,39 @@ async function flood(emu: Emu, container: string, count: number): Promise<string
 }
 
 /**
- * Loopback relay to the emulator: every log stream goes to the current round's container, from the
- * start of its buffer unless the consumer resumes; `firstByteAt` is when the answer began.
+ * The loopback relay (bench/logs-core-relay.ts, own process): log streams go to the current round's
+ * container, from the start of its buffer; `firstByteAt` (Date.now()) is when the last answer began.
  */
 class Relay {
-  container = '';
-  firstByteAt = 0;
   url = '';
-  private server: Server | undefined;
+  firstByteAt = 0;
+  private child: ChildProcess | undefined;
 
   constructor(private readonly emu: Emu) {}
 
   async start(): Promise<void> {
-    const target = new URL(this.emu.url);
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').replace(/^\/api\/logs\/tenant\/[^/?]+/, `/api/logs/tenant/${encodeURIComponent(this.container)}`);
-      const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
-      if (path.startsWith('/api/logs/') && headers['last-event-id'] === undefined) headers['last-event-id'] = '0';
-      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path, headers }, (ur) => {
-        if (path.startsWith('/api/logs/')) this.firstByteAt = performance.now();
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        // No back-pressure towards the emulator: it must never see a slow consumer.
-        ur.on('data', (c: Buffer) => res.write(c));
-        ur.on('end', () => res.end());
-        ur.on('error', () => res.destroy());
-      });
-      up.on('error', () => res.destroy());
-      res.on('close', () => up.destroy());
-      req.pipe(up);
+    const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-core-relay.ts', this.emu.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = child;
+    const rl = createInterface({ input: child.stdout! });
+    this.url = await new Promise<string>((res, rej) => {
+      rl.once('line', res);
+      child.once('exit', (c) => rej(new Error(`relay exited (${c})`)));
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    rl.on('line', (l) => {
+      if (l.startsWith('first ')) this.firstByteAt = Number(l.slice('first '.length));
+    });
+  }
+
+  /** Where log streams go from now on; resolves once the relay has it. */
+  async use(container: string): Promise<void> {
+    this.firstByteAt = 0;
+    this.child!.stdin!.write(`container ${container}\n`);
+    await sleep(100);
   }
 
   close(): void {
-    this.server?.closeAllConnections();
-    this.server?.close();
+    this.child?.stdin?.end();
+    this.child?.kill('SIGTERM');
   }
 }
 
@@ -158,7 +153,7 @@ interface Round {
 // ---- the core -----------------------------------------------------------------------------------
 async function coreRound(emu: Emu, relay: Relay, container: string): Promise<Round> {
   const id = await flood(emu, container, LINES);
-  relay.container = container;
+  await relay.use(container);
   const redactor = new Redactor();
   redactor.add(emu.masterToken);
   const client = new WebtaskClient({ url: relay.url, token: emu.masterToken });
@@ -179,7 +174,7 @@ async function coreRound(emu: Emu, relay: Relay, container: string): Promise<Rou
         if (l.msg.startsWith(prefix)) tally.add(Number(l.msg.slice(prefix.length)));
       }
       if (tally.count >= LINES && !last) {
-        last = performance.now();
+        last = Date.now();
         done();
       }
       // Drained as fast as batches come: the pane never holds the core back here.
@@ -188,7 +183,7 @@ async function coreRound(emu: Emu, relay: Relay, container: string): Promise<Rou
   });
   try {
     await Promise.race([finished, sleep(ROUND_TIMEOUT_MS)]);
-    if (!last) last = performance.now();
+    if (!last) last = Date.now();
     // Late duplicates would show up right after the last line.
     await sleep(200);
     const ms = last - relay.firstByteAt;
@@ -210,8 +205,7 @@ class Wt {
 
   async round(emu: Emu, relay: Relay, container: string): Promise<Round> {
     const id = await flood(emu, container, LINES);
-    relay.container = container;
-    relay.firstByteAt = 0;
+    await relay.use(container);
     const out = join(this.home, `out-${Date.now()}.log`);
     const fd = openSync(out, 'w');
     const child = spawn(this.bin, ['logs', '-p', 'bench'], { env: this.env, stdio: ['ignore', fd, 'ignore'] });
@@ -240,7 +234,7 @@ class Wt {
             closeSync(rfd);
           }
           if (buf.includes(lastLine)) {
-            last = performance.now();
+            last = Date.now();
             return true;
           }
           return false;
@@ -248,7 +242,7 @@ class Wt {
         ROUND_TIMEOUT_MS,
         5,
       );
-      if (!last) last = performance.now();
+      if (!last) last = Date.now();
       await sleep(200);
       const tally = new Tally(LINES);
       const needle = `flood ${id} line `;
