@@ -2,8 +2,12 @@
 import type { LogLine } from '../../common/contract/logs';
 import { cutForDisplay, escapeForFile, inert } from './sanitize';
 
+/**
+ * A parsed line is already the queue's entry (`QueuedLine`): the stream only numbers it (`n` is 0
+ * until then), so a line costs one object for the pane and one for the queue, not a copy of each.
+ */
 export interface ParsedLine {
-  line: Omit<LogLine, 'n'>;
+  line: LogLine;
   /** The whole line for the saved file (controls escaped). */
   full: string;
   /** Rough size, for queue and batch accounting. */
@@ -21,20 +25,44 @@ export interface RecordOptions {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// Records of one burst share their millisecond: the last time string parsed is remembered.
+let lastTimeText = '';
+let lastTimeValue: number | undefined;
+
 function timeOf(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string') {
+    if (v === lastTimeText) return lastTimeValue;
     const t = Date.parse(v);
-    if (Number.isFinite(t)) return t;
+    lastTimeText = v;
+    lastTimeValue = Number.isFinite(t) ? t : undefined;
+    return lastTimeValue;
   }
   return undefined;
 }
 
+// Some loggers send names; map them to bunyan numbers.
+const LEVEL_NAMES = new Map<string, number>([
+  ['trace', 10],
+  ['debug', 20],
+  ['info', 30],
+  ['warn', 40],
+  ['error', 50],
+  ['fatal', 60],
+]);
+
 function levelOf(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  // Some loggers send names; map them to bunyan numbers.
-  if (typeof v === 'string') return ({ trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as Record<string, number>)[v.toLowerCase()];
+  if (typeof v === 'string') return LEVEL_NAMES.get(v.toLowerCase());
   return undefined;
+}
+
+/** Display text for a message: inert, and only when too long redacted and cut (the common case costs no object). */
+function shown(text: string, opts: RecordOptions): { text: string; size: number | undefined } | string {
+  const safe = inert(text);
+  if (safe.length <= opts.maxDisplayChars) return safe;
+  const cut = cutForDisplay(text, opts.maxDisplayChars, opts.redact);
+  return { text: cut.text, size: cut.truncated ? cut.bytes : undefined };
 }
 
 /** One SSE data payload: a bunyan record, or (tolerated) anything else, shown raw and counted. */
@@ -50,15 +78,17 @@ export function parseData(data: string, id: string | undefined, opts: RecordOpti
   }
   const full = escapeForFile(data);
   if (!isObject(rec)) {
-    const cut = cutForDisplay(data, opts.maxDisplayChars, opts.redact);
-    const line: ParsedLine['line'] = { kind: 'raw', msg: cut.text };
+    const cut = shown(data, opts);
+    const msg = typeof cut === 'string' ? cut : cut.text;
+    const line: LogLine = { n: 0, kind: 'raw', msg };
     if (id !== undefined) line.id = id;
-    if (cut.truncated) line.size = cut.bytes;
-    return { line, full, bytes: cut.text.length + 32 };
+    if (typeof cut !== 'string' && cut.size !== undefined) line.size = cut.size;
+    return { line, full, bytes: msg.length + 32 };
   }
   const rawMsg = typeof rec.msg === 'string' ? rec.msg : rec.msg === undefined ? '' : JSON.stringify(rec.msg);
-  const cut = cutForDisplay(rawMsg, opts.maxDisplayChars, opts.redact);
-  const line: ParsedLine['line'] = { kind: 'rec', msg: cut.text };
+  const cut = shown(rawMsg, opts);
+  const msg = typeof cut === 'string' ? cut : cut.text;
+  const line: LogLine = { n: 0, kind: 'rec', msg };
   if (id !== undefined) line.id = id;
   const t = timeOf(rec.time);
   if (t !== undefined) line.t = t;
@@ -67,8 +97,8 @@ export function parseData(data: string, id: string | undefined, opts: RecordOpti
   if (rec.sandbox) line.sb = 1;
   // Which extension wrote it: shown as a column, filterable, a link to the extension.
   if (typeof rec.webtask === 'string' && rec.webtask) line.wt = inert(rec.webtask).slice(0, 128);
-  if (cut.truncated) line.size = cut.bytes;
+  if (typeof cut !== 'string' && cut.size !== undefined) line.size = cut.size;
   // The pretty-print view needs the record; a huge one stays in the core (the saved file has it).
   if (opts.withJson && full.length <= opts.maxDisplayChars) line.json = full;
-  return { line, full, bytes: cut.text.length + (line.json?.length ?? 0) + (line.wt?.length ?? 0) + 48 };
+  return { line, full, bytes: msg.length + (line.json?.length ?? 0) + (line.wt?.length ?? 0) + 48 };
 }

@@ -116,7 +116,7 @@ export class SseReader {
 
   private startSkipping(): void {
     this.skipping = true;
-    this.data = [];
+    this.data.length = 0;
     this.partial = [];
   }
 
@@ -155,7 +155,8 @@ export class SseReader {
       name = line.toString('latin1');
       value = line.subarray(line.length);
     } else {
-      name = line.toString('latin1', 0, colon);
+      // The two names of nearly every line are matched on bytes: no string per field line.
+      name = colon === 4 && line[0] === 0x64 && line[1] === 0x61 && line[2] === 0x74 && line[3] === 0x61 ? 'data' : colon === 2 && line[0] === 0x69 && line[1] === 0x64 ? 'id' : line.toString('latin1', 0, colon);
       colon++;
       if (line[colon] === SPACE) colon++;
       value = line.subarray(colon);
@@ -200,7 +201,8 @@ export class SseReader {
   }
 
   private endEvent(): void {
-    this.data = [];
+    // Emptied in place, not replaced: no array per event (a dispatched event holds a string, not this array).
+    this.data.length = 0;
     this.id = undefined;
     this.event = undefined;
     this.eventBytes = 0;

@@ -13,7 +13,7 @@ import type { LogLine, LogState, LogStatus } from '../../common/contract/logs';
 import { CORE_KEPT_BYTES, CORE_KEPT_LINES, DISPLAY_CUT_CHARS, MAX_EVENT_BYTES } from '../../common/logs-flow';
 import { isEventStream, judgeAnswer, type Outcome, type StreamAnswer } from './answer';
 import { KeptLines } from './kept';
-import { parseData } from './record';
+import { parseData, type RecordOptions } from './record';
 import { BoundedQueue, defaultQueueLimits, type QueueLimits } from './queue';
 import { humanBytes, inert } from './sanitize';
 import { SseReader, type SseEvent } from './sse';
@@ -56,9 +56,11 @@ export interface QueuedLine {
   bytes: number;
 }
 
+/** The last event id as a number when it is one (numeric ids are checked for replays and jumps). */
+const numericId = (s: string): number | undefined => (/^\d{1,15}$/.test(s) ? Number(s) : undefined);
+
 const noRedaction: TextRedactor = { known: (t) => t, strict: (t) => t };
 
-const isNumericId = (s: string | undefined): s is string => s !== undefined && /^\d{1,15}$/.test(s);
 
 export class LogStream {
   readonly opts: Required<Pick<LogStreamOptions, 'silenceTimeoutMs' | 'healthyAfterMs' | 'maxDisplayChars' | 'maxEventBytes' | 'keptLines' | 'keptBytes' | 'statusIntervalMs' | 'redactor'>> &
@@ -77,6 +79,8 @@ export class LogStream {
   private rate = { lines: 0, at: Date.now(), perSec: 0 };
 
   private lastId: string | undefined;
+  /** `lastId` as a number, when it is one (parsed once per event, not twice). */
+  private lastNum: number | undefined;
   private lastTime: number | undefined;
   private checkResume = false;
   private disconnectedAt: number | undefined;
@@ -367,13 +371,12 @@ export class LogStream {
 
   private onEvent(ev: SseEvent): void {
     if (ev.event === 'ping') return; // keep-alive: it already refreshed the silence timer
-    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson, redact: this.redactKnown });
+    const parsed = ev.data === '' ? undefined : parseData(ev.data, ev.id || undefined, this.recordOptions());
     if (ev.id !== undefined && ev.id !== '') {
       this.resume = true;
-      const prev = this.lastId;
-      if (isNumericId(prev) && isNumericId(ev.id)) {
-        const a = Number(prev);
-        const b = Number(ev.id);
+      const a = this.lastNum;
+      const b = numericId(ev.id);
+      if (a !== undefined && b !== undefined) {
         if (b <= a) {
           // Seen already (a server replaying one too many), unless the server restarted and its ids
           // began again: then the record is newer than the last we saw, and anything may be lost.
@@ -387,6 +390,7 @@ export class LogStream {
       }
       this.checkResume = false;
       this.lastId = ev.id;
+      this.lastNum = b;
     } else if (this.resume === null) {
       this.resume = false;
     }
@@ -394,13 +398,24 @@ export class LogStream {
     if (parsed.line.kind === 'raw') this.stats.raw++;
     this.lastTime = parsed.line.t ?? Date.now();
     this.stats.lines++;
-    this.enqueue({ line: { ...parsed.line, n: ++this.n }, full: parsed.full, bytes: parsed.bytes });
+    parsed.line.n = ++this.n;
+    this.enqueue(parsed);
+  }
+
+  private recordOpts: RecordOptions | undefined;
+  /** One options object for every record while `withJson` stays the same. */
+  private recordOptions(): RecordOptions {
+    if (this.recordOpts?.withJson !== this.withJson) this.recordOpts = { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson, redact: this.redactKnown };
+    return this.recordOpts;
   }
 
   /** An event over the cap was skipped on the wire: say so, with its size, and go on with the next one. */
   private onOversize(bytes: number, id: string | undefined): void {
     this.stats.skipped++;
-    if (id !== undefined && id !== '') this.lastId = id;
+    if (id !== undefined && id !== '') {
+      this.lastId = id;
+      this.lastNum = numericId(id);
+    }
     const limit = humanBytes(this.opts.maxEventBytes);
     this.pushInfo(`An event of ${humanBytes(bytes)}${id ? ` (id ${id.slice(0, 40)})` : ''} was larger than the ${limit} limit and was skipped; the tail goes on.`);
   }
