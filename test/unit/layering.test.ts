@@ -1,6 +1,6 @@
 /** The layering rules in eslint.config.js really refuse what they should (and allow the rest). */
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 // The layering rules only need the syntax: the type-aware part of the config (which wants every file in a
 // tsconfig, and is slow) is switched off for these synthetic files.
@@ -22,6 +22,12 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
 }
 
 describe('layering', () => {
+  // ESLint loads its config, parser and plugins on the first lint (seconds on a busy machine): a one-time
+  // start-up cost, paid here rather than inside whichever test happens to run first.
+  beforeAll(async () => {
+    await eslint.lintText('export {};\n', { filePath: 'core/warm-up.ts' });
+  }, 120_000);
+
   it('keeps Electron and React out of core/', async () => {
     expect(await restricted('core/host/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toHaveLength(1);
     expect(await restricted('core/logs/x.ts', "import { useState } from 'react';\nexport const a = useState;\n")).toHaveLength(1);
