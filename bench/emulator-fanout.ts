@@ -8,7 +8,11 @@ import { Agent, request } from 'undici';
 import { startEmulator } from '../emulator/index';
 
 const { values } = parseArgs({
-  options: { lines: { type: 'string', default: '20000' }, subscribers: { type: 'string', default: '1,10,50' }, rate: { type: 'string', default: '20000' } },
+  options: {
+    lines: { type: 'string', default: '20000' },
+    subscribers: { type: 'string', default: '1,10,50' },
+    rate: { type: 'string', default: '20000' },
+  },
 });
 const LINES = Number(values.lines);
 const SUBS = values.subscribers.split(',').map(Number);
@@ -106,7 +110,8 @@ const emu = await startEmulator({ port: 0, quiet: true, logBufferSize: 1000 });
 emu.issueToken({ ten: 'fanout' });
 const emuUrl = `${emu.url}/api/logs/tenant/fanout`;
 const auth = { authorization: `Bearer ${emu.masterToken}` };
-const emuEmit = (seq: number) => emu.emitLog('fanout', { msg: `line ${seq}`, level: 30, sandbox: true, seq, emitted_at: performance.timeOrigin + performance.now() });
+const emuEmit = (seq: number) =>
+  emu.emitLog('fanout', { msg: `line ${seq}`, level: 30, sandbox: true, seq, emitted_at: performance.timeOrigin + performance.now() });
 
 console.log(`log-stream fan-out: ${LINES} lines paced at ${RATE} lines/s into one container`);
 for (const k of SUBS) {

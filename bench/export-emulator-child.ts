@@ -31,7 +31,12 @@ process.on('message', (m: Msg) => {
   const reply = (data: unknown) => process.send!({ id: m.id, data });
   switch (m.op) {
     case 'tenant': {
-      const t = auth0.createTenant(m.name, { clients: [BENCH_CLIENT], seedCount: m.count, seedSpanMs: 3600_000, rateLimit: m.rateLimit ? { limit: m.rateLimit, windowSec: 1 } : null });
+      const t = auth0.createTenant(m.name, {
+        clients: [BENCH_CLIENT],
+        seedCount: m.count,
+        seedSpanMs: 3600_000,
+        rateLimit: m.rateLimit ? { limit: m.rateLimit, windowSec: 1 } : null,
+      });
       const ids = t.allIds();
       return reply({ first: ids[0], last: ids[ids.length - 1], count: ids.length });
     }

@@ -31,9 +31,14 @@ const R = Number(values.rate);
 const SECONDS = Q ? Math.min(6, Number(values.seconds)) : Number(values.seconds);
 const BASE_LOGS = Q ? Math.min(5_000, Number(values['baseline-logs'])) : Number(values['baseline-logs']);
 const ROUNDS = Q ? 1 : Math.max(1, Number(values.rounds));
-const KINDS = values.dest.split(',') as Array<'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog'>;
+const KINDS = values.dest.split(',') as Array<
+  'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog'
+>;
 
-const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
 let nextId = 1;
 const waiting = new Map<number, (d: unknown) => void>();
 const ready = new Promise<{ url: string }>((resolve) => waiting.set(0, resolve as (d: unknown) => void));
@@ -53,13 +58,27 @@ const { url } = await ready;
 const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-secret-5c1e' };
 
 function settings(kind: string, tenant: string): Record<string, unknown> {
-  const base = { AUTH0_DOMAIN: `${url}/auth0/${tenant}`, AUTH0_CLIENT_ID: CLIENT.clientId, AUTH0_CLIENT_SECRET: CLIENT.clientSecret, MAX_RETRIES: 5, RETRY_BASE_MS: 100 };
+  const base = {
+    AUTH0_DOMAIN: `${url}/auth0/${tenant}`,
+    AUTH0_CLIENT_ID: CLIENT.clientId,
+    AUTH0_CLIENT_SECRET: CLIENT.clientSecret,
+    MAX_RETRIES: 5,
+    RETRY_BASE_MS: 100,
+  };
   const d = DEMO_DESTINATIONS;
   switch (kind) {
     case 'logstash':
       return { ...base, LOGSTASH_URL: `${url}/dest/logstash/${tenant}` };
     case 'cloudwatch':
-      return { ...base, CLOUDWATCH_LOG_GROUP_NAME: `/bench/${tenant}`, CLOUDWATCH_LOG_STREAM_NAME: 'export', AWS_ACCESS_KEY_ID: d.aws.accessKeyId, AWS_SECRET_KEY: d.aws.secretAccessKey, AWS_REGION: d.aws.region, CLOUDWATCH_ENDPOINT: `${url}/dest/cloudwatch` };
+      return {
+        ...base,
+        CLOUDWATCH_LOG_GROUP_NAME: `/bench/${tenant}`,
+        CLOUDWATCH_LOG_STREAM_NAME: 'export',
+        AWS_ACCESS_KEY_ID: d.aws.accessKeyId,
+        AWS_SECRET_KEY: d.aws.secretAccessKey,
+        AWS_REGION: d.aws.region,
+        CLOUDWATCH_ENDPOINT: `${url}/dest/cloudwatch`,
+      };
     case 'elasticsearch':
       return { ...base, ELASTICSEARCH_URL: `${url}/dest/elasticsearch`, ELASTICSEARCH_INDEX: tenant };
     case 'splunk':
@@ -67,9 +86,24 @@ function settings(kind: string, tenant: string): Record<string, unknown> {
     case 'datadog':
       return { ...base, DATADOG_API_KEY: d.datadog.apiKey, DATADOG_URL: `${url}/dest/datadog` };
     case 'azure-legacy':
-      return { ...base, LOGANALYTICS_WORKSPACEID: d.azureLegacy.workspaceId, LOGANALYTICS_WORKSPACEKEY: d.azureLegacy.workspaceKey, LOGANALYTICS_NAMESPACE: tenant.replace(/-/g, '_'), LOGANALYTICS_ENDPOINT: `${url}/dest/azure-legacy/${d.azureLegacy.workspaceId}` };
+      return {
+        ...base,
+        LOGANALYTICS_WORKSPACEID: d.azureLegacy.workspaceId,
+        LOGANALYTICS_WORKSPACEKEY: d.azureLegacy.workspaceKey,
+        LOGANALYTICS_NAMESPACE: tenant.replace(/-/g, '_'),
+        LOGANALYTICS_ENDPOINT: `${url}/dest/azure-legacy/${d.azureLegacy.workspaceId}`,
+      };
     default:
-      return { ...base, AZURE_TENANT_ID: d.azure.tenantId, AZURE_CLIENT_ID: d.azure.clientId, AZURE_CLIENT_SECRET: d.azure.clientSecret, AZURE_AUTHORITY_HOST: `${url}/dest/azure/entra`, LOGS_INGESTION_ENDPOINT: `${url}/dest/azure/dce`, LOGS_INGESTION_RULE_ID: d.azure.ruleId, LOGS_INGESTION_STREAM_NAME: d.azure.streamName };
+      return {
+        ...base,
+        AZURE_TENANT_ID: d.azure.tenantId,
+        AZURE_CLIENT_ID: d.azure.clientId,
+        AZURE_CLIENT_SECRET: d.azure.clientSecret,
+        AZURE_AUTHORITY_HOST: `${url}/dest/azure/entra`,
+        LOGS_INGESTION_ENDPOINT: `${url}/dest/azure/dce`,
+        LOGS_INGESTION_RULE_ID: d.azure.ruleId,
+        LOGS_INGESTION_STREAM_NAME: d.azure.streamName,
+      };
   }
 }
 const receivedKey = (kind: string, tenant: string) =>
@@ -100,7 +134,12 @@ async function baselineClient(kind: string, name: string) {
   const res = await http(`${url}/auth0/${name}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `${url}/auth0/${name}/api/v2/` }),
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      audience: `${url}/auth0/${name}/api/v2/`,
+    }),
   });
   const tok = JSON.parse(await res.text()) as { access_token: string };
   return { http, close, dest, tok };
@@ -114,7 +153,9 @@ async function bareLoop(kind: string, name: string, limit: number, perEvent = fa
   const sig = new AbortController().signal;
   const t0 = performance.now();
   while (n < limit) {
-    const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, {
+      headers: { authorization: `Bearer ${tok.access_token}` },
+    });
     const page = JSON.parse(await res.text()) as Auth0Log[];
     if (!page.length) break;
     const enc = page.map((l) => dest.encode(l));
@@ -136,7 +177,12 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
   const samples: Array<[number, number]> = [];
   const t0 = Date.now();
   if (useEngine) {
-    await runExport({ config: { ...settings(kind, name), MAX_LOGS: R * 100 * SECONDS }, checkpointStore: new MemoryCheckpointStore(), progressIntervalMs: 0, onProgress: (p) => samples.push([Date.now(), p.delivered]) });
+    await runExport({
+      config: { ...settings(kind, name), MAX_LOGS: R * 100 * SECONDS },
+      checkpointStore: new MemoryCheckpointStore(),
+      progressIntervalMs: 0,
+      onProgress: (p) => samples.push([Date.now(), p.delivered]),
+    });
   } else {
     // The old extensions' loop: a 429 is retried at once (x-ratelimit-reset ignored).
     const stop = t0 + SECONDS * 1000;
@@ -144,12 +190,17 @@ async function throttled(kind: string, name: string, useEngine: boolean): Promis
     let from = '';
     let n = 0;
     while (Date.now() < stop) {
-      const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+      const res = await http(`${url}/auth0/${name}/api/v2/logs?${from ? `from=${from}&take=100` : 'page=0&per_page=100&sort=date:1'}`, {
+        headers: { authorization: `Bearer ${tok.access_token}` },
+      });
       const text = await res.text();
       if (res.status === 429) continue;
       const page = JSON.parse(text) as Auth0Log[];
       if (!page.length) break;
-      await dest.send(page.map((l) => dest.encode(l)), new AbortController().signal);
+      await dest.send(
+        page.map((l) => dest.encode(l)),
+        new AbortController().signal,
+      );
       n += page.length;
       from = page[page.length - 1]!.log_id;
       samples.push([Date.now(), n]);

@@ -18,11 +18,20 @@ import { launchBrowser } from '../test/helpers/browser';
 import type { FleetProgress, FleetRow } from '../common/contract';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { sample: { type: 'string', default: '30' }, full: { type: 'boolean', default: false }, 'no-browser': { type: 'boolean', default: false }, concurrency: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    sample: { type: 'string', default: '30' },
+    full: { type: 'boolean', default: false },
+    'no-browser': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
 const CONC = Number(values.concurrency);
 
 // The emulator in a child process (its memory is not the console's).
-const child = spawn(join('node_modules', '.bin', 'tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'fleet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(join('node_modules', '.bin', 'tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'fleet'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
   let out = '';
   const t = setTimeout(() => reject(new Error(`the emulator did not start: ${out}`)), 60_000);
@@ -55,7 +64,9 @@ try {
   const finished = async (id: string): Promise<FleetProgress> => {
     const until = Date.now() + 15 * 60_000;
     while (Date.now() < until) {
-      const e = events.find((x) => x.topic === 'fleet.progress' && (x.payload as FleetProgress).id === id && (x.payload as FleetProgress).state !== 'running');
+      const e = events.find(
+        (x) => x.topic === 'fleet.progress' && (x.payload as FleetProgress).id === id && (x.payload as FleetProgress).state !== 'running',
+      );
       if (e) return e.payload as FleetProgress;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -72,8 +83,14 @@ try {
 
   // 1. The console: full scan, then full code search of every extension.
   const scan = await timed('fleet.scan', { concurrency: CONC });
-  const search = await timed('fleet.search', { concurrency: CONC, query: { code: { pattern: SNIPPETS.legacyBilling.trim(), regex: false } } });
-  const rx = await timed('fleet.search', { concurrency: CONC, query: { code: { pattern: 'jwt\\.decode\\(\\w+(\\.\\w+)*\\)', regex: true } } });
+  const search = await timed('fleet.search', {
+    concurrency: CONC,
+    query: { code: { pattern: SNIPPETS.legacyBilling.trim(), regex: false } },
+  });
+  const rx = await timed('fleet.search', {
+    concurrency: CONC,
+    query: { code: { pattern: 'jwt\\.decode\\(\\w+(\\.\\w+)*\\)', regex: true } },
+  });
   clearInterval(sampler);
   const done = events.filter((e) => e.topic === 'fleet.searchDone').map((e) => e.payload as { extensions: number; scanned: number });
 
@@ -91,7 +108,11 @@ try {
   let wtItems = 0;
   for (const c of sample) {
     for (let off = 0; off < 10_000; off += 100) {
-      const { stdout } = await run(wt, ['ls', '-p', 'bench', '-c', c, '--limit', '100', '--output', 'json', ...(off ? ['--offset', String(off)] : [])], { env, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(
+        wt,
+        ['ls', '-p', 'bench', '-c', c, '--limit', '100', '--output', 'json', ...(off ? ['--offset', String(off)] : [])],
+        { env, maxBuffer: 64 * 1024 * 1024 },
+      );
       const n = (JSON.parse(stdout) as unknown[]).length;
       wtItems += n;
       if (n < 100) break;
@@ -102,14 +123,22 @@ try {
   const wtMs = (wtSampleMs / sampleSize) * containers.length;
 
   console.log(`fleet seed: ${FLEET_CONTAINERS} tenants, ${FLEET_EXTENSIONS} extensions; concurrency ${CONC}`);
-  console.log(`  console full scan: ${f(scan.ms / 1000)} s (${scan.p.done} tenants, ${scan.p.requests} requests, ${scan.p.failed} with problems)`);
-  console.log(`  console full code search (text): ${f(search.ms / 1000)} s (${done[0]?.scanned ?? '?'} extensions read, ${done[0]?.extensions ?? '?'} hits, ${search.p.requests} requests)`);
-  console.log(`  console full code search (regex): ${f(rx.ms / 1000)} s (${done[1]?.scanned ?? '?'} read, ${done[1]?.extensions ?? '?'} hits)`);
+  console.log(
+    `  console full scan: ${f(scan.ms / 1000)} s (${scan.p.done} tenants, ${scan.p.requests} requests, ${scan.p.failed} with problems)`,
+  );
+  console.log(
+    `  console full code search (text): ${f(search.ms / 1000)} s (${done[0]?.scanned ?? '?'} extensions read, ${done[0]?.extensions ?? '?'} hits, ${search.p.requests} requests)`,
+  );
+  console.log(
+    `  console full code search (regex): ${f(rx.ms / 1000)} s (${done[1]?.scanned ?? '?'} read, ${done[1]?.extensions ?? '?'} hits)`,
+  );
   console.log(
     `  wt ls + wt cron ls loop: ${f(wtSampleMs / 1000)} s for ${sampleSize} containers (${wtItems} extensions)` +
       (values.full ? '' : `, extrapolated to ${containers.length}: ${f(wtMs / 1000)} s (a sample, not the full loop)`),
   );
-  console.log(`  ratio console/wt: scan ${(scan.ms / wtMs).toFixed(4)}, code search ${(search.ms / wtMs).toFixed(4)} (goal < 0.05), regex search ${(rx.ms / wtMs).toFixed(4)}`);
+  console.log(
+    `  ratio console/wt: scan ${(scan.ms / wtMs).toFixed(4)}, code search ${(search.ms / wtMs).toFixed(4)} (goal < 0.05), regex search ${(rx.ms / wtMs).toFixed(4)}`,
+  );
   console.log(`  host RSS: ${mb(rssAtStart)} before, peak ${mb(peakRss)} during scan and searches, ${mb(process.memoryUsage().rss)} after`);
 
   // 3. The renderer: the whole scan in the table and a search's hits, then its JS heap.
@@ -125,16 +154,32 @@ try {
       const view = page.getByTestId('fleet-view');
       await view.getByTestId('fleet-scan').click();
       const until = Date.now() + 10 * 60_000;
-      while ((await view.getByTestId('fleet-progress').getAttribute('data-state').catch(() => null)) !== 'done' && Date.now() < until) await page.waitForTimeout(200);
+      while (
+        (await view
+          .getByTestId('fleet-progress')
+          .getAttribute('data-state')
+          .catch(() => null)) !== 'done' &&
+        Date.now() < until
+      )
+        await page.waitForTimeout(200);
       await view.getByTestId('fleet-section-search').click();
       await view.getByTestId('fleet-search-code').fill('module.exports');
       await view.getByTestId('fleet-search-go').click();
-      while ((await view.getByTestId('fleet-search-progress').getAttribute('data-state').catch(() => null)) !== 'done' && Date.now() < until) await page.waitForTimeout(200);
+      while (
+        (await view
+          .getByTestId('fleet-search-progress')
+          .getAttribute('data-state')
+          .catch(() => null)) !== 'done' &&
+        Date.now() < until
+      )
+        await page.waitForTimeout(200);
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; totalSize: number };
       const hits = await view.getByTestId('fleet-search-summary').getAttribute('data-extensions');
-      console.log(`  renderer JS heap after a full scan (1,000 rows) and a search with ${hits} hits ("module.exports": every extension): ${mb(heap.usedSize)} used of ${mb(heap.totalSize)}`);
+      console.log(
+        `  renderer JS heap after a full scan (1,000 rows) and a search with ${hits} hits ("module.exports": every extension): ${mb(heap.usedSize)} used of ${mb(heap.totalSize)}`,
+      );
       console.log(`  host RSS after the browser run: ${mb(process.memoryUsage().rss)}`);
     } finally {
       await browser.close();

@@ -14,7 +14,13 @@ import { startWebHost } from '../core/webhost/server';
 import { launchBrowser } from '../test/helpers/browser';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { limit: { type: 'string', default: '100' }, 'no-browser': { type: 'boolean', default: false }, 'no-wt': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    limit: { type: 'string', default: '100' },
+    'no-browser': { type: 'boolean', default: false },
+    'no-wt': { type: 'boolean', default: false },
+  },
+});
 const LIMIT = Number(values.limit);
 const CONTAINER = 'bulk-10k';
 const MAX_PAGES = 200; // bound: 10,000 / LIMIT + 1 pages are expected
@@ -34,7 +40,7 @@ try {
   let offset = 0;
   let items = 0;
   let pages = 0;
-  for (; pages < MAX_PAGES; ) {
+  for (; pages < MAX_PAGES;) {
     const r = await host.call('webtasks.list', { container: CONTAINER, offset, limit: LIMIT }, session);
     if (!r.ok) throw new Error(r.error.message);
     const page = r.data as { items: unknown[]; nextOffset: number; mayBeMore: boolean };
@@ -68,8 +74,10 @@ try {
   const f = (n: number) => n.toFixed(1);
   console.log(`list ${CONTAINER} (limit ${LIMIT})`);
   console.log(`  handler table: first page ${f(firstMs)} ms, all ${pages} pages (${items} items) ${f(allMs)} ms`);
-  if (!values['no-wt']) console.log(`  wt ls --offset: first page ${f(wtFirstMs)} ms, all ${wtPages} pages (${wtItems} items) ${f(wtAllMs)} ms`);
-  if (!values['no-wt']) console.log(`  ratio console/wt: first page ${(firstMs / wtFirstMs).toFixed(3)}, all pages ${(allMs / wtAllMs).toFixed(3)}`);
+  if (!values['no-wt'])
+    console.log(`  wt ls --offset: first page ${f(wtFirstMs)} ms, all ${wtPages} pages (${wtItems} items) ${f(wtAllMs)} ms`);
+  if (!values['no-wt'])
+    console.log(`  ratio console/wt: first page ${(firstMs / wtFirstMs).toFixed(3)}, all pages ${(allMs / wtAllMs).toFixed(3)}`);
   if (!values['no-wt'] && items !== wtItems) console.log(`  WARNING: item counts differ (${items} vs ${wtItems})`);
 
   // 3. The renderer: scroll the virtual list of all 10,000 rows, counting animation frames.
@@ -127,9 +135,13 @@ try {
       const fps = (m.frames / m.ms) * 1000;
       console.log(`renderer scroll (${loaded} rows loaded, ${Math.round(m.distance / 30)} rows scrolled in ${f(m.ms)} ms)`);
       console.log(`  ${f(fps)} fps, ${m.long} frames over 25 ms, worst ${f(m.worst)} ms; ratio to 60 fps ${(fps / 60).toFixed(3)}`);
-      console.log(`  main thread per frame: script ${f(perFrame('ScriptDuration'))} ms, style ${f(perFrame('RecalcStyleDuration'))} ms, layout ${f(perFrame('LayoutDuration'))} ms (budget 16.7 ms)`);
+      console.log(
+        `  main thread per frame: script ${f(perFrame('ScriptDuration'))} ms, style ${f(perFrame('RecalcStyleDuration'))} ms, layout ${f(perFrame('LayoutDuration'))} ms (budget 16.7 ms)`,
+      );
       const bfps = (b.frames / b.ms) * 1000;
-      console.log(`  baseline (empty scroller, same page): ${f(bfps)} fps, ${b.long} frames over 25 ms; list/baseline ${(fps / bfps).toFixed(3)}`);
+      console.log(
+        `  baseline (empty scroller, same page): ${f(bfps)} fps, ${b.long} frames over 25 ms; list/baseline ${(fps / bfps).toFixed(3)}`,
+      );
     } finally {
       await browser.close();
       await web.close();

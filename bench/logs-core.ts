@@ -97,7 +97,9 @@ class Relay {
   constructor(private readonly emu: Emu) {}
 
   async start(): Promise<void> {
-    const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-core-relay.ts', this.emu.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-core-relay.ts', this.emu.url], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.child = child;
     const rl = createInterface({ input: child.stdout! });
     this.url = await new Promise<string>((res, rej) => {
@@ -200,7 +202,9 @@ class Wt {
   private readonly bin = resolve('node_modules/.bin/wt');
 
   constructor(emu: Emu, relay: Relay) {
-    execFileSync(this.bin, ['init', '--url', relay.url, '--token', emu.masterToken, '--container', 'bench', '-p', 'bench'], { env: this.env });
+    execFileSync(this.bin, ['init', '--url', relay.url, '--token', emu.masterToken, '--container', 'bench', '-p', 'bench'], {
+      env: this.env,
+    });
   }
 
   async round(emu: Emu, relay: Relay, container: string): Promise<Round> {
@@ -268,10 +272,15 @@ async function main(): Promise<void> {
   const relay = new Relay(emu);
   await relay.start();
   const wt = new Wt(emu, relay);
-  console.log(`logs-core bench${QUICK ? ' (quick)' : ''}: ${fmt(LINES)} lines per round, ${ROUNDS} rounds each, alternating; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
+  console.log(
+    `logs-core bench${QUICK ? ' (quick)' : ''}: ${fmt(LINES)} lines per round, ${ROUNDS} rounds each, alternating; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${availableParallelism()} CPUs`,
+  );
   const core: Round[] = [];
   const wts: Round[] = [];
-  const show = (who: string, r: Round) => console.log(`  ${who.padEnd(8)} ${fmt(r.rate).padStart(9)} lines/s  (${fmt(r.ms)} ms)  lost ${r.lost}  duplicated ${r.dup}`);
+  const show = (who: string, r: Round) =>
+    console.log(`  ${who.padEnd(8)} ${fmt(r.rate).padStart(9)} lines/s  (${fmt(r.ms)} ms)  lost ${r.lost}  duplicated ${r.dup}`);
   try {
     for (let i = 0; i < ROUNDS; i++) {
       // Alternate which goes first, so neither always gets the quieter moment.
@@ -296,7 +305,9 @@ async function main(): Promise<void> {
   const coreDup = core.reduce((s, r) => s + r.dup, 0);
   const ratio = bc.rate / bw.rate;
   console.log(`\nbest of ${ROUNDS}: core ${fmt(bc.rate)} lines/s, wt logs ${fmt(bw.rate)} lines/s: x${ratio.toFixed(2)}`);
-  console.log(`core lost ${coreLost}, duplicated ${coreDup} over all rounds; wt logs lost ${wts.reduce((s, r) => s + r.lost, 0)}, duplicated ${wts.reduce((s, r) => s + r.dup, 0)}`);
+  console.log(
+    `core lost ${coreLost}, duplicated ${coreDup} over all rounds; wt logs lost ${wts.reduce((s, r) => s + r.lost, 0)}, duplicated ${wts.reduce((s, r) => s + r.dup, 0)}`,
+  );
   const ok = ratio >= 2 && coreLost === 0 && coreDup === 0;
   console.log(`target: >= 2x wt logs with 0 lost, 0 duplicated: ${ok ? 'MET' : 'MISSED'}`);
 }

@@ -73,7 +73,9 @@ class WtTail {
   private readonly wt = resolve('node_modules/.bin/wt');
 
   constructor(private readonly emu: { url: string; masterToken: string }) {
-    execFileSync(this.wt, ['init', '--url', emu.url, '--token', emu.masterToken, '--container', CONTAINER, '-p', 'bench'], { env: this.env });
+    execFileSync(this.wt, ['init', '--url', emu.url, '--token', emu.masterToken, '--container', CONTAINER, '-p', 'bench'], {
+      env: this.env,
+    });
   }
 
   async start(): Promise<void> {
@@ -112,7 +114,13 @@ class WtTail {
 
   rssMb(): number {
     try {
-      return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(this.child.pid)]).toString().trim()) / 1024;
+      return (
+        Number(
+          execFileSync('ps', ['-o', 'rss=', '-p', String(this.child.pid)])
+            .toString()
+            .trim(),
+        ) / 1024
+      );
     } catch {
       return NaN;
     }
@@ -168,7 +176,14 @@ async function consoleCount(page: Page, id: string): Promise<{ count: number; la
 
 async function tailStatus(page: Page): Promise<{ dropped: number; gaps: number; missed: number; connects: number } | null> {
   return page.evaluate((c) => {
-    const t = (globalThis as unknown as { __escLogTails?: Record<string, { snapshot(): { status: { dropped: number; gaps: number; missed: number; connects: number } | null } }> }).__escLogTails?.[c];
+    const t = (
+      globalThis as unknown as {
+        __escLogTails?: Record<
+          string,
+          { snapshot(): { status: { dropped: number; gaps: number; missed: number; connects: number } | null } }
+        >;
+      }
+    ).__escLogTails?.[c];
     return t?.snapshot().status ?? null;
   }, CONTAINER);
 }
@@ -183,11 +198,16 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript(PAGE_PROBE);
-    if (RENDERER !== 'auto') await page.addInitScript((r) => ((globalThis as unknown as { __escLogRenderer: string }).__escLogRenderer = r), RENDERER);
+    if (RENDERER !== 'auto')
+      await page.addInitScript((r) => ((globalThis as unknown as { __escLogRenderer: string }).__escLogRenderer = r), RENDERER);
     await page.goto(web.web.launchUrl);
     await page.getByTestId('logs-container-input').fill(CONTAINER);
     await page.getByTestId('logs-open').click();
-    await page.getByTestId(`logs-tab-${CONTAINER}`).getByTestId('logs-state').filter({ hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId(`logs-tab-${CONTAINER}`)
+      .getByTestId('logs-state')
+      .filter({ hasText: /^connected$/ })
+      .waitFor({ timeout: 15_000 });
     const rendererEl = page.getByTestId(`logs-tab-${CONTAINER}`).getByTestId('logs-renderer');
     const renderer = `${await rendererEl.textContent()}${(await rendererEl.getAttribute('title')) ? ` (${await rendererEl.getAttribute('title')})` : ''}`;
     await wt.start();
@@ -202,7 +222,11 @@ async function main(): Promise<void> {
       const r = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
       return Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
     };
-    console.log(`pane: ${renderer}; wt logs: pid ${wt.child.pid}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
+    console.log(
+      `pane: ${renderer}; wt logs: pid ${wt.child.pid}; load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${availableParallelism()} CPUs`,
+    );
 
     // 1. Highest sustained rate with no loss.
     const rows: Array<{ rate: number; c: string; w: string; cOk: boolean; wOk: boolean }> = [];
@@ -215,7 +239,11 @@ async function main(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const m0 = await pageMetrics();
       const f = await flood(emu, rate, count);
-      await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [f.id, count]);
+      await page.evaluate(
+        ([id, n]) =>
+          (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
+        [f.id, count],
+      );
       wt.expect(f.id, count);
       const scheduledEnd = f.start + (count / rate) * 1000;
       const deadline = scheduledEnd + 20_000;
@@ -255,7 +283,9 @@ async function main(): Promise<void> {
         c: `${fmt(c.count)}/${fmt(count)} lag ${fmt(lagC)} ms${reconnects ? `, ${reconnects} resumes` : ''}${after?.dropped ? `, ${after.dropped} dropped` : ''}`,
         w: `${fmt(w.count)}/${fmt(count)} lag ${fmt(lagW)} ms${wt.exited ? ` (${wt.exited})` : ''}`,
       });
-      console.log(`  ${fmt(rate).padStart(7)} lines/s  console ${verdict(cOk, lostC === 0)} ${rows.at(-1)!.c.padEnd(40)} wt ${verdict(wOk, w.count === count)} ${rows.at(-1)!.w}`);
+      console.log(
+        `  ${fmt(rate).padStart(7)} lines/s  console ${verdict(cOk, lostC === 0)} ${rows.at(-1)!.c.padEnd(40)} wt ${verdict(wOk, w.count === count)} ${rows.at(-1)!.w}`,
+      );
       console.log(`                    (${where})`);
       await sleep(500);
     }
@@ -265,7 +295,10 @@ async function main(): Promise<void> {
     await page.evaluate(() => ((globalThis as unknown as { __bench: { latencies: number[] | null } }).__bench.latencies = []));
     wt.latencies = [];
     const lf = await flood(emu, 1_000, 1_000 * LATENCY_SECONDS);
-    await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [lf.id, 1_000 * LATENCY_SECONDS]);
+    await page.evaluate(
+      ([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
+      [lf.id, 1_000 * LATENCY_SECONDS],
+    );
     wt.expect(lf.id, 1_000 * LATENCY_SECONDS);
     await sleep(LATENCY_SECONDS * 1000 + 1_500);
     const latC = await page.evaluate(() => (globalThis as unknown as { __bench: { latencies: number[] } }).__bench.latencies);
@@ -278,7 +311,10 @@ async function main(): Promise<void> {
     const heapRate = Math.min(bestC || 10_000, 40_000);
     const heapRows: Array<{ lines: number; heap: number; rss: number }> = [{ lines: 0, heap: await heapMb(), rss: wt.rssMb() }];
     const hf = await flood(emu, heapRate, HEAP_LINES);
-    await page.evaluate(([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number), [hf.id, HEAP_LINES]);
+    await page.evaluate(
+      ([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
+      [hf.id, HEAP_LINES],
+    );
     wt.expect(hf.id, HEAP_LINES);
     const marks = [0.25, 0.5, 0.75, 1].map((x) => Math.round(x * HEAP_LINES));
     const heapDeadline = Date.now() + (HEAP_LINES / heapRate) * 1000 + 60_000;
@@ -294,11 +330,18 @@ async function main(): Promise<void> {
     console.log('\n                                 console (xterm pane, Chromium)            wt logs (wt-cli 11, stdout)');
     console.log(`max sustained, no loss           ${`${fmt(bestC)} lines/s`.padEnd(42)}${fmt(bestW)} lines/s`);
     console.log(`latency @1,000 lines/s           ${cLat.padEnd(42)}${wLat}`);
-    for (const h of heapRows) console.log(`after ${fmt(h.lines).padStart(9)} lines           ${`JS heap ${h.heap.toFixed(1)} MB`.padEnd(42)}${Number.isNaN(h.rss) ? '(wt logs exited)' : `RSS ${h.rss.toFixed(1)} MB`}`);
+    for (const h of heapRows)
+      console.log(
+        `after ${fmt(h.lines).padStart(9)} lines           ${`JS heap ${h.heap.toFixed(1)} MB`.padEnd(42)}${Number.isNaN(h.rss) ? '(wt logs exited)' : `RSS ${h.rss.toFixed(1)} MB`}`,
+      );
     const end = await tailStatus(page);
     console.log(`console tail at the end: ${JSON.stringify(end)}`);
-    console.log(`wt received ${fmt(hw.count)}/${fmt(HEAP_LINES)} of the heap run at ${fmt(heapRate)} lines/s${wt.exited ? ` (${wt.exited})` : ''}`);
-    console.log(`\ntargets: >= 20,000 lines/s ${bestC >= 20_000 ? 'MET' : 'MISSED'}; p99 <= 250 ms ${pct(latC, 99) <= 250 ? 'MET' : 'MISSED'}; heap flat ${heapRows.at(-1)!.heap <= heapRows[1]!.heap * 1.5 + 10 ? 'MET' : 'CHECK'}`);
+    console.log(
+      `wt received ${fmt(hw.count)}/${fmt(HEAP_LINES)} of the heap run at ${fmt(heapRate)} lines/s${wt.exited ? ` (${wt.exited})` : ''}`,
+    );
+    console.log(
+      `\ntargets: >= 20,000 lines/s ${bestC >= 20_000 ? 'MET' : 'MISSED'}; p99 <= 250 ms ${pct(latC, 99) <= 250 ? 'MET' : 'MISSED'}; heap flat ${heapRows.at(-1)!.heap <= heapRows[1]!.heap * 1.5 + 10 ? 'MET' : 'CHECK'}`,
+    );
   } finally {
     wt.stop();
     await browser.close();

@@ -25,7 +25,8 @@ const EXCERPT_READ_BYTES = 64 * 1024;
 const EXCERPT_READ_MS = 2_000;
 const EXCERPT_CHARS = 160;
 
-export const isEventStream = (a: StreamAnswer): boolean => a.status === 200 && /^\s*text\/event-stream\b/i.test(a.headers['content-type'] ?? '');
+export const isEventStream = (a: StreamAnswer): boolean =>
+  a.status === 200 && /^\s*text\/event-stream\b/i.test(a.headers['content-type'] ?? '');
 
 /** Judges an answer that is not an event stream; reads (a bounded part of) its body and closes it. */
 export async function judgeAnswer(a: StreamAnswer, container: string, scrub: Scrub): Promise<Outcome> {
@@ -33,9 +34,15 @@ export async function judgeAnswer(a: StreamAnswer, container: string, scrub: Scr
   const type = a.headers['content-type']?.split(';')[0]?.trim() || 'no content type';
   const said = quote(serverMessage(text) ?? excerpt(text), scrub);
   const status = a.status;
-  if (status === 401) return { kind: 'fatal', reason: `The cluster refused the token (HTTP 401${said ? `: ${said}` : ''}). Check the profile's token.` };
-  if (status === 403) return { kind: 'fatal', reason: `The token may not read the logs of container "${container}" (HTTP 403${said ? `: ${said}` : ''}).` };
-  if (status === 404) return { kind: 'fatal', reason: `No log stream for container "${container}" on this cluster (HTTP 404${said ? `: ${said}` : ''}). Check the container name.` };
+  if (status === 401)
+    return { kind: 'fatal', reason: `The cluster refused the token (HTTP 401${said ? `: ${said}` : ''}). Check the profile's token.` };
+  if (status === 403)
+    return { kind: 'fatal', reason: `The token may not read the logs of container "${container}" (HTTP 403${said ? `: ${said}` : ''}).` };
+  if (status === 404)
+    return {
+      kind: 'fatal',
+      reason: `No log stream for container "${container}" on this cluster (HTTP 404${said ? `: ${said}` : ''}). Check the container name.`,
+    };
   if (status >= 500 || status === 408 || status === 429) {
     const retryAfter = Number(a.headers['retry-after']);
     const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10 * 60_000) : undefined;

@@ -38,7 +38,13 @@ export class Pump {
     private readonly send: (seq: number, lines: LogLine[]) => void,
     opts: PumpOptions = {},
   ) {
-    this.o = { intervalMs: BATCH_INTERVAL_MS, maxBatchBytes: MAX_BATCH_BYTES, highWaterBytes: ACK_HIGH_WATER_BYTES, lowWaterBytes: ACK_LOW_WATER_BYTES, ...opts };
+    this.o = {
+      intervalMs: BATCH_INTERVAL_MS,
+      maxBatchBytes: MAX_BATCH_BYTES,
+      highWaterBytes: ACK_HIGH_WATER_BYTES,
+      lowWaterBytes: ACK_LOW_WATER_BYTES,
+      ...opts,
+    };
   }
 
   /** New lines wait: send within ~16 ms, or now when a full batch waits. */

@@ -25,7 +25,11 @@ export function truncateForDisplay(text: string, maxChars: number): { text: stri
   // Close an inert span the cut left open.
   if (head.lastIndexOf(INERT_START) > head.lastIndexOf(INERT_END)) head += INERT_END;
   const bytes = Buffer.byteLength(text, 'utf8');
-  return { text: `${head}${INERT_START} … [line cut for display: ${humanBytes(bytes)}; the saved file keeps all of it]${INERT_END}`, truncated: true, bytes };
+  return {
+    text: `${head}${INERT_START} … [line cut for display: ${humanBytes(bytes)}; the saved file keeps all of it]${INERT_END}`,
+    truncated: true,
+    bytes,
+  };
 }
 
 /**
@@ -33,7 +37,11 @@ export function truncateForDisplay(text: string, maxChars: number): { text: stri
  * cut would otherwise leave its first part on screen, where the redactor no longer recognises it.
  * (Text that is not cut is redacted whole on its way out of the core.)
  */
-export function cutForDisplay(text: string, maxChars: number, redact?: (text: string) => string): { text: string; truncated: boolean; bytes: number } {
+export function cutForDisplay(
+  text: string,
+  maxChars: number,
+  redact?: (text: string) => string,
+): { text: string; truncated: boolean; bytes: number } {
   const shown = inert(text);
   if (shown.length <= maxChars) return { text: shown, truncated: false, bytes: -1 };
   const safe = redact ? inert(redact(text)) : shown;
@@ -47,5 +55,8 @@ export function cutForDisplay(text: string, maxChars: number, redact?: (text: st
  */
 export function escapeForFile(line: string): string {
   // eslint-disable-next-line no-control-regex
-  return line.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return line.replace(
+    /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -156,7 +156,12 @@ export class SseReader {
       value = line.subarray(line.length);
     } else {
       // The two names of nearly every line are matched on bytes: no string per field line.
-      name = colon === 4 && line[0] === 0x64 && line[1] === 0x61 && line[2] === 0x74 && line[3] === 0x61 ? 'data' : colon === 2 && line[0] === 0x69 && line[1] === 0x64 ? 'id' : line.toString('latin1', 0, colon);
+      name =
+        colon === 4 && line[0] === 0x64 && line[1] === 0x61 && line[2] === 0x74 && line[3] === 0x61
+          ? 'data'
+          : colon === 2 && line[0] === 0x69 && line[1] === 0x64
+            ? 'id'
+            : line.toString('latin1', 0, colon);
       colon++;
       if (line[colon] === SPACE) colon++;
       value = line.subarray(colon);
@@ -192,7 +197,10 @@ export class SseReader {
       this.handlers.onOversize({ bytes, id });
       return;
     }
-    const ev = this.data.length > 0 ? { id: this.id, event: this.event, data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') } : undefined;
+    const ev =
+      this.data.length > 0
+        ? { id: this.id, event: this.event, data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') }
+        : undefined;
     const id = this.id;
     this.endEvent();
     if (ev) this.handlers.onEvent(ev);

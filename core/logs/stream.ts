@@ -61,9 +61,20 @@ const numericId = (s: string): number | undefined => (/^\d{1,15}$/.test(s) ? Num
 
 const noRedaction: TextRedactor = { known: (t) => t, strict: (t) => t };
 
-
 export class LogStream {
-  readonly opts: Required<Pick<LogStreamOptions, 'silenceTimeoutMs' | 'healthyAfterMs' | 'maxDisplayChars' | 'maxEventBytes' | 'keptLines' | 'keptBytes' | 'statusIntervalMs' | 'redactor'>> &
+  readonly opts: Required<
+    Pick<
+      LogStreamOptions,
+      | 'silenceTimeoutMs'
+      | 'healthyAfterMs'
+      | 'maxDisplayChars'
+      | 'maxEventBytes'
+      | 'keptLines'
+      | 'keptBytes'
+      | 'statusIntervalMs'
+      | 'redactor'
+    >
+  > &
     LogStreamOptions;
   private readonly queue: BoundedQueue<QueuedLine>;
   private readonly kept: KeptLines;
@@ -260,7 +271,10 @@ export class LogStream {
     if (this.state !== 'reconnecting' && this.state !== 'connecting') this.setState('connecting', undefined);
     let answer: StreamAnswer;
     try {
-      answer = await this.opts.connect({ signal: ac.signal, ...(this.lastId !== undefined && this.resume ? { lastEventId: this.lastId } : {}) });
+      answer = await this.opts.connect({
+        signal: ac.signal,
+        ...(this.lastId !== undefined && this.resume ? { lastEventId: this.lastId } : {}),
+      });
     } catch (err) {
       if (this.closed) return { kind: 'retry', reason: 'closed' };
       return { kind: 'retry', reason: err instanceof Error ? err.message : 'network error' };
@@ -284,8 +298,10 @@ export class LogStream {
     // Without ids there is nothing to resume from: whatever was said meanwhile may be lost. Say so.
     // (A quiet stream that has shown no event yet, cut cleanly and reopened at once, lost nothing worth
     // a marker every 30 minutes.)
-    const quietCut = this.resume === null && this.lastCutClean && this.disconnectedAt !== undefined && Date.now() - this.disconnectedAt < 1_000;
-    if (reconnected && !this.resume && this.disconnectedAt !== undefined && !quietCut) this.pushGap(this.lastTime ?? this.disconnectedAt, Date.now(), null);
+    const quietCut =
+      this.resume === null && this.lastCutClean && this.disconnectedAt !== undefined && Date.now() - this.disconnectedAt < 1_000;
+    if (reconnected && !this.resume && this.disconnectedAt !== undefined && !quietCut)
+      this.pushGap(this.lastTime ?? this.disconnectedAt, Date.now(), null);
     this.disconnectedAt = undefined;
     this.attemptConnected();
 
@@ -405,7 +421,8 @@ export class LogStream {
   private recordOpts: RecordOptions | undefined;
   /** One options object for every record while `withJson` stays the same. */
   private recordOptions(): RecordOptions {
-    if (this.recordOpts?.withJson !== this.withJson) this.recordOpts = { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson, redact: this.redactKnown };
+    if (this.recordOpts?.withJson !== this.withJson)
+      this.recordOpts = { maxDisplayChars: this.opts.maxDisplayChars, withJson: this.withJson, redact: this.redactKnown };
     return this.recordOpts;
   }
 
@@ -417,7 +434,9 @@ export class LogStream {
       this.lastNum = numericId(id);
     }
     const limit = humanBytes(this.opts.maxEventBytes);
-    this.pushInfo(`An event of ${humanBytes(bytes)}${id ? ` (id ${id.slice(0, 40)})` : ''} was larger than the ${limit} limit and was skipped; the tail goes on.`);
+    this.pushInfo(
+      `An event of ${humanBytes(bytes)}${id ? ` (id ${id.slice(0, 40)})` : ''} was larger than the ${limit} limit and was skipped; the tail goes on.`,
+    );
   }
 
   private readonly redactKnown = (text: string): string => this.opts.redactor.known(text);
@@ -430,9 +449,16 @@ export class LogStream {
     this.stats.gaps++;
     if (missed !== null) this.stats.missed += missed;
     const span = `${new Date(from).toISOString()} → ${new Date(to).toISOString()}`;
-    const msg = missed === null ? `Gap: the stream was interrupted (${span}); lines said meanwhile may be missing (the server offers no resume).` : `Gap: ${missed} line(s) missed (${span}).`;
+    const msg =
+      missed === null
+        ? `Gap: the stream was interrupted (${span}); lines said meanwhile may be missing (the server offers no resume).`
+        : `Gap: ${missed} line(s) missed (${span}).`;
     const line: LogLine = { n: ++this.n, kind: 'gap', msg, gap: { from, to, missed }, t: to };
-    this.enqueue({ line, full: JSON.stringify({ gap: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), missed } }), bytes: msg.length + 64 });
+    this.enqueue({
+      line,
+      full: JSON.stringify({ gap: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), missed } }),
+      bytes: msg.length + 64,
+    });
     this.opts.onReadable?.();
   }
 

@@ -7,14 +7,12 @@ import { JobRow } from './JobRow';
 import { tenantKey, useExports } from './store';
 
 export const openExports = (profileId: string, container: string, name?: string) =>
-  useShell
-    .getState()
-    .openTab({
-      id: `exports:${profileId}:${container}`,
-      kind: 'exports',
-      title: `Exports · ${container}`,
-      params: { profileId, container, ...(name ? { name } : {}) },
-    });
+  useShell.getState().openTab({
+    id: `exports:${profileId}:${container}`,
+    kind: 'exports',
+    title: `Exports · ${container}`,
+    params: { profileId, container, ...(name ? { name } : {}) },
+  });
 
 const EMPTY: ExportJob[] = [];
 
