@@ -195,6 +195,24 @@ describe('diagnostics log', () => {
     }
   });
 
+  it('records a manual discovery that failed (a 500 from the cluster) before the error reaches the user', async () => {
+    const fresh = await hostOnEmulator(emu());
+    const rule = emu().faults.add({ path: '/api/webtask', status: 500, count: 1 });
+    try {
+      const r = await fresh.host.call(
+        'tenants.discover',
+        {},
+        createSession(fresh.host.deps, 'failed-discovery', () => undefined),
+      );
+      expect(r.ok).toBe(false);
+      const list = await callOk<List>(fresh.host, 'diagnostics.list', { kind: 'discovery', statusClass: '5xx' });
+      expect(list.entries[0]).toMatchObject({ kind: 'discovery', state: 'failed', status: 500, found: 0, auto: false });
+    } finally {
+      emu().faults.remove(rule.id);
+      await fresh.close();
+    }
+  });
+
   it("records an extension discovery (a tenant's list filtered by auth0-extension meta) with its entire answers, tokens removed; other listings are not recorded", async () => {
     const before = (await callOk<List>(h.host, 'diagnostics.list', { kind: 'discovery' })).total;
     await callOk(h.host, 'webtasks.list', { container: 'bulk-10k', limit: 100 });

@@ -118,6 +118,8 @@ async function discover(ctx: CallContext, profileId: string | undefined, maxPage
       s.discovery = discovery;
       writeTenants(deps, profile.id, s);
       await audit(ctx, { action: 'tenant.discover', profile: profile.name, outcome: 'error', detail: { state: discovery.state } });
+      // Every discovery call is on record, the failed ones too (the diagnostics log keeps what was answered).
+      await recordDiscovery(ctx, { profile, client, discovery, auto });
       throw new HostError(e.code, discovery.message!, e.detail);
     }
   }
