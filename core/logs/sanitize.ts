@@ -54,8 +54,8 @@ export function cutForDisplay(
  * still inert when someone runs `cat` on it, and a record's JSON stays valid JSON.
  */
 export function escapeForFile(line: string): string {
-  // eslint-disable-next-line no-control-regex
   return line.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
