@@ -1,15 +1,18 @@
-// A scripted support session through the host's call(), with the embedded emulator: profiles, browse,
-// inspect, invoke (a body that echoes the token across the view cut), a live tail with lines quoting
-// the token, a local export replay, errors that quote the Authorization header, lock, unlock.
-// Afterwards the master token, its URL-encoded and base64 forms and every 16-character piece of it
-// appear in no file under the data dir and in no result or event the session received.
+// A scripted support session through the browser host's WebSocket, as a page drives it, with the
+// embedded emulator: profiles, browse, inspect, invoke (a body that echoes the token across the view
+// cut), a live tail with lines quoting the token, a local export replay, errors that quote the
+// Authorization header, lock, unlock. Afterwards the master token, its URL-encoded and base64 forms and
+// every 16-character piece of it appear in no file under the data dir, no WebSocket frame and no line
+// the host wrote (its log lines, console output).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { ExportJob, LocalRun } from '../../common/contract';
-import { createSession } from '../../core/host';
+import WebSocket from 'ws';
+import { PROTOCOL, SECRET_PREFIX } from '../../common/wire';
+import { startWebHost } from '../../core/webhost/server';
 import { localRunDone } from '../../core/host/exports/local';
 import { auth0Of } from '../../emulator/auth0/index';
 import { api, useEmulator } from '../helpers/emulator';
@@ -36,7 +39,7 @@ function forbiddenOf(token: string): string[] {
   return [...pieces];
 }
 
-it('a whole session leaks no piece of the master token to disk, results or events', async () => {
+it('a whole session through the browser host leaks no piece of the master token to disk, frames or host output', async () => {
   const token = emu().masterToken;
   // A cluster front that echoes the Authorization header in its errors (a proxy's debug page).
   const echo = createServer((req, res) => {
@@ -50,20 +53,46 @@ it('a whole session leaks no piece of the master token to disk, results or event
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
   const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
   const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+  // Everything the host writes: its own log lines and any console output while the session runs.
+  const hostOutput: string[] = [];
+  const web = await startWebHost({
+    host: h.host,
+    staticDir: join(process.cwd(), 'out', 'renderer'),
+    port: 0,
+    log: (line) => hostOutput.push(line),
+  });
+  const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const originals = consoleMethods.map((m) => console[m]);
+  for (const m of consoleMethods) console[m] = (...args: unknown[]) => void hostOutput.push(args.map(String).join(' '));
+  const ws = new WebSocket(`ws://127.0.0.1:${web.port}/api`, [PROTOCOL, `${SECRET_PREFIX}${web.secret}`], { origin: web.url });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  // Every frame the page would receive, raw: replies and events.
   const seen: string[] = [];
   const events: Array<{ topic: string; payload: unknown }> = [];
-  const session = createSession(h.host.deps, 'leak-session', (topic, payload) => {
-    events.push({ topic, payload });
-    seen.push(JSON.stringify({ topic, payload }));
+  const pending = new Map<number, (r: { ok: boolean; data?: unknown; error?: { code: string; message: string } }) => void>();
+  ws.on('message', (raw: WebSocket.RawData) => {
+    const text = raw.toString();
+    seen.push(text);
+    const msg = JSON.parse(text) as { event?: string; payload?: unknown; id?: number; result?: { ok: boolean } };
+    if (typeof msg.event === 'string') events.push({ topic: msg.event, payload: msg.payload });
+    else if (typeof msg.id === 'number') pending.get(msg.id)?.(msg.result as never);
   });
-  const call = async (channel: string, input: unknown) => {
-    const r = await h.host.call(channel, input, session);
-    seen.push(JSON.stringify(r));
-    return r;
-  };
+  let nextId = 1;
+  const call = (channel: string, input: unknown) =>
+    new Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>((resolve) => {
+      const id = nextId++;
+      pending.set(id, (r) => {
+        pending.delete(id);
+        resolve(r);
+      });
+      ws.send(JSON.stringify({ id, channel, input }));
+    });
   const ok = async <T>(channel: string, input: unknown): Promise<T> => {
     const r = await call(channel, input);
-    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+    if (!r.ok) throw new Error(`${channel}: ${r.error?.code}: ${r.error?.message}`);
     return r.data as T;
   };
   try {
@@ -138,7 +167,7 @@ it('a whole session leaks no piece of the master token to disk, results or event
     );
     const acks = setInterval(() => {
       const b = events.filter((e) => e.topic === 'logs.batch').at(-1)?.payload as { streamId: string; seq: number } | undefined;
-      if (b) void h.host.call('logs.ack', { streamId: b.streamId, seq: b.seq }, session);
+      if (b) void call('logs.ack', { streamId: b.streamId, seq: b.seq });
     }, 50);
     try {
       emu().emitLog('acme-prod', { msg: `debug: Authorization: Bearer ${token}`, level: 30 });
@@ -180,8 +209,13 @@ it('a whole session leaks no piece of the master token to disk, results or event
     const forbidden = forbiddenOf(token);
     for (const f of files) for (const piece of forbidden) expect(f.text.includes(piece), `${f.path} holds "${piece}"`).toBe(false);
     const wire = seen.join('\n');
-    for (const piece of forbidden) expect(wire.includes(piece), `a result or event holds "${piece}"`).toBe(false);
+    for (const piece of forbidden) expect(wire.includes(piece), `a WebSocket frame holds "${piece}"`).toBe(false);
+    const printed = hostOutput.join('\n');
+    for (const piece of forbidden) expect(printed.includes(piece), `the host printed "${piece}"`).toBe(false);
   } finally {
+    consoleMethods.forEach((m, i) => (console[m] = originals[i]!));
+    ws.close();
+    await web.close();
     await h.close();
     await new Promise<void>((r) => {
       echo.closeAllConnections();
