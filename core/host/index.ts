@@ -15,6 +15,7 @@ import { fleetHandlers } from './features/fleet';
 import { logsHandlers } from './features/logs';
 import { embeddedHandlers } from './features/embedded';
 import { profileHandlers } from './features/profiles';
+import { tenantsHandlers } from './features/tenants';
 import { webtasksHandlers } from './features/webtasks';
 import type { CallContext, Handler, Handlers } from './types';
 
@@ -26,6 +27,7 @@ export function createHandlers(): Handlers {
     ...profileHandlers,
     ...embeddedHandlers,
     ...auditHandlers,
+    ...tenantsHandlers,
     ...webtasksHandlers,
     ...logsHandlers,
     ...exportsHandlers,
