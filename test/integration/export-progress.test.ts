@@ -74,8 +74,11 @@ describe('export progress', () => {
   }, 300_000);
 
   it('an unknown head (its request failed) shows neither a share nor an ETA', async () => {
-    const rule = s.faults.add({ pathRegex: '^/auth0/prognohead/api/v2/logs\\?.*per_page=', status: 500 });
+    // Only the head request (newest first, one result): the first page is search mode too (`per_page`), and must succeed.
+    const rule = s.faults.add({ pathRegex: '^/auth0/prognohead/api/v2/logs\\?.*per_page=1&sort=date%3A-1', status: 500 });
     const { report, seen } = await run('prognohead', 3000);
+    // The head request was made once, and failed.
+    expect(s.faults.list().find((r) => r.id === rule.id)?.hits).toBe(1);
     s.faults.remove(rule.id);
     expect(report.status).toBe('ok');
     expect(seen.filter((e) => e.phase !== 'done').every((e) => e.fraction === null && e.etaSeconds === null && e.head === null)).toBe(true);
