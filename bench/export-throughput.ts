@@ -129,7 +129,7 @@ async function tenant(name: string, count: number, rateLimit?: number) {
 async function baselineClient(kind: string, name: string) {
   const cfg = parseExportConfig(settings(kind, name));
   const { http, close } = createHttp();
-  const dest = createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
+  const dest = await createDestination(cfg, { fetchImpl: http, requestTimeoutMs: 30_000 });
   await dest.prepare(new AbortController().signal);
   const res = await http(`${url}/auth0/${name}/oauth/token`, {
     method: 'POST',

@@ -60,7 +60,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportReport> {
   const start = opts.from !== undefined ? opts.from : (stored ?? cfg.startFrom);
   const started = Date.now();
   const filter = new LogFilter({ types: cfg.logTypes, level: cfg.logLevel });
-  const dest = opts.destination ?? createDestination(cfg, { fetchImpl, requestTimeoutMs: cfg.requestTimeoutMs });
+  const dest = opts.destination ?? (await createDestination(cfg, { fetchImpl, requestTimeoutMs: cfg.requestTimeoutMs }));
   const progress = new Progress({ onProgress: opts.onProgress, intervalMs: opts.progressIntervalMs ?? 250, maxLogs: cfg.maxLogs, start });
   const c = progress.c;
   /** The last log the sender consumed: every log up to it is in the held batch, acknowledged, or filtered out. */

@@ -198,7 +198,9 @@ describe('exports core', () => {
       );
       expect(after.body.code).toBe(before.body.code);
       expect(after.body.meta).toEqual(before.body.meta);
-      expect(after.body.secrets).toEqual({ ...before.body.secrets, START_FROM: checkpoint });
+      // START_FROM was set for the replay only, then put back: the next scheduled run must not replay again.
+      expect(after.body.secrets).toEqual(before.body.secrets);
+      expect(after.body.secrets.START_FROM).not.toBe(checkpoint);
 
       // Every source log up to the replay's end is at the destination.
       const got = JSON.stringify(destinationsOf(emu())!.azureLegacy.records(DEMO_DESTINATIONS.azureLegacy.workspaceId, 'Auth0'));
@@ -218,7 +220,10 @@ describe('exports core', () => {
           .map((e) => e.outcome)
           .sort(),
       ).toEqual(['error', 'ok']);
-      expect(audit.entries.find((e) => e.action === 'exports.replayRemote')?.detail).toMatchObject({ checkpoint });
+      expect(audit.entries.find((e) => e.action === 'exports.replayRemote')?.detail).toMatchObject({
+        checkpoint,
+        startFromAfter: before.body.secrets.START_FROM?.trim() || null,
+      });
       expect(JSON.stringify(audit)).not.toContain(DEMO_DESTINATIONS.azureLegacy.workspaceKey);
     } finally {
       await h.close();

@@ -103,10 +103,12 @@ describe('API-shaped throttling and acknowledgement', () => {
       checkpointStore: new MemoryCheckpointStore(),
       log: (l) => lines.push(l),
     });
-    expect(report).toMatchObject({ status: 'ok', retries: 1 });
+    // A 429 is a rate-limit wait, counted apart from retries (the report's rateLimitWaits).
+    expect(report).toMatchObject({ status: 'ok', retries: 0, rateLimitWaits: 1 });
     // The wait honoured Retry-After (1 s), whatever the backoff settings (20-500 ms here) say.
-    const wait = Number(/retry 1\/\d+ in (\d+) ms/.exec(lines.find((l) => l.includes('429')) ?? '')?.[1]);
+    const wait = Number(/rate limited, waiting (\d+) ms/.exec(lines.find((l) => l.includes('429')) ?? '')?.[1]);
     expect(wait).toBeGreaterThanOrEqual(1000);
+    expect(report.rateLimitWaitMs).toBe(wait);
     expect(checkDelivery(t.allIds(), c.received())).toMatchObject({ missing: [], duplicates: 0 });
   });
 

@@ -1,31 +1,28 @@
 import type { ExportConfig } from '../config';
-import { azureDestination } from './azure';
-import { azureLegacyDestination } from './azure-legacy';
-import { cloudwatchDestination } from './cloudwatch';
-import { elasticsearchDestination } from './elasticsearch';
-import { datadogDestination } from './datadog';
-import { logstashDestination } from './logstash';
-import { splunkDestination } from './splunk';
 import type { Destination, DestinationDeps } from './types';
 
 export type { Destination, DestinationDeps, Encoded, SendResult, DestinationLimits } from './types';
 
-export function createDestination(cfg: ExportConfig, deps: DestinationDeps): Destination {
+/**
+ * Each destination module is loaded only when a run uses it: the AWS and Azure SDKs cost seconds of
+ * start-up, which every command-line run (and every replay) would pay for a destination it never sends to.
+ */
+export async function createDestination(cfg: ExportConfig, deps: DestinationDeps): Promise<Destination> {
   const n = cfg.maxBatchEvents;
   switch (cfg.destination) {
     case 'cloudwatch':
-      return cloudwatchDestination(cfg.cloudwatch!, deps, n);
+      return (await import('./cloudwatch')).cloudwatchDestination(cfg.cloudwatch!, deps, n);
     case 'logstash':
-      return logstashDestination(cfg.logstash!, deps, n);
+      return (await import('./logstash')).logstashDestination(cfg.logstash!, deps, n);
     case 'elasticsearch':
-      return elasticsearchDestination(cfg.elasticsearch!, deps, n);
+      return (await import('./elasticsearch')).elasticsearchDestination(cfg.elasticsearch!, deps, n);
     case 'azure-legacy':
-      return azureLegacyDestination(cfg.azureLegacy!, deps, n);
+      return (await import('./azure-legacy')).azureLegacyDestination(cfg.azureLegacy!, deps, n);
     case 'azure':
-      return azureDestination(cfg.azure!, deps, n);
+      return (await import('./azure')).azureDestination(cfg.azure!, deps, n);
     case 'splunk':
-      return splunkDestination(cfg.splunk!, deps, n);
+      return (await import('./splunk')).splunkDestination(cfg.splunk!, deps, n);
     case 'datadog':
-      return datadogDestination(cfg.datadog!, deps, n);
+      return (await import('./datadog')).datadogDestination(cfg.datadog!, deps, n);
   }
 }

@@ -133,13 +133,14 @@ async function putWithStartFrom(
   container: string,
   name: string,
   cfg: ExtensionConfig,
-  startFrom: string | null,
+  startFrom: string | null | undefined,
 ): Promise<void> {
   const { START_FROM: _old, ...rest } = cfg.secrets;
+  // null or undefined: no START_FROM at all; a string (even empty) is put as it is, so a restore gives back what was there.
   await client.json('PUT', `/api/webtask/${encodeURIComponent(container)}/${encodeURIComponent(name)}`, {
     body: {
       ...(cfg.code !== undefined ? { code: cfg.code } : { url: cfg.url }),
-      secrets: startFrom === null ? rest : { ...rest, START_FROM: startFrom },
+      secrets: startFrom === null || startFrom === undefined ? rest : { ...rest, START_FROM: startFrom },
       meta: cfg.meta,
       ...(cfg.host ? { host: cfg.host } : {}),
     },
@@ -320,8 +321,9 @@ export const exportsHandlers = defineHandlers({
       throw e;
     } finally {
       // The replay's START_FROM must not outlive it: the next scheduled run would replay again.
-      if (startFrom !== previous) {
-        restoreProblem = await putWithStartFrom(client, input.container, input.name, cfg, previous).then(
+      if ((startFrom ?? undefined) !== cfg.secrets.START_FROM) {
+        // The secret exactly as it was (an empty START_FROM stays, empty), not its trimmed reading.
+        restoreProblem = await putWithStartFrom(client, input.container, input.name, cfg, cfg.secrets.START_FROM).then(
           () => undefined,
           (e: unknown) =>
             `START_FROM could not be put back to ${previous ?? '(empty)'}: ${(e as Error).message}. Clear it in the extension's secrets.`,
