@@ -15,6 +15,12 @@ const PATTERNS: Array<[RegExp, string]> = [
 /** Characters a token (or its URL-encoded / base64 form) is made of: a piece that stops before any other was cut. */
 const TOKEN_CHAR = /[A-Za-z0-9._~+/=%-]/;
 const TOKEN_SHAPED = /^[A-Za-z0-9._~+/=%-]+$/;
+/**
+ * An 8-character head or tail that is an ordinary word ("emulator" of 'emulator-demo-secret-key') is not
+ * looked for as a piece: it would redact names such as "Local emulator" and the profile id "local-emulator".
+ * The whole secret is still redacted; a random token's head is such a word about once in a thousand.
+ */
+const WORD = /^(?:[A-Z]?[a-z]+|[A-Z]+)$/;
 /** A piece of a known secret this long, at a cut boundary, counts as the secret. */
 export const MIN_PIECE = 8;
 
@@ -63,8 +69,8 @@ export class Redactor {
     for (const f of sorted.filter((x) => TOKEN_SHAPED.test(x))) {
       const head = f.slice(0, MIN_PIECE);
       const tail = f.slice(-MIN_PIECE);
-      this.heads.set(head, [...(this.heads.get(head) ?? []), f]);
-      this.tails.set(tail, [...(this.tails.get(tail) ?? []), f]);
+      if (!WORD.test(head)) this.heads.set(head, [...(this.heads.get(head) ?? []), f]);
+      if (!WORD.test(tail)) this.tails.set(tail, [...(this.tails.get(tail) ?? []), f]);
     }
     const anchors = [...new Set([...this.heads.keys(), ...this.tails.keys()])];
     this.pieceMatcher = anchors.length ? new RegExp(anchors.map(escapeRegExp).join('|'), 'g') : null;

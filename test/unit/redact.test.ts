@@ -79,4 +79,14 @@ describe('Redactor: pieces only of token-shaped secrets', () => {
     expect(r.known('http://127.0.0.1:4123')).toBe('http://127.0.0.1:4123');
     expect(r.known('at http://127.0.0.1:4123/dest/logstash/acme-prod.')).toBe('at [redacted].');
   });
+
+  it('leaves an ordinary word that is the head of a readable secret alone (the embedded profile "local-emulator")', () => {
+    const r = new Redactor();
+    r.add('emulator-demo-secret-key/0001');
+    expect(r.known('local-emulator')).toBe('local-emulator');
+    expect(r.known('Local emulator')).toBe('Local emulator');
+    expect(r.known('key emulator-demo-secret-key/0001.')).toBe('key [redacted].');
+    // A piece that is not a plain word is still one: the tail "key/0001".
+    expect(r.known('x secret-key/0001')).toBe('x [redacted]');
+  });
 });
