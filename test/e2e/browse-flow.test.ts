@@ -130,7 +130,9 @@ describe('browse, inspect, invoke in the browser host', () => {
     for (const a of ['profile.import', 'tenant.discover', 'webtask.inspect', 'secret.reveal', 'webtask.invoke']) {
       expect(await audit.locator(`[data-testid=audit-row][data-action="${a}"]`).count(), a).toBeGreaterThan(0);
     }
-    expect(await audit.locator('[data-testid=audit-row][data-action="secret.reveal"]').first().textContent()).toContain('key: ADMIN_DOMAIN');
+    expect(await audit.locator('[data-testid=audit-row][data-action="secret.reveal"]').first().textContent()).toContain(
+      'key: ADMIN_DOMAIN',
+    );
     expect(await audit.textContent()).not.toContain('acme.example"');
     await audit.getByTestId('audit-action').selectOption('secret.reveal');
     await expect.poll(() => audit.getByTestId('audit-row').count()).toBe(1);
