@@ -295,7 +295,8 @@ describe('pump: batches and acks', () => {
       lowWaterBytes: 300_000,
     });
     pump.notify();
-    await new Promise((r) => setTimeout(r, 100));
+    // Bounded by the work, not by a fixed sleep: a busy machine may need more than 100 ms to send 1 MB.
+    await until(() => pump.isBlocked, 5_000, 'the pump stops at the high watermark');
     expect(sent.every((b) => b.n * 1000 <= 200 * 1024)).toBe(true);
     const before = sent.length;
     expect(pump.isBlocked).toBe(true);
