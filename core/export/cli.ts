@@ -8,6 +8,7 @@ import { CheckpointFileError, FileCheckpointStore } from './checkpoint';
 import { ConfigError, parseExportConfig, secretValues } from './config';
 import { runExport } from './engine';
 import { type ExportProgress, everyLogDelivered } from './report';
+import { isLogId } from '../../common/checkpoint';
 
 // The AWS SDK warns on every start that a future release will need node 22: noise for a report-on-stdout tool.
 const warningListeners = process.listeners('warning');
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!args.config) fail(`--config FILE is required\n${USAGE}`);
-  if (args.from !== undefined && !/^\d{56}$/.test(args.from))
+  if (args.from !== undefined && !isLogId(args.from))
     fail('--from must be a log id (56 digits), e.g. the nextCheckpoint of a previous report');
 
   let text: string;

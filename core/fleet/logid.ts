@@ -5,8 +5,9 @@
  * - the local emulator's: `90020` + the time in ms since the epoch, 15 digits.
  * Anything else is undated (null): the fleet view then shows the checkpoint without a lag.
  */
+import { isLogId } from '../../common/checkpoint';
 export function logIdTime(id: string): number | null {
-  if (!/^\d{56}$/.test(id)) return null;
+  if (!isLogId(id)) return null;
   const y = Number(id.slice(3, 7));
   const mo = Number(id.slice(7, 9));
   const d = Number(id.slice(9, 11));

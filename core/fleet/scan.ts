@@ -9,6 +9,7 @@ import { HostError } from '../util/errors';
 import type { WireCronJob } from '../webtask/cron';
 import { discoverFleet } from './discover';
 import { runPool } from './gate';
+import { isLogId } from '../../common/checkpoint';
 import { logIdTime } from './logid';
 import { Progress, type ProgressReport } from './progress';
 import type { FleetWire, WireItem } from './wire';
@@ -168,7 +169,7 @@ export async function scanTenant(
     try {
       const data = await wire.storage(container, w.name);
       const id = data && typeof data === 'object' ? (data as { checkpointId?: unknown }).checkpointId : undefined;
-      const checkpoint = typeof id === 'string' && /^\d{56}$/.test(id) ? id : null;
+      const checkpoint = isLogId(id) ? id : null;
       const t = checkpoint ? logIdTime(checkpoint) : null;
       exports.push({
         ...base,

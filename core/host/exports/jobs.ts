@@ -13,6 +13,7 @@ import type { HostDeps } from '../deps';
 import type { ProfileRecord } from '../profiles-store';
 import { describeDestination } from './destination';
 import { describeSchedule } from './schedule';
+import { isLogId } from '../../../common/checkpoint';
 
 const SETTINGS_KEY = 'exports.settings';
 export const readExportSettings = (deps: HostDeps): { extraNames: string[] } =>
@@ -158,7 +159,7 @@ export async function remoteCheckpoint(client: WebtaskClient, container: string,
   try {
     const data = await readWebtaskData(client, container, name);
     const id = data && typeof data === 'object' ? (data as { checkpointId?: unknown }).checkpointId : undefined;
-    return typeof id === 'string' && /^\d{56}$/.test(id) ? id : null;
+    return isLogId(id) ? id : null;
   } catch {
     return null;
   }
