@@ -8,10 +8,15 @@ import { join, resolve } from 'node:path';
 import { startEmulator } from '../../emulator/index';
 import { api } from '../helpers/emulator';
 
-const TSX = resolve('node_modules/.bin/tsx');
+// Our process itself, with tsx as a loader: the `tsx` command is a parent that relays a signal to its child
+// and, when the child does not confirm within 30 ms (a busy machine), kills it and exits 143.
+const RUN = ['--import', 'tsx'];
 
 function launch(args: string[]) {
-  const child = spawn(TSX, ['emulator/cli.ts', ...args], { cwd: resolve('.'), env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...RUN, 'emulator/cli.ts', ...args], {
+    cwd: resolve('.'),
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -86,7 +86,7 @@ describe('stats header name', () => {
   });
 
   it('the command line takes --stats-header and refuses an unknown name', async () => {
-    const child = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--stats-header', 'y-stats'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', '--port', '0', '--stats-header', 'y-stats'], {
       cwd: resolve('.'),
     });
     let err = '';
@@ -95,7 +95,7 @@ describe('stats header name', () => {
     expect(code).toBe(2);
     expect(err).toContain('--stats-header must be one of x-auth0-stats, s-auth0-stats, both, got "y-stats"');
 
-    const ok = spawn(resolve('node_modules/.bin/tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'demo', '--stats-header', 'both'], {
+    const ok = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', '--port', '0', '--seed', 'demo', '--stats-header', 'both'], {
       cwd: resolve('.'),
     });
     try {

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/host';
 import { openHostSocket } from '../helpers/ws';
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+// Node with tsx as a loader, as `npm run start:web` runs it: the `tsx` command is a parent that relays a
+// signal and, when its child does not confirm within 30 ms (a busy machine), kills it and exits 143.
+const RUN = ['--import', 'tsx'];
 
 const children: Array<ReturnType<typeof spawn>> = [];
 // A test that failed half-way must not leave its host running.
@@ -16,7 +18,7 @@ afterEach(() => {
 });
 
 function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(tsx, ['core/webhost/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...RUN, 'core/webhost/cli.ts', ...args], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
