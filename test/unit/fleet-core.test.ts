@@ -50,21 +50,12 @@ describe('code matcher', () => {
     expect(r.lines[0]!.text.slice(s, e)).toBe('NEEDLE');
   });
 
-  it('runs (a+)+$ in linear time: 8x the input costs about 8x, not exponentially more', () => {
+  it('runs (a+)+$ over 1,000,000 characters to the end (RE2: linear, where a backtracking engine never finishes)', () => {
     const m = compileCodeMatcher({ pattern: '(a+)+$', regex: true, caseSensitive: true });
-    // JavaScript's RegExp would not finish this even for 40 characters (2^40 paths); here 400,000 do.
-    const inputs = [50_000, 400_000].map((n) => `${'a'.repeat(n)}b\n`);
-    const once = (code: string) => {
-      const t0 = performance.now();
-      expect(m.match(code)).toBeNull();
-      return performance.now() - t0;
-    };
-    for (const code of inputs) once(code); // warm up the engine (JIT)
-    // Interleaved rounds, the best of each size: a load spike hits both sizes, not one.
-    const best = [Infinity, Infinity];
-    for (let round = 0; round < 5; round++) inputs.forEach((code, i) => (best[i] = Math.min(best[i]!, once(code))));
-    // Linear: ~8; quadratic: ~64; exponential: never finishes. The margin is for a busy machine.
-    expect(best[1]! / Math.max(best[0]!, 1)).toBeLessThan(32);
+    // JavaScript's RegExp would not finish this even for 40 characters (2^40 paths), and a quadratic
+    // engine not for 1,000,000 (1e12 steps) within the test's time-out; the linear ratio is bench/fleet.ts's figure.
+    expect(m.match(`${'a'.repeat(1_000_000)}b\n`)).toBeNull();
+    expect(m.match(`${'a'.repeat(1_000_000)}\n`)).not.toBeNull();
   });
 });
 
