@@ -13,6 +13,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createHost, createSession } from '../core/host';
 import { createNodeDeps, registerEmbeddedCluster } from '../core/host/node-deps';
 import { startWebHost } from '../core/webhost/server';
+import { compileCodeMatcher } from '../core/fleet';
 import { FLEET_CONTAINERS, FLEET_EXTENSIONS, SNIPPETS } from '../emulator/fleet-seed';
 import { launchBrowser } from '../test/helpers/browser';
 import type { FleetProgress, FleetRow } from '../common/contract';
@@ -27,6 +28,24 @@ const { values } = parseArgs({
   },
 });
 const CONC = Number(values.concurrency);
+
+// The code matcher on a pathological pattern, (a+)+$ against 8x the input: linear is ~8, quadratic
+// ~64 (a backtracking engine never finishes). Interleaved rounds, the best of each size.
+{
+  const m = compileCodeMatcher({ pattern: '(a+)+$', regex: true, caseSensitive: true });
+  const inputs = [50_000, 400_000].map((n) => `${'a'.repeat(n)}b\n`);
+  const once = (code: string) => {
+    const t0 = performance.now();
+    m.match(code);
+    return performance.now() - t0;
+  };
+  for (const code of inputs) once(code); // warm up the engine (JIT)
+  const best = [Infinity, Infinity];
+  for (let round = 0; round < 5; round++) inputs.forEach((code, i) => (best[i] = Math.min(best[i]!, once(code))));
+  console.log(
+    `matcher (a+)+$: 50,000 chars ${best[0]!.toFixed(2)} ms, 400,000 chars ${best[1]!.toFixed(2)} ms; ratio ${(best[1]! / best[0]!).toFixed(2)} (linear ~8)`,
+  );
+}
 
 // The emulator in a child process (its memory is not the console's).
 const child = spawn(join('node_modules', '.bin', 'tsx'), ['emulator/cli.ts', '--port', '0', '--seed', 'fleet'], {

@@ -25,7 +25,16 @@ const LIMIT = Number(values.limit);
 const CONTAINER = 'bulk-10k';
 const MAX_PAGES = 200; // bound: 10,000 / LIMIT + 1 pages are expected
 
+// 0. Start-up with the demo seed (10,000 extensions) beside an empty start in the same run.
+const e0 = performance.now();
+await (await startEmulator({ port: 0, quiet: true })).close();
+const emptyStartMs = performance.now() - e0;
+const d0 = performance.now();
 const emu = await startEmulator({ port: 0, seed: 'demo', quiet: true });
+const demoStartMs = performance.now() - d0;
+console.log(
+  `emulator start: demo seed ${demoStartMs.toFixed(1)} ms, empty ${emptyStartMs.toFixed(1)} ms; ratio ${(demoStartMs / emptyStartMs).toFixed(3)}`,
+);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-list-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-wt-home-'));
 try {

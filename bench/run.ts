@@ -21,6 +21,11 @@ const BENCHES: Record<string, { file: string; about: string; quickArgs?: string[
   },
   'logs-tail': { file: 'logs-tail.ts', about: 'log tail into the xterm pane vs the real `wt logs`', quickArgs: ['--quick'] },
   'export-throughput': { file: 'export-throughput.ts', about: 'export engine to every destination vs the old one-POST-per-event loop' },
+  'diagnostics-list': {
+    file: 'diagnostics-list.ts',
+    about: 'diagnostics log listing of 16 MB: cached and after one append vs parsing every line (before the cache)',
+    quickArgs: ['--mb', '4', '--rounds', '2'],
+  },
   fleet: {
     file: 'fleet.ts',
     about: 'fleet scan and code search of 1,000 tenants vs a `wt ls` + `wt cron ls` loop; renderer heap, host RSS',

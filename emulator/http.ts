@@ -93,6 +93,13 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   }
 }
 
+/** A request body that must be a JSON object; `shape` tells the caller what one looks like (400 otherwise). */
+export async function readJsonObject(req: IncomingMessage, limit: number, shape: string): Promise<Record<string, unknown>> {
+  const body = await readJson(req, limit);
+  if (!isRecord(body)) throw new ApiError(400, shape);
+  return body;
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,9 @@
 import { HostError } from '../util/errors';
+import type { Progress, ProgressReport } from './progress';
 import type { FleetWire, WireItem } from './wire';
+
+export const isCancel = (e: unknown): boolean => e instanceof HostError && e.code === 'cancelled';
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Pages of the cross-container list (the size `tenants.discover` uses). */
 export const CROSS_PAGE = 1000;
@@ -44,5 +48,29 @@ export async function discoverFleet(
       opts.onPage?.(found);
       if (r.value.length < size) return { byContainer, complete: true };
     }
+  }
+}
+
+/**
+ * Discovery as the scan and the search run it: each page counted into `progress`; a cancel or a
+ * failure ends the job there, as `end` (the finished report), for the caller to return.
+ */
+export async function discoverWithProgress(
+  wire: FleetWire,
+  opts: { window?: number; pageSize?: number },
+  progress: Progress,
+): Promise<{ found: Discovered; end?: undefined } | { found?: undefined; end: ProgressReport }> {
+  try {
+    const found = await discoverFleet(wire, {
+      ...opts,
+      onPage: (n) => {
+        progress.discovered = n;
+        progress.tick();
+      },
+    });
+    return { found };
+  } catch (e) {
+    if (isCancel(e)) return { end: progress.finish('cancelled', 'Cancelled during discovery.') };
+    return { end: progress.finish('failed', `Discovery failed: ${messageOf(e)}`) };
   }
 }

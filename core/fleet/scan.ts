@@ -5,9 +5,8 @@
  * React-free: the console's host and a command line drive it the same way.
  */
 import type { ExportLag, FailingJob, FleetRow } from '../../common/contract/fleet';
-import { HostError } from '../util/errors';
 import type { WireCronJob } from '../webtask/cron';
-import { discoverFleet } from './discover';
+import { discoverWithProgress, isCancel, messageOf } from './discover';
 import { runPool } from './gate';
 import { isLogId } from '../../common/checkpoint';
 import { logIdTime } from './logid';
@@ -33,26 +32,12 @@ export interface ScanResult {
   progress: ProgressReport;
 }
 
-const isCancel = (e: unknown) => e instanceof HostError && e.code === 'cancelled';
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export async function scanFleet(opts: ScanOptions): Promise<ScanResult> {
   const { wire } = opts;
   const progress = new Progress(wire, opts.onProgress);
   const rows: FleetRow[] = [];
-  let found;
-  try {
-    found = await discoverFleet(wire, {
-      window: Math.min(4, opts.concurrency),
-      onPage: (n) => {
-        progress.discovered = n;
-        progress.tick();
-      },
-    });
-  } catch (e) {
-    if (isCancel(e)) return { rows, complete: false, progress: progress.finish('cancelled', 'Cancelled during discovery.') };
-    return { rows, complete: false, progress: progress.finish('failed', `Discovery failed: ${messageOf(e)}`) };
-  }
+  const { found, end: stopped } = await discoverWithProgress(wire, { window: Math.min(4, opts.concurrency) }, progress);
+  if (stopped) return { rows, complete: false, progress: stopped };
   const all = [...found.byContainer.keys()];
   const containers = opts.skip?.size ? all.filter((c) => !opts.skip!.has(c)) : all;
   progress.done = all.length - containers.length;

@@ -5,8 +5,7 @@
  * and matches with RE2 (matcher.ts). Hits stream per tenant; a tenant that fails says why.
  */
 import type { SearchHit, SearchQuery, TenantHits } from '../../common/contract/fleet';
-import { HostError } from '../util/errors';
-import { discoverFleet } from './discover';
+import { discoverWithProgress, isCancel, messageOf } from './discover';
 import { runPool } from './gate';
 import { compileCodeMatcher, type CodeMatcher } from './matcher';
 import { Progress, type ProgressReport } from './progress';
@@ -52,8 +51,6 @@ export function matchesItem(w: WireItem, q: SearchQuery, filters = metaFilters(q
   return true;
 }
 
-const isCancel = (e: unknown) => e instanceof HostError && e.code === 'cancelled';
-
 export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
   const { wire, query } = opts;
   // Compile first: a bad pattern is the caller's input error, before any request.
@@ -80,19 +77,8 @@ export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
     progress: p,
   });
 
-  let found;
-  try {
-    found = await discoverFleet(wire, {
-      window: Math.min(4, opts.concurrency),
-      onPage: (n) => {
-        progress.discovered = n;
-        progress.tick();
-      },
-    });
-  } catch (e) {
-    if (isCancel(e)) return result(false, progress.finish('cancelled', 'Cancelled during discovery.'));
-    return result(false, progress.finish('failed', `Discovery failed: ${e instanceof Error ? e.message : String(e)}`));
-  }
+  const { found, end: stopped } = await discoverWithProgress(wire, { window: Math.min(4, opts.concurrency) }, progress);
+  if (stopped) return result(false, stopped);
   // Tenants with at least one extension passing the name/meta/Auth0 criteria.
   const candidates: Array<[string, WireItem[]]> = [];
   for (const [c, items] of found.byContainer) {
@@ -138,7 +124,7 @@ export async function searchFleet(opts: SearchOptions): Promise<SearchResult> {
           emit({
             container,
             state: 'failed',
-            problem: `This tenant could not be searched: ${e instanceof Error ? e.message : String(e)}`,
+            problem: `This tenant could not be searched: ${messageOf(e)}`,
             hits: [],
           });
         }

@@ -6,7 +6,7 @@
  * time; a torn last line (crash mid-write) is skipped on read.
  */
 import { mkdirSync } from 'node:fs';
-import { appendFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiagnosticsEntry, type DiagnosticsStore } from '../../common/contract';
 import type { Redactor } from '../util/redact';
@@ -27,6 +27,18 @@ export function dropTokenFields(v: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * One file's parsed entries (oldest first), keyed by the file's identity (device and inode): a
+ * rotation renames a file without changing it, so its entries are not parsed again under the new name.
+ */
+interface ParsedFile {
+  size: number;
+  mtimeMs: number;
+  /** Bytes parsed: up to and including the last newline. */
+  offset: number;
+  entries: DiagnosticsEntry[];
+}
+
 export interface DiagnosticsLogOptions {
   dir: string;
   redactor: Redactor;
@@ -41,6 +53,9 @@ export class DiagnosticsLog {
   private readonly redactor: Redactor;
   private queue: Promise<unknown> = Promise.resolve();
   private activeSize: number | undefined;
+  private readonly parsed = new Map<string, ParsedFile>();
+  /** Lines parsed since the log was opened (what the cache saves shows here). */
+  linesParsed = 0;
 
   constructor(opts: DiagnosticsLogOptions) {
     this.dir = opts.dir;
@@ -93,30 +108,74 @@ export class DiagnosticsLog {
     this.activeSize = 0;
   }
 
-  /** Every entry, newest first (waits for queued writes). */
+  /**
+   * Every entry, newest first (waits for queued writes). Files are parsed once and then only their
+   * appended bytes (a listing of 32 MB took seconds when every listing parsed it all again). The
+   * entries are shared with the cache: callers filter and copy, never change them.
+   */
   async read(): Promise<DiagnosticsEntry[]> {
     await this.queue;
     const out: DiagnosticsEntry[] = [];
+    const seen = new Set<string>();
     for (const file of this.files()) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch {
-        continue;
-      }
-      const lines = text.split('\n');
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const line = lines[i]!;
-        if (!line) continue;
-        try {
-          const parsed = DiagnosticsEntry.safeParse(JSON.parse(line));
-          if (parsed.success) out.push(parsed.data);
-        } catch {
-          /* torn line */
-        }
-      }
+      const got = await this.parseFile(file);
+      if (!got) continue;
+      seen.add(got.key);
+      for (let i = got.entries.length - 1; i >= 0; i--) out.push(got.entries[i]!);
     }
+    for (const key of this.parsed.keys()) if (!seen.has(key)) this.parsed.delete(key);
     return out;
+  }
+
+  /** A file's entries, oldest first: from the cache, with what was appended since parsed. */
+  private async parseFile(file: string): Promise<{ key: string; entries: DiagnosticsEntry[] } | null> {
+    let fh;
+    try {
+      fh = await open(file, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const st = await fh.stat();
+      const key = `${st.dev}:${st.ino}`;
+      let cached = this.parsed.get(key);
+      // Same size and time: unchanged. Larger: appended to (the log only appends). Else parsed anew.
+      const kept = cached && (st.size > cached.size || (st.size === cached.size && st.mtimeMs === cached.mtimeMs));
+      if (!cached || !kept) cached = { size: 0, mtimeMs: 0, offset: 0, entries: [] };
+      let tail: DiagnosticsEntry[] = [];
+      if (cached.offset < st.size) {
+        const buf = Buffer.alloc(st.size - cached.offset);
+        let filled = 0;
+        while (filled < buf.length) {
+          const { bytesRead } = await fh.read(buf, filled, buf.length - filled, cached.offset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        const bytes = buf.subarray(0, filled);
+        const end = bytes.lastIndexOf(0x0a) + 1;
+        for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) this.parseLine(line, cached.entries);
+        // A last line with no newline yet (torn, or not finished): read each time, not kept.
+        if (end < bytes.length) this.parseLine(bytes.subarray(end).toString('utf8'), (tail = []));
+        cached.offset += end;
+        cached.size = st.size;
+        cached.mtimeMs = st.mtimeMs;
+        this.parsed.set(key, cached);
+      }
+      return { key, entries: tail.length ? [...cached.entries, ...tail] : cached.entries };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private parseLine(line: string, into: DiagnosticsEntry[]): void {
+    if (!line) return;
+    this.linesParsed++;
+    try {
+      const parsed = DiagnosticsEntry.safeParse(JSON.parse(line));
+      if (parsed.success) into.push(parsed.data);
+    } catch {
+      /* torn line */
+    }
   }
 
   async clear(): Promise<number> {

@@ -1,6 +1,6 @@
 // /admin: the emulator's own control API (master token only): faults, log floods, resume switch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, isRecord, readJson, sendJson } from '../http';
+import { ApiError, isRecord, readJson, readJsonObject, sendJson } from '../http';
 import type { Faults } from '../faults';
 import type { FloodHandle } from '../types';
 import { isStatsHeaderMode, STATS_HEADER_MODES } from '../stats-header';
@@ -51,9 +51,9 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
   if ((m = /^\/admin\/logs\/([^/]+)\/flood$/.exec(path))) {
     const container = decodeURIComponent(m[1]!);
     if (method === 'POST') {
-      const body = await readJson(req, 64 * 1024);
-      if (!isRecord(body) || typeof body.rate !== 'number' || !(body.rate > 0) || body.rate > 1_000_000)
-        throw new ApiError(400, 'the request body must be {rate: lines per second (1..1000000), count?: total lines}');
+      const shape = 'the request body must be {rate: lines per second (1..1000000), count?: total lines}';
+      const body = await readJsonObject(req, 64 * 1024, shape);
+      if (typeof body.rate !== 'number' || !(body.rate > 0) || body.rate > 1_000_000) throw new ApiError(400, shape);
       if (body.count !== undefined && (typeof body.count !== 'number' || !(body.count > 0)))
         throw new ApiError(400, 'count must be a positive number');
       const h = deps.flood(container, body.rate, body.count as number | undefined);
@@ -76,8 +76,9 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
     }
   }
   if ((m = /^\/admin\/logs\/([^/]+)\/resume$/.exec(path)) && method === 'PUT') {
-    const body = await readJson(req, 1024);
-    if (!isRecord(body) || typeof body.enabled !== 'boolean') throw new ApiError(400, 'the request body must be {"enabled": true|false}');
+    const shape = 'the request body must be {"enabled": true|false}';
+    const body = await readJsonObject(req, 1024, shape);
+    if (typeof body.enabled !== 'boolean') throw new ApiError(400, shape);
     cluster.logs.setResume(decodeURIComponent(m[1]!), body.enabled);
     return sendJson(res, 200, { container: decodeURIComponent(m[1]!), resume: body.enabled });
   }
@@ -91,9 +92,9 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
   if (path === '/admin/stats-header') {
     if (method === 'GET') return sendJson(res, 200, cluster.statsHeaders.list());
     if (method === 'PUT') {
-      const body = await readJson(req, 4096);
       const shape = `the request body must be {"header": ${STATS_HEADER_MODES.map((h) => `"${h}"`).join(' | ')} | null, "container"?: name, "name"?: extension}`;
-      if (!isRecord(body) || !(body.header === null || isStatsHeaderMode(body.header))) throw new ApiError(400, shape);
+      const body = await readJsonObject(req, 4096, shape);
+      if (!(body.header === null || isStatsHeaderMode(body.header))) throw new ApiError(400, shape);
       if (body.container !== undefined && typeof body.container !== 'string') throw new ApiError(400, 'container must be a string');
       if (body.name !== undefined && (typeof body.name !== 'string' || body.container === undefined))
         throw new ApiError(400, 'name must be a string, with a container');

@@ -1,6 +1,6 @@
 // /api/cron: create/update, list, get, history, state, delete.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, isRecord, matchesMeta, metaFilter, paging, readJson, sendJson, stringMap } from '../http';
+import { ApiError, matchesMeta, metaFilter, paging, readJsonObject, sendJson, stringMap } from '../http';
 import { NAME_RX, type CronJobRecord } from '../store';
 import { nextRun, validateSchedule } from '../cron';
 import { TokenError } from '../tokens';
@@ -103,8 +103,11 @@ export async function putJob(
   name: string,
 ): Promise<void> {
   authorize(cluster, req, url, container);
-  const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object {schedule, token?, state?, meta?, tz?}');
+  const body = await readJsonObject(
+    req,
+    cluster.maxBodyBytes,
+    'the request body must be a JSON object {schedule, token?, state?, meta?, tz?}',
+  );
   const { job, created } = saveJob(cluster, container, name, body);
   cluster.platformLog(container, `cron job ${created ? 'created' : 'updated'}: ${name} (${job.schedule} ${job.tz})`, {
     webtask: name,
@@ -148,9 +151,9 @@ export async function putState(
 ): Promise<void> {
   authorize(cluster, req, url, container);
   const job = findJob(cluster, container, name);
-  const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body) || (body.state !== 'active' && body.state !== 'inactive'))
-    throw new ApiError(400, 'the request body must be {"state": "active"} or {"state": "inactive"}');
+  const shape = 'the request body must be {"state": "active"} or {"state": "inactive"}';
+  const body = await readJsonObject(req, cluster.maxBodyBytes, shape);
+  if (body.state !== 'active' && body.state !== 'inactive') throw new ApiError(400, shape);
   job.state = body.state;
   job.updated_at = new Date(cluster.scheduler.clock.now()).toISOString();
   if (job.state === 'active') job.next_available_at = new Date(nextRun(job.schedule, job.tz, cluster.scheduler.clock.now())).toISOString();

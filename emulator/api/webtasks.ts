@@ -1,7 +1,7 @@
 // /api/webtask and /api/tokens: list, get, upsert, delete, storage, issue, inspect.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { ApiError, isRecord, matchesMeta, metaFilter, paging, readJson, sendJson, stringMap, truthy } from '../http';
+import { ApiError, matchesMeta, metaFilter, paging, readJsonObject, sendJson, stringMap, truthy } from '../http';
 import { NAME_RX, type WebtaskRecord } from '../store';
 import { coversContainer, TokenError } from '../tokens';
 import { authenticate, authorize, requireContainer, type Cluster } from './context';
@@ -135,8 +135,11 @@ export async function upsertWebtask(
   name: string,
 ): Promise<void> {
   authorize(cluster, req, url, container);
-  const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object {code or url, secrets?, meta?, host?}');
+  const body = await readJsonObject(
+    req,
+    cluster.maxBodyBytes,
+    'the request body must be a JSON object {code or url, secrets?, meta?, host?}',
+  );
   const { rec } = saveWebtask(cluster, container, name, body, {});
   sendJson(res, 200, {
     token: cluster.webtaskToken(rec),
@@ -180,8 +183,9 @@ export async function putData(
 ): Promise<void> {
   authorize(cluster, req, url, container);
   findWebtask(cluster, container, name);
-  const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body) || typeof body.data !== 'string') throw new ApiError(400, 'the request body must be {data: "<JSON text>", etag?}');
+  const shape = 'the request body must be {data: "<JSON text>", etag?}';
+  const body = await readJsonObject(req, cluster.maxBodyBytes, shape);
+  if (typeof body.data !== 'string') throw new ApiError(400, shape);
   let data: unknown;
   try {
     data = JSON.parse(body.data);
@@ -200,8 +204,11 @@ export async function putData(
 /** POST /api/tokens/issue: what `wt create` calls. Stores the named webtask and returns its token. */
 export async function issueToken(cluster: Cluster, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const v = authenticate(cluster, req, url);
-  const body = await readJson(req, cluster.maxBodyBytes);
-  if (!isRecord(body)) throw new ApiError(400, 'the request body must be a JSON object of token claims {ten, jtn?, code or url, ...}');
+  const body = await readJsonObject(
+    req,
+    cluster.maxBodyBytes,
+    'the request body must be a JSON object of token claims {ten, jtn?, code or url, ...}',
+  );
   const ten = body.ten;
   if (typeof ten !== 'string' || !ten) throw new ApiError(400, 'claim ten (the container) is required and must be a string');
   if (v.kind !== 'master' && !coversContainer(v.claims, ten))

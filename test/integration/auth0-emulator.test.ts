@@ -52,7 +52,10 @@ describe('demo tenants in the emulator', () => {
     const stored = (await e.storage.get('globex', 'logs-to-logstash')) as { checkpointId: string };
     expect(stored.checkpointId).toBe(first.body.nextCheckpoint);
     const tenant = auth0Of(e)!.tenant('globex')!;
-    await new Promise((r) => setTimeout(r, 1200)); // the tenant keeps generating events
+    // The tenant keeps generating events: wait (bounded) for one past the first run's checkpoint.
+    const newer = () => tenant.allIds().some((id) => id > (first.body.nextCheckpoint as string));
+    for (let i = 0; i < 200 && !newer(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(newer()).toBe(true);
     const second = await run('globex', 'logs-to-logstash');
     expect(second.body).toMatchObject({ status: 'ok', startCheckpoint: first.body.nextCheckpoint });
     expect(second.body.processed as number).toBeGreaterThan(0);

@@ -151,18 +151,18 @@ describe('seed files', () => {
     }
   });
 
-  it('starts empty by default as a library and demo-seeds 10,000 extensions fast', async () => {
+  it('starts empty by default as a library and demo-seeds 10,000 extensions', async () => {
     const empty = await startEmulator({ port: 0, quiet: true });
     expect(empty.tenants()).toEqual([]);
     await empty.close();
-    const t0 = performance.now();
+    // The start-up time is bench/list-10k.ts's figure (demo seed against an empty start).
     const demo = await startEmulator({ port: 0, quiet: true, seed: 'demo' });
-    const took = performance.now() - t0;
     try {
-      expect(took).toBeLessThan(3000);
       expect(demo.tenants()).toEqual(
         expect.arrayContaining(['acme-prod', 'acme-staging', 'globex', 'initech', 'umbrella-corp', 'bulk-10k']),
       );
+      const last = await api<Array<{ name: string }>>(demo, '/api/webtask/bulk-10k?offset=9999&limit=100');
+      expect(last.body.map((w) => w.name)).toEqual(['ext-09999']);
     } finally {
       await demo.close();
     }

@@ -239,13 +239,12 @@ describe('export CLI: attacks on its input (issue 11)', () => {
     ['ftp://mytenant.auth0.com', /AUTH0_DOMAIN .*not ftp:\/\//],
   ])('a malformed AUTH0_DOMAIN %j is refused at once (exit 2), naming the setting', async (domain, message) => {
     const file = await writeConfig('bad-domain', { ...good(), AUTH0_DOMAIN: domain });
-    const t0 = Date.now();
     const r = await start(['--config', file, '--state', join(dir, 'bad-domain-state')]).done;
+    // Exit 2 is the settings check, before any request: a request that failed would be retried
+    // (70 s of retries before) and end in exit 1 with a report on stdout.
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
-    // Refused before any request: no 70 s of retries (the process start itself takes a few seconds on a busy machine).
-    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
   it('a config that is not JSON is located by line and column, and its text (a secret) is never echoed', async () => {
@@ -328,12 +327,13 @@ describe('export CLI: attacks on its input (issue 11)', () => {
       RETRY_MAX_MS: 200,
     });
     const r = await start(['--config', file, '--state', join(dir, 'hang-state')]).done;
+    // One attempt reached the hanging destination: the timed-out batch was not retried.
+    expect(s.faults.list().find((f) => f.id === hang.id)!.hits).toBe(1);
     s.faults.remove(hang.id);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as ExportReport;
     expect(report).toMatchObject({ status: 'failed', delivered: 0, retries: 0, duplicatesPossible: true, failedCheckpoint: null });
     expect(report.error).toMatch(/no acknowledgement within REQUEST_TIMEOUT_MS \(1500 ms\).*raise REQUEST_TIMEOUT_MS/);
-    expect(report.durationMs).toBeLessThan(3 * timeoutMs);
   });
 
   it('unknown settings are warned about on stderr and in the report, with the closest name, in a dry run too', async () => {

@@ -1,6 +1,6 @@
 // The diagnostics log's file: size cap with rotation, token fields dropped and strict redaction on
 // every write, torn lines skipped; the CSV export's quoting.
-import { appendFileSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiagnosticsEntry, DiscoveryEntry, InvocationEntry } from '../../common/contract';
@@ -118,6 +118,45 @@ describe('diagnostics log file', () => {
     const all = await log.read();
     expect(all).toHaveLength(1);
     expect((all[0] as InvocationEntry).curl).toBe('shrunk');
+  });
+
+  it('parses a line once: a second listing parses none again; an appended entry, a rotation and a rewrite are seen', async () => {
+    const lineBytes = Buffer.byteLength(newLog().log.serialize(inv(10)));
+    const { dir, log } = newLog({ fileCapBytes: 15 * lineBytes, keepFiles: 2 });
+    const ids = (from: number) => Array.from({ length: from + 1 }, (_, k) => `id${from - k}`);
+    for (let i = 0; i < 10; i++) await log.append(inv(i));
+    expect((await log.read()).map((e) => e.id)).toEqual(ids(9));
+    expect(log.linesParsed).toBe(10);
+    expect((await log.read()).map((e) => e.id)).toEqual(ids(9));
+    expect(log.linesParsed).toBe(10);
+
+    await log.append(inv(10));
+    expect((await log.read()).map((e) => e.id)).toEqual(ids(10));
+    expect(log.linesParsed).toBe(11);
+
+    // Past the cap the active file becomes diagnostics.1.jsonl, the same file under a new name:
+    // only the lines written since the last listing are parsed.
+    let n = 11;
+    for (; n < 100 && !readdirSync(dir).includes('diagnostics.1.jsonl'); n++) await log.append(inv(n));
+    await log.append(inv(n));
+    expect(readdirSync(dir).sort()).toEqual(['diagnostics.1.jsonl', 'diagnostics.jsonl']);
+    expect((await log.read()).map((e) => e.id)).toEqual(ids(n));
+    expect(log.linesParsed).toBe(n + 1);
+    await log.read();
+    expect(log.linesParsed).toBe(n + 1);
+
+    // A torn last line is skipped, and read again (not kept) until it is whole.
+    const active = join(dir, 'diagnostics.jsonl');
+    appendFileSync(active, '{"kind":"invocation","id":"torn');
+    expect((await log.read()).map((e) => e.id)).toEqual(ids(n));
+    // A file rewritten in place (shorter) is parsed anew, not from the old offset.
+    writeFileSync(active, log.serialize(inv(1000)));
+    const now = await log.read();
+    expect(now[0]!.id).toBe('id1000');
+    expect(now.filter((e) => e.id === 'id1000')).toHaveLength(1);
+    // Cleared: nothing is served from the cache.
+    await log.clear();
+    expect(await log.read()).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@ import { Faults, validateFaultRule } from '../../emulator/faults';
 import { nextRun, validateSchedule, Clock } from '../../emulator/cron';
 import { ApiError, metaFilter, paging, matchesMeta, stringMap } from '../../emulator/http';
 import { LogHub } from '../../emulator/logs';
+import { Container, type WebtaskRecord } from '../../emulator/store';
 
 const header = (t: string): Record<string, unknown> => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString());
 
@@ -139,5 +140,26 @@ describe('log hub', () => {
     hub.setResume('c', false);
     expect(hub.resumeEnabled('c')).toBe(false);
     expect(hub.subscriberCount('c')).toBe(0);
+  });
+});
+
+describe('container listing', () => {
+  const rec = (name: string): WebtaskRecord => ({ container: 'c', name, secrets: {}, claims: {}, created_at: '', updated_at: '' });
+
+  it('serves pages from a sorted index built once, rebuilt only after a change', () => {
+    const c = new Container('c');
+    for (const n of ['b', 'c', 'a']) c.put(rec(n));
+    const index = c.list();
+    expect(index.map((w) => w.name)).toEqual(['a', 'b', 'c']);
+    // Paging 10,000 items asks for the list once per page: the same array, not a new sort.
+    expect(c.list()).toBe(index);
+    c.put(rec('aa'));
+    expect(c.list()).not.toBe(index);
+    expect(c.list().map((w) => w.name)).toEqual(['a', 'aa', 'b', 'c']);
+    const after = c.list();
+    expect(c.remove('nope')).toBe(false);
+    expect(c.list()).toBe(after);
+    expect(c.remove('b')).toBe(true);
+    expect(c.list().map((w) => w.name)).toEqual(['a', 'aa', 'c']);
   });
 });

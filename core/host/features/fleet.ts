@@ -122,6 +122,39 @@ function progressEmitter(session: Session, id: string, kind: 'scan' | 'search', 
   };
 }
 
+/**
+ * The end of a scan or a search: `stored` keeps the result (cache, search done) before the audit
+ * entry; whatever happens, the job ends and its final progress goes out after that.
+ */
+function endJob<R extends { progress: ProgressReport }>(
+  ctx: CallContext,
+  run: Promise<R>,
+  end: {
+    action: 'fleet.scan.end' | 'fleet.search.end';
+    profile: string;
+    id: { scanId: string } | { searchId: string };
+    job: Running;
+    progress: { flush(): void };
+    stored(res: R): Record<string, unknown>;
+  },
+): void {
+  void run
+    .then(async (res) => {
+      const detail = end.stored(res);
+      await audit(ctx, {
+        action: end.action,
+        profile: end.profile,
+        outcome: res.progress.state === 'failed' ? 'error' : 'ok',
+        detail: { ...end.id, state: res.progress.state, ...detail, ...(end.job.reason ? { stoppedBecause: end.job.reason } : {}) },
+      });
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      end.job.end();
+      end.progress.flush();
+    });
+}
+
 export const fleetHandlers = defineHandlers({
   'fleet.settings': async (_input, { deps }) => readSettings(deps),
   'fleet.saveSettings': async (input, { deps }) => {
@@ -159,7 +192,7 @@ export const fleetHandlers = defineHandlers({
       outcome: 'ok',
       detail: { scanId, concurrency: conc, resumedFrom: keep.length },
     });
-    void scanFleet({
+    const run = scanFleet({
       wire,
       concurrency: conc,
       exportNames: exportNames(deps),
@@ -167,8 +200,14 @@ export const fleetHandlers = defineHandlers({
       skip: new Set(keep.map((r) => r.container)),
       onRow: (row) => session.emit('fleet.row', { scanId, row }),
       onProgress: progress.onProgress,
-    })
-      .then(async (res) => {
+    });
+    endJob(ctx, run, {
+      action: 'fleet.scan.end',
+      profile: profile.name,
+      id: { scanId },
+      job,
+      progress,
+      stored: (res) => {
         const rows = [...keep, ...res.rows];
         if (rows.length || res.progress.state !== 'failed')
           writeLastScan(deps, {
@@ -177,26 +216,14 @@ export const fleetHandlers = defineHandlers({
             complete: res.complete,
             rows,
           });
-        await audit(ctx, {
-          action: 'fleet.scan.end',
-          profile: profile.name,
-          outcome: res.progress.state === 'failed' ? 'error' : 'ok',
-          detail: {
-            scanId,
-            state: res.progress.state,
-            tenants: rows.length,
-            problems: res.progress.failed,
-            requests: res.progress.requests,
-            rateLimited: res.progress.rateLimited,
-            ...(job.reason ? { stoppedBecause: job.reason } : {}),
-          },
-        });
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        job.end();
-        progress.flush();
-      });
+        return {
+          tenants: rows.length,
+          problems: res.progress.failed,
+          requests: res.progress.requests,
+          rateLimited: res.progress.rateLimited,
+        };
+      },
+    });
     return { scanId };
   },
 
@@ -249,7 +276,7 @@ export const fleetHandlers = defineHandlers({
     // What was searched, never what was found (customer code stays out of the audit log).
     const searched = { name: query.name, meta: query.meta, auth0: query.auth0, ...(query.code ? { code: query.code } : {}) };
     await audit(ctx, { action: 'fleet.search', profile: profile.name, outcome: 'ok', detail: { searchId, ...searched } });
-    void searchFleet({
+    const run = searchFleet({
       wire,
       concurrency: conc,
       query,
@@ -259,35 +286,24 @@ export const fleetHandlers = defineHandlers({
         session.emit('fleet.hits', { searchId, tenant });
       },
       onProgress: progress.onProgress,
-    })
-      .then(async (res) => {
+    });
+    endJob(ctx, run, {
+      action: 'fleet.search.end',
+      profile: profile.name,
+      id: { searchId },
+      job,
+      progress,
+      stored: (res) => {
+        const counts = { extensions: res.extensions, scanned: res.scanned, failedTenants: res.failedTenants };
         session.emit('fleet.searchDone', {
           searchId,
           tenants: res.tenants.filter((t) => t.hits.length).length,
-          extensions: res.extensions,
-          scanned: res.scanned,
-          failedTenants: res.failedTenants,
+          ...counts,
           truncated: res.truncated,
         });
-        await audit(ctx, {
-          action: 'fleet.search.end',
-          profile: profile.name,
-          outcome: res.progress.state === 'failed' ? 'error' : 'ok',
-          detail: {
-            searchId,
-            state: res.progress.state,
-            extensions: res.extensions,
-            scanned: res.scanned,
-            failedTenants: res.failedTenants,
-            ...(job.reason ? { stoppedBecause: job.reason } : {}),
-          },
-        });
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        job.end();
-        progress.flush();
-      });
+        return counts;
+      },
+    });
     return { searchId };
   },
 
