@@ -258,9 +258,12 @@ export class BulkRun {
         if (this.ctls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
         return;
       }
-      if (why) t.state = why === 'cancel' ? 'cancelled' : 'paused';
-      // An interrupted run may have sent its last batch without the acknowledgement: at most one batch twice.
-      if (why) t.duplicatesPossible = true;
+      // A remote run is not interrupted by a pause or cancel (the cluster's run goes on to its end): one that
+      // finished stays ok; otherwise the tenant takes the asked-for state and continues from its checkpoint.
+      const interrupted = why !== null && !(this.j.mode === 'remote' && t.state === 'ok');
+      if (interrupted) t.state = why === 'cancel' ? 'cancelled' : 'paused';
+      // An interrupted local run may have sent its last batch without the acknowledgement: at most one batch twice.
+      if (interrupted && this.j.mode === 'local') t.duplicatesPossible = true;
       t.endedAt = new Date().toISOString();
       this.ctls.delete(key(t));
       await audit(ctx, {
