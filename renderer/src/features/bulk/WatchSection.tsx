@@ -136,6 +136,7 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
       data-tenant={t.container}
       data-job={t.name}
       data-state={t.state}
+      data-attempts={t.attempts}
     >
       <td className="mono">{t.container}</td>
       <td className="mono">{t.name}</td>
