@@ -131,7 +131,7 @@ describe('bulk replay in the browser', () => {
     for (const t of TENANTS) {
       const row = view.locator(`[data-testid=bulk-preview-row][data-tenant="${t}"]`);
       expect(await row.getAttribute('data-ok')).toBe('true');
-      expect(await row.getByTestId('bulk-preview-destination').textContent()).toBe(`Logstash ${emu().url}/dest/logstash/${t}`);
+      expect(await row.getByTestId('bulk-preview-destination').textContent()).toBe(`Logstash ${emu().url}/dest/logstash/${t} (index auth0-${t})`);
       expect(await row.getByTestId('bulk-preview-from').getAttribute('data-from')).toBe(failedAt.get(t));
     }
     await screenshot(page, 'bulk-preview');

@@ -167,7 +167,9 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
         {shortCp(t.checkpoint ?? t.from)}
       </td>
       <td className="small">
-        {t.error ? (
+        {t.state === 'paused' ? (
+          <span className="muted">Paused: resumes from its last acknowledged checkpoint.</span>
+        ) : t.error ? (
           <span className="bad-text" data-testid="bulk-tenant-error">
             {t.error}
           </span>
@@ -178,37 +180,39 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
         )}
         {t.duplicatesPossible && <div className="export-warn">Some logs may have been sent twice (at most one batch).</div>}
       </td>
-      <td className="bulk-actions">
-        {(t.state === 'running' || t.state === 'waiting') && bulkLive && (
-          <button className="link" onClick={() => void b.control('pause', t)} aria-label={`Pause ${who}`} data-testid="bulk-tenant-pause">
-            pause
-          </button>
-        )}
-        {t.state === 'paused' && (
-          <button
-            className="link"
-            onClick={() => void b.control('resume', t)}
-            aria-label={`Resume ${who}`}
-            data-testid="bulk-tenant-resume"
-          >
-            resume
-          </button>
-        )}
-        {(t.state === 'running' || t.state === 'waiting' || t.state === 'paused') && (
-          <button
-            className="link"
-            onClick={() => void b.control('cancel', t)}
-            aria-label={`Cancel ${who}`}
-            data-testid="bulk-tenant-cancel"
-          >
-            cancel
-          </button>
-        )}
-        {(t.state === 'failed' || t.state === 'cancelled') && (
-          <button onClick={() => void b.retry(t)} aria-label={`Retry ${who}`} data-testid="bulk-tenant-retry">
-            Retry
-          </button>
-        )}
+      <td>
+        <div className="bulk-actions">
+          {(t.state === 'running' || t.state === 'waiting') && bulkLive && (
+            <button className="link" onClick={() => void b.control('pause', t)} aria-label={`Pause ${who}`} data-testid="bulk-tenant-pause">
+              pause
+            </button>
+          )}
+          {t.state === 'paused' && (
+            <button
+              className="link"
+              onClick={() => void b.control('resume', t)}
+              aria-label={`Resume ${who}`}
+              data-testid="bulk-tenant-resume"
+            >
+              resume
+            </button>
+          )}
+          {(t.state === 'running' || t.state === 'waiting' || t.state === 'paused') && (
+            <button
+              className="link"
+              onClick={() => void b.control('cancel', t)}
+              aria-label={`Cancel ${who}`}
+              data-testid="bulk-tenant-cancel"
+            >
+              cancel
+            </button>
+          )}
+          {(t.state === 'failed' || t.state === 'cancelled') && (
+            <button onClick={() => void b.retry(t)} aria-label={`Retry ${who}`} data-testid="bulk-tenant-retry">
+              Retry
+            </button>
+          )}
+        </div>
       </td>
     </tr>
   );

@@ -71,8 +71,13 @@ export function bulkEta(v: BulkView, now = Date.now()): number | null {
   if (durations.length === 0) return null;
   const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
   const running = left.filter((t) => t.state === 'running');
-  // A running tenant has the mean minus what it already ran (at least a second); the waiting ones run in rounds.
-  const runningLeft = running.map((t) => Math.max(1000, mean - (t.startedAt ? now - Date.parse(t.startedAt) : 0)));
+  // A running tenant has its own ETA when the engine knows one, else the mean minus what it already ran
+  // (at least a second); the waiting ones run in rounds.
+  const runningLeft = running.map((t) =>
+    t.progress?.etaSeconds != null
+      ? t.progress.etaSeconds * 1000
+      : Math.max(1000, mean - (t.startedAt ? now - Date.parse(t.startedAt) : 0)),
+  );
   const rounds = Math.ceil(left.filter((t) => t.state === 'waiting').length / Math.max(1, v.concurrency));
   return (Math.max(0, ...runningLeft) + rounds * mean) / 1000;
 }
