@@ -8,8 +8,16 @@ import { WebtaskName } from './webtasks';
 
 export const BulkId = z.string().regex(/^br-[a-z0-9]{6,32}$/, 'Invalid bulk replay id');
 
-/** One tenant's job to replay; `from` omitted: its newest failed run's failed checkpoint. */
-export const BulkTarget = z.object({ container: ContainerName, name: WebtaskName, from: Checkpoint.optional() });
+/**
+ * One tenant's job to replay. `from`: a log id; `fromBefore`: the checkpoint of the job's last successful
+ * run that ended before this time (ISO); neither: its newest failed run's failed checkpoint.
+ */
+export const BulkTarget = z.object({
+  container: ContainerName,
+  name: WebtaskName,
+  from: Checkpoint.optional(),
+  fromBefore: z.string().datetime({ offset: true, message: 'A time like 2026-12-02T10:00:00Z' }).optional(),
+});
 export type BulkTarget = z.infer<typeof BulkTarget>;
 
 const Targets = z.array(BulkTarget).min(1, 'Select at least one tenant').max(500, 'At most 500 tenants per bulk replay');
@@ -21,9 +29,20 @@ export const BulkPlanItem = z.object({
   from: z.string().nullable(),
   /** Where `from` came from, in words ("given", "failed run at …", "the job's stored checkpoint"). */
   fromSource: z.string(),
-  /** Logs to replay when cheaply known, else null. */
+  /** Logs to replay when cheaply known, else null: an estimate (see `estimateNote`). */
   estimate: z.number().int().nullable(),
+  /** How the estimate was made, or why there is none. */
+  estimateNote: z.string().optional(),
   cronActive: z.boolean(),
+  /** Remote mode: how the cluster's run is made to start at `from`, or what the user must do first. */
+  remote: z
+    .object({
+      /** reset-storage: the console's own extension, its stored checkpoint is set to `from`; start-from: START_FROM
+       * (the extension's storage holds no checkpoint); manual: the user must act first (`note` says what). */
+      method: z.enum(['reset-storage', 'start-from', 'manual']),
+      note: z.string(),
+    })
+    .optional(),
   /** Why this tenant cannot be replayed (it is left out of a start). */
   problem: z.string().optional(),
 });
@@ -33,6 +52,9 @@ export const BulkPlan = z.object({
   items: z.array(BulkPlanItem),
   tenants: z.number().int(),
   destinations: z.array(z.string()),
+  /** Sum of the tenants' estimates (those that have one), and how many have none. */
+  estimateTotal: z.number().int().optional(),
+  unestimated: z.number().int().optional(),
 });
 export type BulkPlan = z.infer<typeof BulkPlan>;
 
@@ -56,10 +78,31 @@ export type BulkTenant = z.infer<typeof BulkTenant>;
 
 export const BulkState = z.enum(['running', 'paused', 'done', 'cancelled']);
 
+/** local: the console's engine sends the logs; remote: each tenant's own job runs on the cluster. */
+export const BulkMode = z.enum(['local', 'remote']);
+export type BulkMode = z.infer<typeof BulkMode>;
+
+/** A fleet row's failing job, as the fleet view gives it. */
+export const FleetPick = z.object({ tenant: ContainerName, job: WebtaskName });
+
+/** Which tenants: every export job sending to a host, the fleet's failing export jobs, or by hand. */
+export const BulkSelection = z.union([
+  z.object({ destinationHost: z.string().trim().min(1, 'Name a destination host').max(253) }),
+  z.object({ fleet: z.array(FleetPick).min(1).max(500) }),
+  z.object({
+    tenants: z
+      .array(z.object({ container: ContainerName, name: WebtaskName }))
+      .min(1)
+      .max(500),
+  }),
+]);
+
 export const BulkView = z.object({
   bulkId: BulkId,
   profileId: z.string(),
-  mode: z.literal('local'),
+  mode: BulkMode,
+  /** Slack summary at the end: sent, or why not (null: not asked for or not yet). */
+  slack: z.string().nullable().optional(),
   concurrency: z.number().int(),
   createdAt: z.string(),
   state: BulkState,
@@ -85,7 +128,7 @@ export const BulkSettings = z.object({ concurrency: z.number().int().min(1).max(
 
 export const bulkChannels = {
   'bulk.preview': channel(
-    z.object({ ...Scope, tenants: Targets }),
+    z.object({ ...Scope, tenants: Targets, mode: BulkMode.optional() }),
     BulkPlan,
     'Plan a bulk replay: tenant, job, destination, from-checkpoint, estimate',
   ),
@@ -94,11 +137,24 @@ export const bulkChannels = {
       ...Scope,
       tenants: Targets,
       concurrency: z.number().int().min(1, 'Concurrency is at least 1').max(16, 'Concurrency is at most 16').optional(),
+      /** Default local. */
+      mode: BulkMode.optional(),
+      /** Slack summary at the end to each Slack webhook the jobs are configured with (default true). */
+      notify: z.boolean().optional(),
       /** The counts the user confirmed: the core re-plans and refuses if they differ. */
       confirm: z.object({ tenants: z.number().int(), destinations: z.number().int() }),
     }),
     BulkView,
     'Start a local bulk replay (journaled, audited)',
+  ),
+  'bulk.select': channel(
+    z.object({ ...Scope, select: BulkSelection }),
+    z.object({
+      tenants: z.array(z.object({ container: z.string(), name: z.string(), destination: z.string().optional() })),
+      /** What was looked at, in words ("12 export jobs in 40 tenants", "3 fleet rows were not export jobs"). */
+      note: z.string(),
+    }),
+    'Select tenant jobs for a bulk replay: by destination host, from fleet rows, or by hand',
   ),
   'bulk.get': channel(z.object({ bulkId: BulkId }), BulkView, 'One bulk replay'),
   'bulk.list': channel(

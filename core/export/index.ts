@@ -4,7 +4,7 @@ export { ExportReport, ExportProgress, everyLogDelivered } from './report';
 export { FileCheckpointStore, MemoryCheckpointStore, storageCheckpointStore, type CheckpointStore } from './checkpoint';
 export { LogFilter } from './filter';
 export { LOG_TYPES, describeLogType } from './log-types';
-export { slackMessage, notifySlack } from './slack';
+export { slackMessage, notifySlack, postSlack } from './slack';
 export { dataCollectorSignature } from './destinations/azure-legacy';
 export type { Auth0Log } from './source';
 export { createHttp, type HttpFn, type HttpResponse } from './http';

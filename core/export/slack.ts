@@ -1,4 +1,4 @@
-import { IncomingWebhook } from '@slack/webhook';
+import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
 import type { ExportReport } from './report';
 
 /** The old extensions' message shape (a red or green attachment with the run's figures), plus what a replay needs. */
@@ -25,9 +25,14 @@ export function slackMessage(report: ExportReport, jobName: string) {
 }
 
 export async function notifySlack(webhookUrl: string, report: ExportReport, jobName: string, timeoutMs = 10_000): Promise<void> {
+  await postSlack(webhookUrl, slackMessage(report, jobName), timeoutMs);
+}
+
+/** Any message to an incoming webhook, with the same timeout and retries (bulk replay summaries use it too). */
+export async function postSlack(webhookUrl: string, message: IncomingWebhookSendArguments, timeoutMs = 10_000): Promise<void> {
   const hook = new IncomingWebhook(webhookUrl, {
     timeout: timeoutMs,
     retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2000, randomize: true },
   });
-  await hook.send(slackMessage(report, jobName));
+  await hook.send(message);
 }

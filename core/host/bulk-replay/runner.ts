@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BulkTenant, BulkView, type BulkPlanItem, type BulkTenantState } from '../../../common/contract';
+import { BulkTenant, BulkView, type BulkMode, type BulkPlanItem, type BulkTenantState } from '../../../common/contract';
 import { FileCheckpointStore, parseExportConfig, runExport } from '../../export';
 import { HostError } from '../../util/errors';
 import { audit } from '../audit';
@@ -15,12 +15,20 @@ import { readExtension } from '../exports/jobs';
 import { clientFor } from '../tokens';
 import type { CallContext } from '../types';
 import { awaitCronIdle, lockJob } from './guard';
+import { runRemoteTenant } from './remote';
+import { sendSummary } from './slack';
 
 /** The journal: the view less what is computed, each tenant with what earlier attempts delivered. */
-const JournalTenant = BulkTenant.extend({ priorDelivered: z.number().int().default(0) });
+const JournalTenant = BulkTenant.extend({
+  priorDelivered: z.number().int().default(0),
+  /** Remote mode: the job's START_FROM before the bulk touched it (put back if a crash left the replay's). */
+  startFromBefore: z.string().nullable().optional(),
+});
 type JournalTenant = z.infer<typeof JournalTenant>;
 const Journal = BulkView.omit({ counts: true, delivered: true, logsPerSecond: true, tenants: true }).extend({
   tenants: z.array(JournalTenant),
+  /** Send the Slack summary at the end (journals written before it existed: no). */
+  notify: z.boolean().default(false),
 });
 type Journal = z.infer<typeof Journal>;
 
@@ -54,12 +62,13 @@ export class BulkRun {
       delivered += t.priorDelivered + (t.report?.delivered ?? t.progress?.delivered ?? 0);
       if (t.state === 'running') rate += t.progress?.logsPerSecond ?? 0;
     }
+    const { notify: _n, ...j } = this.j;
     return {
-      ...this.j,
+      ...j,
       counts,
       delivered,
       logsPerSecond: Math.round(rate),
-      tenants: this.j.tenants.map(({ priorDelivered: _p, ...t }) => t),
+      tenants: this.j.tenants.map(({ priorDelivered: _p, startFromBefore: _s, ...t }) => t),
     };
   }
 
@@ -115,6 +124,20 @@ export class BulkRun {
       if (ts.some((t) => t.state === 'paused')) this.j.state = 'paused';
       else if (this.j.state !== 'cancelled' && !ts.some((t) => t.state === 'waiting'))
         this.j.state = ts.every((t) => t.state === 'cancelled') ? 'cancelled' : 'done';
+      if (this.j.state === 'done' && this.j.notify && this.j.slack === undefined) {
+        // Once per bulk: the journal records that it was sent (or why not) before anything else is done.
+        this.j.slack = null;
+        void sendSummary(ctx, this.view()).then(
+          (r) => {
+            this.j.slack = r;
+            void this.persist();
+          },
+          (e: unknown) => {
+            this.j.slack = this.deps.redactor.strict(`not sent: ${(e as Error).message}`);
+            void this.persist();
+          },
+        );
+      }
       void this.persist();
       for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -175,28 +198,54 @@ export class BulkRun {
         });
         const { profile, client } = await clientFor(deps, this.j.profileId);
         await awaitCronIdle(client, t.container, t.name, { waitMs: CRON_WAIT_MS, signal: ctl.signal });
-        const cfg = await readExtension(deps, client, profile, t.container, t.name);
         release = lockJob(deps, this.j.profileId, t.container, t.name, this.j.bulkId);
-        // The chosen checkpoint wins over the job's own START_FROM.
-        const { START_FROM: _s, ...settings } = cfg.secrets;
-        const report = await runExport({
-          config: parseExportConfig(settings),
-          checkpointStore: store,
-          from,
-          signal: ctl.signal,
-          jobName: `${t.name} on ${t.container} (bulk replay)`,
-          progressIntervalMs: 250,
-          onProgress: (p) => {
-            t.progress = p;
-            if (p.checkpoint) t.checkpoint = p.checkpoint;
-            void this.persist(false);
-          },
-        });
-        t.report = report;
-        t.checkpoint = report.nextCheckpoint ?? t.checkpoint;
-        t.duplicatesPossible ||= report.duplicatesPossible;
-        t.error = report.error ? deps.redactor.strict(report.error) : null;
-        t.state = report.status === 'ok' ? 'ok' : report.status === 'failed' ? 'failed' : 'cancelled';
+        if (this.j.mode === 'remote') {
+          // The cluster's run cannot be stopped from here: a pause or cancel takes effect when it ends.
+          const rt = {
+            container: t.container,
+            name: t.name,
+            from: from ?? t.from!,
+            startFromBefore: t.startFromBefore,
+            attempts: t.attempts,
+          };
+          // exports.replayRemote waits for the cluster's run with its own long-timeout client.
+          const out = await runRemoteTenant(ctx, profile, client, rt, async () => {
+            t.startFromBefore = rt.startFromBefore;
+            await this.persist(false);
+          });
+          // Put back as it was: the next attempt reads it afresh (kept when it could not be put back).
+          if (!out.restoreProblem) t.startFromBefore = undefined;
+          t.report = out.report;
+          t.checkpoint = out.run.item.checkpoint ?? out.run.item.failedCheckpoint ?? t.checkpoint;
+          t.duplicatesPossible ||= out.report?.duplicatesPossible ?? false;
+          const err = out.restoreProblem ?? (out.run.ok ? null : (out.run.item.error ?? `the cluster answered ${out.run.statusCode}`));
+          t.error = err ? deps.redactor.strict(err) : null;
+          t.state = out.run.ok && !out.restoreProblem ? 'ok' : 'failed';
+        } else {
+          const cfg = await readExtension(deps, client, profile, t.container, t.name);
+          // The chosen checkpoint wins over the job's own START_FROM.
+          const { START_FROM: _s, ...settings } = cfg.secrets;
+          const report = await runExport({
+            config: parseExportConfig(settings),
+            checkpointStore: store,
+            from,
+            signal: ctl.signal,
+            // One summary for the whole bulk at the end instead of a notice per tenant.
+            notify: false,
+            jobName: `${t.name} on ${t.container} (bulk replay)`,
+            progressIntervalMs: 250,
+            onProgress: (p) => {
+              t.progress = p;
+              if (p.checkpoint) t.checkpoint = p.checkpoint;
+              void this.persist(false);
+            },
+          });
+          t.report = report;
+          t.checkpoint = report.nextCheckpoint ?? t.checkpoint;
+          t.duplicatesPossible ||= report.duplicatesPossible;
+          t.error = report.error ? deps.redactor.strict(report.error) : null;
+          t.state = report.status === 'ok' ? 'ok' : report.status === 'failed' ? 'failed' : 'cancelled';
+        }
       } catch (e) {
         t.state = 'failed';
         t.error = deps.redactor.strict((e as Error)?.message ?? String(e));
@@ -314,12 +363,19 @@ export class Registry {
     return b;
   }
 
-  create(ctx: CallContext, profileId: string, concurrency: number, items: BulkPlanItem[]): BulkRun {
+  create(
+    ctx: CallContext,
+    profileId: string,
+    concurrency: number,
+    items: BulkPlanItem[],
+    opts: { mode?: BulkMode; notify?: boolean } = {},
+  ): BulkRun {
     const bulkId = `br-${randomBytes(6).toString('hex')}`;
     const j: Journal = {
       bulkId,
       profileId,
-      mode: 'local',
+      mode: opts.mode ?? 'local',
+      notify: opts.notify ?? true,
       concurrency,
       createdAt: new Date().toISOString(),
       state: 'running',

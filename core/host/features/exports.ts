@@ -128,7 +128,7 @@ async function freshJob(
 }
 
 /** Writes the extension back exactly as read (code or url, meta, host, every other secret) with START_FROM set, or unset for null. */
-async function putWithStartFrom(
+export async function putWithStartFrom(
   client: WebtaskClient,
   container: string,
   name: string,

@@ -1,0 +1,118 @@
+// Which tenant jobs a bulk replay covers: every export job sending to a host (found with the master
+// token's cross-container list, then each job's decrypted settings), the fleet view's failing jobs
+// (kept when they are export jobs), or a list given by hand.
+import type { ParsedInput } from '../../../common/contract';
+import { discoverFleet } from '../../fleet/discover';
+import { RateGate } from '../../fleet/gate';
+import { FleetWire } from '../../fleet/wire';
+import { HostError } from '../../util/errors';
+import { describeDestination } from '../exports/destination';
+import { exportNames, readExtension } from '../exports/jobs';
+import { clientFor } from '../tokens';
+import type { CallContext } from '../types';
+
+type Selected = { tenants: Array<{ container: string; name: string; destination?: string }>; note: string };
+
+/** Settings that name where logs go, not where they come from or where notices go. */
+const NOT_DESTINATION = new Set(['AUTH0_DOMAIN', 'SLACK_INCOMING_WEBHOOK']);
+
+/** "https://Logs.Example.com:8443/x" or "logs.example.com:8443" → "logs.example.com:8443". */
+export function normalizeHost(input: string): string {
+  const s = input.trim().toLowerCase();
+  try {
+    return new URL(s.includes('://') ? s : `http://${s}`).host;
+  } catch {
+    return s;
+  }
+}
+
+/** The hosts a job's settings send logs to (every URL-valued destination setting). */
+export function destinationHosts(secrets: Record<string, string>): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of Object.entries(secrets)) {
+    if (NOT_DESTINATION.has(k) || !/^https?:\/\//i.test(v?.trim() ?? '')) continue;
+    try {
+      const u = new URL(v.trim());
+      out.add(u.host.toLowerCase());
+    } catch {
+      // not a URL: not a destination host
+    }
+  }
+  return [...out];
+}
+
+export async function selectTenants(ctx: CallContext, input: ParsedInput<'bulk.select'>): Promise<Selected> {
+  const sel = input.select;
+  if ('tenants' in sel) return { tenants: dedupe(sel.tenants), note: `${sel.tenants.length} job(s) picked by hand` };
+  const names = exportNames(ctx.deps);
+  const { profile, client } = await clientFor(ctx.deps, input.profileId);
+  if ('fleet' in sel) {
+    // Fleet rows name failing cron jobs of any kind: only log exports can be replayed.
+    const picked = dedupe(sel.fleet.map((f) => ({ container: f.tenant, name: f.job })));
+    const kept: Selected['tenants'] = [];
+    const dropped: string[] = [];
+    for (let i = 0; i < picked.length; i += 8) {
+      const part = await Promise.all(
+        picked.slice(i, i + 8).map(async (t) => {
+          try {
+            const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
+            const ext = cfg.meta['auth0-extension-name'];
+            return ext && names.includes(ext) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
+          } catch {
+            return null;
+          }
+        }),
+      );
+      part.forEach((r, k) => (r ? kept.push(r) : dropped.push(`${picked[i + k]!.container}/${picked[i + k]!.name}`)));
+    }
+    return {
+      tenants: kept,
+      note: `${kept.length} of ${picked.length} fleet row job(s) are log exports${dropped.length ? ` (left out: ${dropped.slice(0, 20).join(', ')}${dropped.length > 20 ? ', …' : ''})` : ''}`,
+    };
+  }
+  const host = normalizeHost(sel.destinationHost);
+  const wire = new FleetWire(client, new RateGate());
+  const found = await discoverFleet(wire);
+  const jobs: Array<{ container: string; name: string }> = [];
+  for (const [container, items] of found.byContainer)
+    for (const w of items) if (names.includes(w.meta?.['auth0-extension-name'] ?? '')) jobs.push({ container, name: w.name });
+  if (jobs.length > 5000)
+    throw new HostError(
+      'invalid_input',
+      `${jobs.length} export jobs on the cluster: too many to read one by one; pick them from the fleet view.`,
+    );
+  const kept: Selected['tenants'] = [];
+  let unreadable = 0;
+  for (let i = 0; i < jobs.length; i += 8) {
+    const part = await Promise.all(
+      jobs.slice(i, i + 8).map(async (t) => {
+        try {
+          const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
+          return destinationHosts(cfg.secrets).includes(host) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
+        } catch {
+          unreadable++;
+          return null;
+        }
+      }),
+    );
+    for (const r of part) if (r) kept.push(r);
+  }
+  if (kept.length > 500) throw new HostError('invalid_input', `${kept.length} jobs send to ${host}: at most 500 per bulk replay.`);
+  return {
+    tenants: kept,
+    note:
+      `${kept.length} of ${jobs.length} export job(s) in ${found.byContainer.size} tenant(s) send to ${host}` +
+      (unreadable ? `; ${unreadable} could not be read` : '') +
+      (found.complete ? '' : `; the tenant list is partial: ${found.problem ?? 'discovery stopped'}`),
+  };
+}
+
+function dedupe<T extends { container: string; name: string }>(ts: T[]): T[] {
+  const seen = new Set<string>();
+  return ts.filter((t) => {
+    const k = `${t.container}\n${t.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,319 @@
+// Bulk replay after an outage, against the emulator: 20 tenants whose Logstash answered 503 for an hour
+// of logs are selected (by destination host, fleet rows, by hand), planned with estimates, and replayed
+// locally with concurrency 4 and then remotely (each tenant's own job on the cluster); every missing log
+// arrives, duplicates stay within one batch per tenant, a Slack summary is sent. Then a host process
+// replaying 12 tenants is SIGKILLed 5 times and restarted over its data dir: the journal carries on.
+// The tenants are made for the test on an empty seed: no cron job exists, so no scheduled run races a replay.
+import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { auth0Of, demoAuth0Credentials, demoExportSecrets } from '../../emulator/auth0/index';
+import { destinationsOf } from '../../emulator/destinations/index';
+import type { Emulator } from '../../emulator/index';
+import { bulkIdle, haltBulks } from '../../core/host/bulk-replay/runner';
+import type { Host } from '../../core/host';
+import type { BulkPlan, BulkView, RemoteRun } from '../../common/contract';
+import { api, useEmulator } from '../helpers/emulator';
+import { checkDelivery, idsOf } from '../helpers/export-check';
+import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
+
+const JOB = 'logs-to-logstash';
+const BATCH = 100;
+const HOUR = 3_600_000;
+const EXPORT_CODE = `module.exports = function (ctx, cb) {
+  require('auth0-log-export')(ctx).then(function (report) { cb(null, report); }, cb);
+};
+`;
+
+/**
+ * Tenants with `perHour` logs in the hour before the outage (delivered by a good run) and `perHour` in
+ * the outage hour (a run failed on Logstash 503s): returns each tenant's failed checkpoint.
+ */
+async function outage(emu: Emulator, host: Host, names: string[], perHour: number): Promise<Map<string, string>> {
+  const a = auth0Of(emu)!;
+  const now = Date.now();
+  for (const c of names) {
+    const t = a.createTenant(c, {
+      clients: [{ ...demoAuth0Credentials(c), scopes: ['read:logs'] }],
+      rateLimit: { limit: 50, windowSec: 1 },
+    });
+    for (let i = 0; i < perHour; i++) t.append(now - 2 * HOUR + Math.floor((i * HOUR) / perHour));
+    const put = await api(emu, `/api/webtask/${c}/${JOB}`, {
+      method: 'PUT',
+      body: {
+        code: EXPORT_CODE,
+        meta: { 'auth0-extension': 'runtime', 'auth0-extension-name': JOB },
+        secrets: {
+          ...demoExportSecrets(emu.url, c, JOB),
+          START_FROM: '',
+          MAX_BATCH_EVENTS: String(BATCH),
+          MAX_RETRIES: '1',
+          RETRY_BASE_MS: '50',
+        },
+      },
+    });
+    expect(put.status).toBeLessThan(300);
+  }
+  const all = async (f: (c: string) => Promise<void>) => {
+    for (let i = 0; i < names.length; i += 5) await Promise.all(names.slice(i, i + 5).map(f));
+  };
+  await all(async (c) => expect((await callOk<RemoteRun>(host, 'exports.runNow', { container: c, name: JOB })).ok).toBe(true));
+  const down = emu.faults.add({ path: '/dest/logstash', status: 503 });
+  for (const c of names) for (let i = 0; i < perHour; i++) a.tenant(c)!.append(now - HOUR + Math.floor((i * HOUR) / perHour));
+  const failed = new Map<string, string>();
+  try {
+    await all(async (c) => {
+      const r = await callOk<RemoteRun>(host, 'exports.runNow', { container: c, name: JOB });
+      expect(r.ok).toBe(false);
+      expect(r.item.failedCheckpoint).toMatch(/^\d{56}$/);
+      failed.set(c, r.item.failedCheckpoint!);
+    });
+  } finally {
+    emu.faults.remove(down.id);
+  }
+  return failed;
+}
+
+/** Every log after the failed checkpoint reached the tenant's Logstash; duplicates within one batch per interruption. */
+function expectDelivered(emu: Emulator, view: BulkView, failed: Map<string, string>, perHour: number) {
+  let duplicates = 0;
+  for (const t of view.tenants) {
+    const from = failed.get(t.container)!;
+    const want = auth0Of(emu)!
+      .tenant(t.container)!
+      .allIds()
+      .filter((id) => id > from);
+    expect(want).toHaveLength(perHour);
+    const got = idsOf(destinationsOf(emu)!.logstash.pipelines.get(t.container)?.events ?? []).filter((id) => id > from);
+    const check = checkDelivery(want, got);
+    expect(check.missing, `${t.container} lost logs`).toEqual([]);
+    expect(check.duplicates).toBeLessThanOrEqual(BATCH * Math.max(1, t.attempts - 1));
+    if (check.duplicates > 0) expect(t.duplicatesPossible).toBe(true);
+    duplicates += check.duplicates;
+  }
+  return duplicates;
+}
+
+const tenantsOf = (names: string[]) => names.map((container) => ({ container, name: JOB }));
+const slackSummaries = (emu: Emulator, bulkId: string) =>
+  destinationsOf(emu)!.slack.messages.filter((m) => m.message.text?.startsWith(`Bulk replay ${bulkId}`));
+
+describe('bulk replay after an outage', () => {
+  const emu = useEmulator({ seed: 'empty' });
+  const PER_HOUR = 300;
+
+  it('selects 20 tenants, previews estimates, replays locally with concurrency 4: 0 lost, Slack summary', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    try {
+      const names = Array.from({ length: 20 }, (_, i) => `outage-${String(i).padStart(2, '0')}`);
+      const before = new Date().toISOString();
+      const failed = await outage(emu(), h.host, names, PER_HOUR);
+
+      // Selection: every job sending to the emulator's host; fleet rows (a non-export row left out); by hand.
+      const byHost = await callOk<{ tenants: Array<{ container: string; name: string }>; note: string }>(h.host, 'bulk.select', {
+        select: { destinationHost: emu().url },
+      });
+      expect(byHost.tenants.map((t) => t.container).sort()).toEqual(names);
+      const none = await callOk<{ tenants: unknown[] }>(h.host, 'bulk.select', { select: { destinationHost: 'logs.elsewhere.example' } });
+      expect(none.tenants).toEqual([]);
+      const fleet = await callOk<{ tenants: Array<{ container: string }>; note: string }>(h.host, 'bulk.select', {
+        select: {
+          fleet: [
+            { tenant: names[0], job: JOB },
+            { tenant: names[0], job: 'not-there' },
+          ],
+        },
+      });
+      expect(fleet.tenants).toEqual([expect.objectContaining({ container: names[0], name: JOB })]);
+      expect(fleet.note).toContain(`${names[0]}/not-there`);
+
+      // The plan: each tenant from its failed checkpoint, an estimate near the 300 missing logs, the totals.
+      const plan = await callOk<BulkPlan>(h.host, 'bulk.preview', { tenants: tenantsOf(names) });
+      expect(plan.tenants).toBe(20);
+      for (const i of plan.items) {
+        expect(i.from).toBe(failed.get(i.container));
+        expect(i.estimate).toBeGreaterThanOrEqual(PER_HOUR * 0.8);
+        expect(i.estimate).toBeLessThanOrEqual(PER_HOUR * 1.2);
+        expect(i.estimateNote).toMatch(/^estimate: /);
+      }
+      expect(plan.estimateTotal).toBe(plan.items.reduce((n, i) => n + i.estimate!, 0));
+      expect(plan.unestimated).toBe(0);
+      // "The last good checkpoint before a time": the good run's checkpoint (the failed run did not move it); none before the first run.
+      const byTime = await callOk<BulkPlan>(h.host, 'bulk.preview', {
+        tenants: [
+          { container: names[1], name: JOB, fromBefore: new Date().toISOString() },
+          { container: names[2], name: JOB, fromBefore: before },
+        ],
+      });
+      expect(byTime.items[0]).toMatchObject({ from: failed.get(names[1]!), fromSource: expect.stringContaining('last good console run') });
+      expect(byTime.items[1]!.problem).toContain('No successful run with a checkpoint ended before');
+
+      const events: BulkView[] = [];
+      const { createSession } = await import('../../core/host');
+      const session = createSession(h.host.deps, 'bulk', (topic, p) => topic === 'bulk.progress' && events.push(p as BulkView));
+      const started = await h.host.call(
+        'bulk.start',
+        { tenants: tenantsOf(names), concurrency: 4, confirm: { tenants: 20, destinations: 20 } },
+        session,
+      );
+      if (!started.ok) throw new Error(started.error.message);
+      const final = await bulkIdle(h.host.deps, (started.data as BulkView).bulkId);
+      expect(final.mode).toBe('local');
+      expect(final.counts).toMatchObject({ ok: 20, failed: 0 });
+      expect(Math.max(...events.map((e) => e.counts.running))).toBeLessThanOrEqual(4);
+      expect(Math.max(...events.map((e) => e.counts.running))).toBeGreaterThan(1);
+      expect(final.delivered).toBe(20 * PER_HOUR);
+      expect(expectDelivered(emu(), final, failed, PER_HOUR)).toBe(0);
+
+      // One summary per Slack webhook (each tenant has its own): it names only that tenant.
+      // The summary goes out after the last tenant; the view says so once every webhook answered.
+      let view = await callOk<BulkView>(h.host, 'bulk.get', { bulkId: final.bulkId });
+      for (let i = 0; i < 400 && !view.slack; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        view = await callOk<BulkView>(h.host, 'bulk.get', { bulkId: final.bulkId });
+      }
+      expect(view.slack).toBe('sent to 20 Slack webhook(s)');
+      const sums = slackSummaries(emu(), final.bulkId);
+      expect(sums).toHaveLength(20);
+      const one = sums.find((m) => m.hook.includes(names[3]!))!;
+      expect(one.message.text).toContain('1 of 1 tenant job(s) replayed, 300 logs delivered');
+      expect(JSON.stringify(one.message)).not.toContain(names[4]);
+    } finally {
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+
+  it('replays 20 tenants remotely (their own jobs on the cluster), START_FROM put back, 0 lost; a foreign extension says what to do', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    try {
+      const names = Array.from({ length: 20 }, (_, i) => `remote-${String(i).padStart(2, '0')}`);
+      const failed = await outage(emu(), h.host, names, PER_HOUR);
+      // An extension that is not the console's, with a checkpoint in its storage: START_FROM would be ignored.
+      const foreign = 'foreign-ext';
+      auth0Of(emu())!.createTenant(foreign, { clients: [{ ...demoAuth0Credentials(foreign), scopes: ['read:logs'] }] });
+      await api(emu(), `/api/webtask/${foreign}/${JOB}`, {
+        method: 'PUT',
+        body: {
+          code: 'module.exports = function (ctx, cb) { cb(null, {}); };',
+          meta: { 'auth0-extension': 'runtime', 'auth0-extension-name': JOB },
+          secrets: { ...demoExportSecrets(emu().url, foreign, JOB), START_FROM: '' },
+        },
+      });
+      const someId = failed.get(names[0]!)!;
+      await api(emu(), `/api/webtask/${foreign}/${JOB}/data`, { method: 'PUT', body: { data: JSON.stringify({ checkpointId: someId }) } });
+
+      const targets = [...tenantsOf(names), { container: foreign, name: JOB, from: someId }];
+      const plan = await callOk<BulkPlan>(h.host, 'bulk.preview', { tenants: targets, mode: 'remote' });
+      expect(plan.tenants).toBe(20);
+      for (const i of plan.items.filter((x) => x.container !== foreign)) expect(i.remote?.method).toBe('reset-storage');
+      const f = plan.items.find((i) => i.container === foreign)!;
+      expect(f.remote?.method).toBe('manual');
+      expect(f.problem).toContain('reads START_FROM only while its storage holds no checkpoint');
+      expect(f.problem).toContain(`PUT /api/webtask/${foreign}/${JOB}/data`);
+
+      const b = await callOk<BulkView>(h.host, 'bulk.start', {
+        tenants: targets,
+        mode: 'remote',
+        concurrency: 4,
+        confirm: { tenants: 20, destinations: 20 },
+      });
+      const final = await bulkIdle(h.host.deps, b.bulkId);
+      expect(final.mode).toBe('remote');
+      expect(final.tenants.filter((t) => t.error).map((t) => `${t.container}: ${t.error}`)).toEqual([]);
+      expect(final.counts).toMatchObject({ ok: 20, failed: 0 });
+      expect(final.delivered).toBe(20 * PER_HOUR);
+      expectDelivered(emu(), final, failed, PER_HOUR);
+      for (const c of names.slice(0, 3)) {
+        // START_FROM is back as it was (empty), and the job's stored checkpoint is its newest log.
+        const w = await api<{ secrets: Record<string, string> }>(emu(), `/api/webtask/${c}/${JOB}?decrypt=true`);
+        expect(w.body.secrets.START_FROM).toBe('');
+        const d = await api<{ data: string }>(emu(), `/api/webtask/${c}/${JOB}/data`);
+        expect((JSON.parse(d.body.data) as { checkpointId: string }).checkpointId).toBe(auth0Of(emu())!.tenant(c)!.allIds().at(-1));
+      }
+      const audit = await callOk<{ entries: Array<{ action: string }> }>(h.host, 'audit.list', {});
+      expect(audit.entries.filter((e) => e.action === 'exports.replayRemote').length).toBeGreaterThanOrEqual(20);
+    } finally {
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+
+  it('a host process SIGKILLed 5 times during a bulk replay: each restart resumes the journal, 0 lost', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const names = Array.from({ length: 12 }, (_, i) => `crash-${String(i).padStart(2, '0')}`);
+    const PER = 600;
+    const failed = await outage(emu(), h.host, names, PER);
+    await h.close();
+    const dataDir = tempDir();
+    // Slow Logstash: a tenant's replay spans a few seconds, so every kill lands mid-run.
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 300 });
+    const children: ChildProcess[] = [];
+    const launch = (args: string[]) => {
+      const child = fork(new URL('../helpers/bulk-host-child.ts', import.meta.url).pathname, args, {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, BULK_DATA_DIR: dataDir, BULK_EMU_URL: emu().url, BULK_EMU_TOKEN: emu().masterToken },
+      });
+      children.push(child);
+      const lines: string[] = [];
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        const parts = buf.split('\n');
+        buf = parts.pop()!;
+        lines.push(...parts);
+      });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const until = async (pred: (l: string[]) => boolean, what: string) => {
+        for (let i = 0; i < 1200 && !pred(lines); i++) {
+          if (child.exitCode !== null) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        if (!pred(lines)) throw new Error(`child never ${what}; stderr: ${err.slice(-2000)}`);
+      };
+      const views = () => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { view: BulkView }).view);
+      return { child, exited, until, views, lines };
+    };
+    try {
+      // The console runs that failed were recorded in the setup host's data dir: each checkpoint is given.
+      const tenants = names.map((container) => ({ container, name: JOB, from: failed.get(container)! }));
+      const input = { tenants, concurrency: 4, notify: false, confirm: { tenants: 12, destinations: 12 } };
+      let p = launch(['start', JSON.stringify(input)]);
+      const snapshots: BulkView[] = [];
+      let lastOk = -1;
+      for (let kill = 0; kill < 5; kill++) {
+        // Killed once it has made progress since the last restart (more logs delivered), mid-run.
+        const baseline = lastOk;
+        await p.until(
+          (l) => l.some((x) => x.startsWith('{') && (JSON.parse(x) as { view: BulkView }).view.delivered > baseline),
+          'made progress',
+        );
+        const v = p.views();
+        snapshots.push(...v);
+        expect(v.at(-1)!.state).toBe('running');
+        lastOk = v.at(-1)!.delivered;
+        p.child.kill('SIGKILL');
+        await p.exited;
+        p = launch([]);
+      }
+      await p.until((l) => l.includes('BULK-END') || l.some((x) => x.startsWith('READY') && x.includes('"state":"done"')), 'finished');
+      snapshots.push(...p.views());
+      emu().faults.remove(slow.id);
+      // Never more than 4 tenants at once in any process, and every snapshot's rows are distinct jobs.
+      for (const s of snapshots) expect(s.counts.running).toBeLessThanOrEqual(4);
+      const final = snapshots.at(-1)!;
+      expect(final.counts).toMatchObject({ ok: 12, failed: 0, running: 0 });
+      // Interrupted tenants ran again from their own checkpoints (more than one attempt somewhere).
+      expect(final.tenants.some((t) => t.attempts > 1)).toBe(true);
+      expectDelivered(emu(), final, failed, PER);
+    } finally {
+      emu().faults.clear();
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
