@@ -7,8 +7,12 @@ import { useFleet } from '../fleet/store';
 import { candidatesOf, plural, type Candidate } from './format';
 import { keyOf, planIsCurrent, useBulk, type Selected } from './store';
 
-/** What is wrong with a row's typed log id, in words (null: fine, or the row uses its failed checkpoint). */
-function logIdProblem(s: Selected): string | null {
+/** What is wrong with a row's typed log id or time, in words (null: fine, or the row uses its failed checkpoint). */
+function fromProblem(s: Selected): string | null {
+  if (s.from === 'time') {
+    if (!s.before) return 'Choose the time: the replay starts at the last good run before it.';
+    return Number.isNaN(new Date(s.before).getTime()) ? 'Not a time.' : null;
+  }
   if (s.from !== 'logId') return null;
   if (!s.logId.trim()) return 'Type the log id to replay from, or choose its failed checkpoint.';
   const r = Checkpoint.safeParse(s.logId);
@@ -20,6 +24,8 @@ export function PlanSection({ profileId }: { profileId: string }) {
   const fleet = useFleet();
   const b = useBulk();
   const [typed, setTyped] = useState('');
+  const [host, setHost] = useState('');
+  const [hostNote, setHostNote] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
 
   useEffect(() => {
@@ -38,7 +44,7 @@ export function PlanSection({ profileId }: { profileId: string }) {
   }, [candidates, b.selected]);
   const scanning = fleet.scanProgress?.state === 'running' || (fleet.scanId !== null && fleet.scanProgress === null);
   const selected = Object.values(b.selected);
-  const problems = selected.map(logIdProblem).filter(Boolean);
+  const problems = selected.map(fromProblem).filter(Boolean);
   const current = planIsCurrent(b);
 
   const typedMatch = typed.trim().match(/^([^/\s]+)\/([^/\s]+)$/);
@@ -100,6 +106,34 @@ export function PlanSection({ profileId }: { profileId: string }) {
           <span className="bad-text small">Write it as tenant/job, e.g. acme-prod/logs-to-logstash.</span>
         )}
       </form>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!host.trim()) return;
+          setHostNote(null);
+          void b.selectByHost(host.trim()).then(setHostNote);
+        }}
+      >
+        <label className="check">
+          Select every job sending to a destination host
+          <input
+            value={host}
+            onChange={(e) => setHost(e.target.value)}
+            placeholder="logs.example.com"
+            maxLength={253}
+            data-testid="bulk-host-input"
+          />
+        </label>
+        <button type="submit" disabled={!host.trim()} data-testid="bulk-host-select">
+          Select
+        </button>
+        {hostNote && (
+          <span className="muted small" data-testid="bulk-host-note">
+            {hostNote}
+          </span>
+        )}
+      </form>
 
       <table className="grid bulk-table" data-testid="bulk-candidates">
         <thead>
@@ -115,7 +149,7 @@ export function PlanSection({ profileId }: { profileId: string }) {
           {listed.map((c) => {
             const k = keyOf(c);
             const s = b.selected[k];
-            const problem = s ? logIdProblem(s) : null;
+            const problem = s ? fromProblem(s) : null;
             return (
               <tr key={k} data-testid="bulk-candidate" data-tenant={c.container} data-job={c.name} data-failing={c.failing}>
                 <td>
@@ -164,6 +198,27 @@ export function PlanSection({ profileId }: { profileId: string }) {
                         />{' '}
                         log id
                       </label>
+                      <label>
+                        <input
+                          type="radio"
+                          name={`from-${k}`}
+                          checked={s.from === 'time'}
+                          onChange={() => b.setFrom(k, { from: 'time' })}
+                          data-testid="bulk-from-time"
+                        />{' '}
+                        last good run before
+                      </label>
+                      {s.from === 'time' && (
+                        <input
+                          type="datetime-local"
+                          step={1}
+                          value={s.before}
+                          onChange={(e) => b.setFrom(k, { before: e.target.value })}
+                          aria-label={`Replay ${c.container} ${c.name} from its last good run before (your time)`}
+                          aria-invalid={!!problem}
+                          data-testid="bulk-from-time-input"
+                        />
+                      )}
                       {s.from === 'logId' && (
                         <input
                           className="mono"
@@ -203,6 +258,29 @@ export function PlanSection({ profileId }: { profileId: string }) {
         <span data-testid="bulk-selected-count" data-count={selected.length}>
           {plural(selected.length, 'job')} selected
         </span>
+        <fieldset className="row bulk-mode">
+          <legend className="muted small">Mode</legend>
+          <label>
+            <input
+              type="radio"
+              name="bulk-mode"
+              checked={b.mode === 'local'}
+              onChange={() => b.setMode('local')}
+              data-testid="bulk-mode-local"
+            />{' '}
+            Locally (this console runs the engine)
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="bulk-mode"
+              checked={b.mode === 'remote'}
+              onChange={() => b.setMode('remote')}
+              data-testid="bulk-mode-remote"
+            />{' '}
+            Remotely (each job runs on the cluster)
+          </label>
+        </fieldset>
         <button
           className="primary"
           onClick={() => void b.preview()}
@@ -211,22 +289,16 @@ export function PlanSection({ profileId }: { profileId: string }) {
         >
           {b.previewing ? 'Planning…' : 'Preview'}
         </button>
-        {problems.length > 0 && <span className="bad-text small">Fix the log ids marked above first.</span>}
+        {problems.length > 0 && <span className="bad-text small">Fix the checkpoints marked above first.</span>}
       </div>
 
-      {b.plan && <PlanTable plan={b.plan} stale={!current} />}
+      {b.plan && <PlanTable plan={b.plan} stale={!current} remote={b.mode === 'remote'} />}
 
       {b.plan && current && b.plan.tenants > 0 && (
         <div className="toolbar bulk-start" data-testid="bulk-start-box">
-          <fieldset className="row bulk-mode">
-            <legend className="muted small">Mode</legend>
-            <label>
-              <input type="radio" name="bulk-mode" checked readOnly data-testid="bulk-mode-local" /> Locally (this console runs the engine)
-            </label>
-            <label className="muted" title="The core does not offer remote bulk replays yet">
-              <input type="radio" name="bulk-mode" disabled /> Remotely (not offered yet)
-            </label>
-          </fieldset>
+          <span>
+            {b.mode === 'local' ? 'Locally' : 'Remotely'}, {plural(b.plan.tenants, 'tenant job')}
+          </span>
           <label className="check">
             Tenants at once
             <input
@@ -237,6 +309,10 @@ export function PlanSection({ profileId }: { profileId: string }) {
               onChange={(e) => b.setConcurrency(Math.max(1, Math.min(16, Math.round(Number(e.target.value) || 1))))}
               data-testid="bulk-concurrency"
             />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={b.notify} onChange={(e) => b.setNotify(e.target.checked)} data-testid="bulk-notify" />
+            Slack summary at the end (to the jobs’ own webhooks)
           </label>
           <button className="danger" onClick={() => setConfirming(true)} disabled={b.starting} data-testid="bulk-start">
             Replay…
@@ -256,8 +332,9 @@ export function PlanSection({ profileId }: { profileId: string }) {
             <strong id="bulk-confirm-title">Replays write to the customers’ destinations.</strong>
             <span>
               <strong data-testid="bulk-confirm-tenants">{plural(b.plan.tenants, 'tenant job')}</strong> will be replayed to{' '}
-              <strong data-testid="bulk-confirm-destinations">{plural(b.plan.destinations.length, 'destination')}</strong>, locally,{' '}
-              {b.concurrency} at a time:
+              <strong data-testid="bulk-confirm-destinations">{plural(b.plan.destinations.length, 'destination')}</strong>,{' '}
+              {b.mode === 'local' ? 'locally' : 'remotely (each job runs on the cluster)'}, {b.concurrency} at a time, Slack summary{' '}
+              {b.notify ? 'on' : 'off'}:
             </span>
             <ul className="bulk-dests">
               {b.plan.destinations.map((d) => (
@@ -287,13 +364,20 @@ export function PlanSection({ profileId }: { profileId: string }) {
 }
 
 /** The plan as the core made it: one row per selected job, with the reason a row cannot run. */
-function PlanTable({ plan, stale }: { plan: BulkPlan; stale: boolean }) {
+function PlanTable({ plan, stale, remote }: { plan: BulkPlan; stale: boolean; remote: boolean }) {
   return (
     <div className="bulk-preview" data-testid="bulk-preview-box" data-stale={stale}>
       <p data-testid="bulk-preview-summary" data-tenants={plan.tenants} data-destinations={plan.destinations.length}>
         {plural(plan.tenants, 'tenant job')} can run, to {plural(plan.destinations.length, 'destination')}
         {plan.items.length > plan.tenants ? `; ${plural(plan.items.length - plan.tenants, 'job')} cannot and will be left out` : ''}.
-        {stale && <span className="bad-text"> The selection changed since: preview again.</span>}
+        {plan.estimateTotal !== undefined && (
+          <span data-testid="bulk-preview-estimate">
+            {' '}
+            About {plan.estimateTotal.toLocaleString()} logs to replay
+            {plan.unestimated ? ` (${plural(plan.unestimated, 'job')} without an estimate)` : ''}.
+          </span>
+        )}
+        {stale && <span className="bad-text"> The selection or mode changed since: preview again.</span>}
       </p>
       <table className="grid bulk-table">
         <thead>
@@ -303,6 +387,7 @@ function PlanTable({ plan, stale }: { plan: BulkPlan; stale: boolean }) {
             <th scope="col">Destination</th>
             <th scope="col">Replay from</th>
             <th scope="col">Logs (estimate)</th>
+            {remote && <th scope="col">On the cluster</th>}
             <th scope="col">Can run</th>
           </tr>
         </thead>
@@ -325,7 +410,11 @@ function PlanTable({ plan, stale }: { plan: BulkPlan; stale: boolean }) {
                 </span>
                 <div className="muted small">{i.fromSource === 'none' ? '' : i.fromSource}</div>
               </td>
-              <td>{i.estimate === null ? <span className="muted">not known</span> : i.estimate.toLocaleString()}</td>
+              <td title={i.estimateNote} data-testid="bulk-preview-estimate-cell">
+                {i.estimate === null ? <span className="muted">not known</span> : `about ${i.estimate.toLocaleString()}`}
+                {i.estimateNote && <div className="muted small">{i.estimateNote}</div>}
+              </td>
+              {remote && <td className="small">{i.remote ? i.remote.note : '—'}</td>}
               <td data-testid="bulk-preview-problem">
                 {i.problem ? <span className="bad-text">{i.problem}</span> : 'yes'}
                 {!i.problem && i.cronActive && (

@@ -25,6 +25,7 @@ export function WatchSection({ view }: { view: BulkView }) {
   const total = view.tenants.length;
   const finished = c.ok + c.failed + c.cancelled;
   const live = view.state === 'running' || view.state === 'paused';
+  const estimate = view.tenants.every((t) => t.estimate !== null) ? view.tenants.reduce((a, t) => a + (t.estimate ?? 0), 0) : null;
 
   async function save(format: 'json' | 'csv') {
     try {
@@ -71,6 +72,11 @@ export function WatchSection({ view }: { view: BulkView }) {
           Save report (CSV)
         </button>
       </div>
+      {view.slack && (
+        <p className="muted small" data-testid="bulk-slack">
+          Slack summary: {view.slack}
+        </p>
+      )}
       {view.note && (
         <p className="export-warn small" data-testid="bulk-note">
           {view.note}
@@ -95,7 +101,8 @@ export function WatchSection({ view }: { view: BulkView }) {
           {c.cancelled ? ` · ${c.cancelled} cancelled` : ''} — of {plural(total, 'tenant')}
         </span>
         <span>
-          <strong data-testid="bulk-delivered">{n(view.delivered)}</strong> logs delivered · {n(Math.round(view.logsPerSecond))} logs/s
+          <strong data-testid="bulk-delivered">{n(view.delivered)}</strong>
+          {estimate !== null ? ` of about ${n(estimate)}` : ''} logs delivered · {n(Math.round(view.logsPerSecond))} logs/s
         </span>
         <span data-testid="bulk-eta">{view.state === 'running' ? `${fmtSeconds(bulkEta(view, now))} left` : ''}</span>
       </div>

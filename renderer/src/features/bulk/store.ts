@@ -1,13 +1,17 @@
 import { create } from 'zustand';
-import type { ApiError, BulkPlan, BulkTarget, BulkView } from '../../../../common/contract';
+import type { ApiError, BulkMode, BulkPlan, BulkTarget, BulkView } from '../../../../common/contract';
 import { api, call, errorOf } from '../../api';
 
-/** One selected tenant job and where it replays from: its newest failed run's checkpoint, or a log id typed in. */
+/**
+ * One selected tenant job and where it replays from: its newest failed run's checkpoint, a log id typed
+ * in, or the checkpoint of its last good run before a time (`before`, as a datetime-local input gives it).
+ */
 export interface Selected {
   container: string;
   name: string;
-  from: 'failed' | 'logId';
+  from: 'failed' | 'logId' | 'time';
   logId: string;
+  before: string;
 }
 
 export const keyOf = (t: { container: string; name: string }) => `${t.container}/${t.name}`;
@@ -18,7 +22,22 @@ export const targetsOf = (sel: Record<string, Selected>): BulkTarget[] =>
     container: s.container,
     name: s.name,
     ...(s.from === 'logId' ? { from: s.logId.trim() } : {}),
+    ...(s.from === 'time' ? { fromBefore: isoOf(s.before) } : {}),
   }));
+
+/** A datetime-local value (the viewer's zone) as the ISO time the contract takes; as typed when it is not a time. */
+export function isoOf(local: string): string {
+  const t = new Date(local);
+  return local && !Number.isNaN(t.getTime()) ? t.toISOString() : local;
+}
+
+const blank = (j: { container: string; name: string }): Selected => ({
+  container: j.container,
+  name: j.name,
+  from: 'failed',
+  logId: '',
+  before: '',
+});
 
 /**
  * The bulk replay tab: the selection being planned, its preview, and the bulk replays of the journal
@@ -35,6 +54,9 @@ interface BulkState {
   previewing: boolean;
   starting: boolean;
   concurrency: number;
+  mode: BulkMode;
+  /** Slack summary at the end, to the jobs' own webhooks. */
+  notify: boolean;
   bulks: Record<string, BulkView>;
   watching: string | null;
   /** The tab's section: planning a new bulk replay or watching one. */
@@ -44,9 +66,13 @@ interface BulkState {
   /** Pre-fills the selection (the fleet view's "Replay selected"). */
   prefill(profileId: string, jobs: Array<{ container: string; name: string }>): void;
   toggle(job: { container: string; name: string }, on: boolean): void;
-  setFrom(key: string, patch: Partial<Pick<Selected, 'from' | 'logId'>>): void;
+  setFrom(key: string, patch: Partial<Pick<Selected, 'from' | 'logId' | 'before'>>): void;
   addManual(job: { container: string; name: string }): void;
   setConcurrency(n: number): void;
+  setMode(mode: BulkMode): void;
+  setNotify(on: boolean): void;
+  /** Selects every export job sending to a destination host (asks the core). */
+  selectByHost(host: string): Promise<string | null>;
   preview(): Promise<void>;
   start(): Promise<BulkView | null>;
   control(op: 'pause' | 'resume' | 'cancel', tenant?: { container: string; name: string }): Promise<void>;
@@ -56,7 +82,7 @@ interface BulkState {
   clearError(): void;
 }
 
-const selectionKey = (sel: Record<string, Selected>) => JSON.stringify(targetsOf(sel));
+const selectionKey = (sel: Record<string, Selected>, mode: BulkMode) => JSON.stringify([mode, targetsOf(sel)]);
 
 export const useBulk = create<BulkState>((set, get) => ({
   profileId: null,
@@ -67,6 +93,8 @@ export const useBulk = create<BulkState>((set, get) => ({
   previewing: false,
   starting: false,
   concurrency: 4,
+  mode: 'local',
+  notify: true,
   bulks: {},
   watching: null,
   section: 'plan',
@@ -92,12 +120,12 @@ export const useBulk = create<BulkState>((set, get) => ({
   },
   prefill: (profileId, jobs) => {
     const selected: Record<string, Selected> = {};
-    for (const j of jobs) selected[keyOf(j)] = { container: j.container, name: j.name, from: 'failed', logId: '' };
+    for (const j of jobs) selected[keyOf(j)] = blank(j);
     set({ profileId, selected, manual: [], plan: null, planKey: null, error: null, section: 'plan' });
   },
   toggle: (job, on) => {
     const selected = { ...get().selected };
-    if (on) selected[keyOf(job)] ??= { container: job.container, name: job.name, from: 'failed', logId: '' };
+    if (on) selected[keyOf(job)] ??= blank(job);
     else delete selected[keyOf(job)];
     set({ selected });
   },
@@ -110,13 +138,28 @@ export const useBulk = create<BulkState>((set, get) => ({
     get().toggle(job, true);
   },
   setConcurrency: (n) => set({ concurrency: n }),
+  setMode: (mode) => set({ mode }),
+  setNotify: (notify) => set({ notify }),
+  selectByHost: async (host) => {
+    const profileId = get().profileId;
+    if (!profileId) return null;
+    set({ error: null });
+    try {
+      const r = await call('bulk.select', { profileId, select: { destinationHost: host } });
+      for (const t of r.tenants) get().addManual(t);
+      return r.note;
+    } catch (e) {
+      set({ error: errorOf(e) });
+      return null;
+    }
+  },
   preview: async () => {
-    const { profileId, selected } = get();
+    const { profileId, selected, mode } = get();
     if (!profileId) return;
     set({ previewing: true, error: null });
     try {
-      const plan = await call('bulk.preview', { profileId, tenants: targetsOf(selected) });
-      set({ plan, planKey: selectionKey(selected) });
+      const plan = await call('bulk.preview', { profileId, tenants: targetsOf(selected), mode });
+      set({ plan, planKey: selectionKey(selected, mode) });
     } catch (e) {
       set({ error: errorOf(e), plan: null, planKey: null });
     } finally {
@@ -124,7 +167,7 @@ export const useBulk = create<BulkState>((set, get) => ({
     }
   },
   start: async () => {
-    const { profileId, selected, plan, concurrency } = get();
+    const { profileId, selected, plan, concurrency, mode, notify } = get();
     if (!profileId || !plan) return null;
     set({ starting: true, error: null });
     try {
@@ -132,6 +175,8 @@ export const useBulk = create<BulkState>((set, get) => ({
         profileId,
         tenants: targetsOf(selected),
         concurrency,
+        mode,
+        notify,
         confirm: { tenants: plan.tenants, destinations: plan.destinations.length },
       });
       set({
@@ -178,8 +223,8 @@ export const useBulk = create<BulkState>((set, get) => ({
 }));
 
 /** True when the plan shown was made for the selection as it is now. */
-export const planIsCurrent = (s: Pick<BulkState, 'plan' | 'planKey' | 'selected'>) =>
-  s.plan !== null && s.planKey === selectionKey(s.selected);
+export const planIsCurrent = (s: Pick<BulkState, 'plan' | 'planKey' | 'selected' | 'mode'>) =>
+  s.plan !== null && s.planKey === selectionKey(s.selected, s.mode);
 
 // Answers and events come over one ordered connection, so the view that arrived last is the newest.
 function put(view: BulkView) {
