@@ -131,10 +131,20 @@ describe('bulk replay in the browser', () => {
     for (const t of TENANTS) {
       const row = view.locator(`[data-testid=bulk-preview-row][data-tenant="${t}"]`);
       expect(await row.getAttribute('data-ok')).toBe('true');
-      expect(await row.getByTestId('bulk-preview-destination').textContent()).toBe(`Logstash ${emu().url}/dest/logstash/${t} (index auth0-${t})`);
+      expect(await row.getByTestId('bulk-preview-destination').textContent()).toBe(
+        `Logstash ${emu().url}/dest/logstash/${t} (index auth0-${t})`,
+      );
       expect(await row.getByTestId('bulk-preview-from').getAttribute('data-from')).toBe(failedAt.get(t));
     }
+    // The core's log estimate is shown with how it was made.
+    expect(await view.getByTestId('bulk-preview-estimate').textContent()).toMatch(/About [\d,]+ logs to replay/);
     await screenshot(page, 'bulk-preview');
+    // Another mode is another plan: the preview is marked stale until it is made again.
+    await view.getByTestId('bulk-mode-remote').check();
+    expect(await view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('true');
+    expect(await view.getByTestId('bulk-start-box').count()).toBe(0);
+    await view.getByTestId('bulk-mode-local').check();
+    expect(await view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('false');
 
     // The outage ends for two; initech's Logstash stays down. globex's is slow, so the bulk is surely running when paused.
     emu().faults.remove(outage.get('acme-prod')!);
@@ -174,8 +184,13 @@ describe('bulk replay in the browser', () => {
     await expect.poll(() => agg.getAttribute('data-running'), { timeout: 30_000 }).toBe('0');
     expect(await row('globex').getAttribute('data-state')).toBe('paused');
     await screenshot(page, 'bulk-paused');
-    emu().faults.remove(slow.id);
     await watch.getByTestId('bulk-resume').click();
+    await expect.poll(() => watch.getByTestId('bulk-state').textContent(), { timeout: 30_000 }).toBe('running');
+    // One tenant alone: paused (still slow, so not finished yet), then resumed.
+    await row('globex').getByTestId('bulk-tenant-pause').click();
+    await expect.poll(() => row('globex').getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
+    emu().faults.remove(slow.id);
+    await row('globex').getByTestId('bulk-tenant-resume').click();
 
     // Two finish; initech fails with its error in words and a Retry.
     await expect.poll(() => watch.getByTestId('bulk-state').textContent(), { timeout: 90_000 }).toBe('done');
@@ -198,6 +213,8 @@ describe('bulk replay in the browser', () => {
     await expect.poll(() => row('initech').getAttribute('data-state'), { timeout: 60_000 }).toBe('ok');
     await expect.poll(() => watch.getByTestId('bulk-state').textContent(), { timeout: 30_000 }).toBe('done');
     expect(await agg.getAttribute('data-ok')).toBe('3');
+    // The Slack summary went to the jobs' webhooks.
+    await expect.poll(() => watch.getByTestId('bulk-slack').textContent(), { timeout: 30_000 }).toMatch(/sent/);
     await screenshot(page, 'bulk-done');
 
     // The report, through the save path (a download in the browser host).
