@@ -94,8 +94,15 @@ describe('bulk replay in the browser', () => {
       expect(failedAt.get(t)).toMatch(/^\d{56}$/);
     }
 
-    // Fleet: scan, the failing ones, "Replay selected".
+    // The bulk tab is in the palette (Ctrl+K) like the other views.
     await page.goto(web.web!.launchUrl);
+    await page.getByTestId('open-fleet').waitFor();
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('palette-input').fill('bulk');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('bulk-view').waitFor();
+
+    // Fleet: scan, the failing ones, "Replay selected".
     await page.getByTestId('open-fleet').click();
     const fleet = page.getByTestId('fleet-view');
     await fleet.getByTestId('fleet-scan').click();
@@ -122,14 +129,24 @@ describe('bulk replay in the browser', () => {
     expect(await view.getByTestId('bulk-preview').isDisabled()).toBe(true);
     await screenshot(page, 'bulk-select');
     await candidate('globex').getByTestId('bulk-from-failed').check();
+    // A job added by hand that is no export: previewed with the reason, and left out of the counts.
+    await view.getByTestId('bulk-add-input').fill('globex/echo');
+    await view.getByTestId('bulk-add').click();
+    expect(await candidate('globex').count()).toBe(1);
+    expect(
+      await view.locator('[data-testid=bulk-candidate][data-tenant=globex][data-job=echo]').getByTestId('bulk-candidate-check').isChecked(),
+    ).toBe(true);
 
     // Preview: each tenant's destination in words and its failed checkpoint.
     await view.getByTestId('bulk-preview').click();
     const summary = view.getByTestId('bulk-preview-summary');
     await expect.poll(() => summary.getAttribute('data-tenants')).toBe('3');
     expect(await summary.getAttribute('data-destinations')).toBe('3');
+    const echo = view.locator('[data-testid=bulk-preview-row][data-tenant=globex][data-job=echo]');
+    expect(await echo.getAttribute('data-ok')).toBe('false');
+    expect(await echo.getByTestId('bulk-preview-problem').textContent()).toContain('not a log-export extension');
     for (const t of TENANTS) {
-      const row = view.locator(`[data-testid=bulk-preview-row][data-tenant="${t}"]`);
+      const row = view.locator(`[data-testid=bulk-preview-row][data-tenant="${t}"][data-job="${JOB}"]`);
       expect(await row.getAttribute('data-ok')).toBe('true');
       expect(await row.getByTestId('bulk-preview-destination').textContent()).toBe(
         `Logstash ${emu().url}/dest/logstash/${t} (index auth0-${t})`,
@@ -157,6 +174,7 @@ describe('bulk replay in the browser', () => {
     expect(await confirm.getByTestId('bulk-confirm-tenants').textContent()).toBe('3 tenant jobs');
     expect(await confirm.getByTestId('bulk-confirm-destinations').textContent()).toBe('3 destinations');
     expect(await confirm.textContent()).toContain(`${emu().url}/dest/logstash/initech`);
+    expect(await confirm.textContent()).toContain('1 selected job cannot run and is left out');
     await screenshot(page, 'bulk-confirm');
     await confirm.getByTestId('bulk-confirm-yes').click();
 

@@ -328,6 +328,7 @@ export function PlanSection({ profileId }: { profileId: string }) {
             aria-modal="true"
             aria-labelledby="bulk-confirm-title"
             data-testid="bulk-confirm"
+            onKeyDown={(e) => e.key === 'Escape' && setConfirming(false)}
           >
             <strong id="bulk-confirm-title">Replays write to the customers’ destinations.</strong>
             <span>
@@ -345,7 +346,8 @@ export function PlanSection({ profileId }: { profileId: string }) {
             </ul>
             {b.plan.items.length > b.plan.tenants && (
               <span className="muted small">
-                {plural(b.plan.items.length - b.plan.tenants, 'selected job')} cannot run and are left out.
+                {plural(b.plan.items.length - b.plan.tenants, 'selected job')} cannot run and{' '}
+                {b.plan.items.length - b.plan.tenants === 1 ? 'is' : 'are'} left out.
               </span>
             )}
             <div className="row">
