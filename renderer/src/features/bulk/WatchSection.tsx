@@ -134,7 +134,9 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
   const p = t.progress;
   const delivered = t.report?.delivered ?? p?.delivered ?? 0;
   const processed = t.report?.processed ?? p?.processed ?? 0;
-  const pct = t.state === 'ok' ? 100 : p?.fraction !== null && p?.fraction !== undefined ? Math.round(p.fraction * 100) : null;
+  // A stopped run's last progress may read "done" (its fraction 1): only a run going on or paused shows its share.
+  const going = t.state === 'running' || t.state === 'paused';
+  const pct = t.state === 'ok' ? 100 : going && p?.fraction != null ? Math.round(p.fraction * 100) : null;
   const who = `${t.container} ${t.name}`;
   return (
     <tr
