@@ -260,6 +260,14 @@ describe('bulk replay in the browser', () => {
       expect(check.missing).toEqual([]);
     }
 
+    // A new selection by destination host: every export job sending to the emulator's host, ours among them.
+    await view.getByTestId('bulk-section-plan').click();
+    await view.getByTestId('bulk-host-input').fill(new URL(emu().url).host);
+    await view.getByTestId('bulk-host-select').click();
+    await expect.poll(() => view.getByTestId('bulk-host-note').textContent(), { timeout: 30_000 }).toMatch(/send to/);
+    for (const t of TENANTS) expect(await candidate(t).getByTestId('bulk-candidate-check').isChecked()).toBe(true);
+    expect(Number(await view.getByTestId('bulk-selected-count').getAttribute('data-count'))).toBeGreaterThan(TENANTS.length);
+
     // No credential and no token reached the page.
     expect(problems).toEqual([]);
     const all = frames.join('\n') + (await page.content());
