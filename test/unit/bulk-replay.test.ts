@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
 import { bulkReport } from '../../core/host/bulk-replay/runner';
+import { destinationHosts, normalizeHost } from '../../core/host/bulk-replay/select';
+import { summaryMessage } from '../../core/host/bulk-replay/slack';
 import type { BulkView } from '../../common/contract';
 import type { WireCronJob } from '../../core/webtask/cron';
 
@@ -68,5 +70,36 @@ describe('bulkReport', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe('acme,logs-to-logstash,"Logstash http://h/p, ""x""",,failed,1,0,,false,"\'=HYPERLINK(""x"")"');
     expect(JSON.parse(bulkReport(view, 'json').text)).toEqual(view);
+  });
+});
+
+describe('bulk replay selection and summary', () => {
+  it('matches destination hosts from URL settings only, whatever the way the host is written', () => {
+    expect(normalizeHost('HTTPS://Logs.Example.com:8443/path?x=1')).toBe('logs.example.com:8443');
+    expect(normalizeHost('logs.example.com')).toBe('logs.example.com');
+    const hosts = destinationHosts({
+      AUTH0_DOMAIN: 'https://tenant.auth0.com',
+      SLACK_INCOMING_WEBHOOK: 'https://hooks.slack.com/services/T/B/X',
+      LOGSTASH_URL: 'https://user:pw@Logs.Example.com:8443/in',
+      LOGSTASH_INDEX: 'auth0',
+    });
+    expect(hosts).toEqual(['logs.example.com:8443']);
+  });
+
+  it('summarizes failures first and names only the tenants given', () => {
+    const row = (container: string, state: 'ok' | 'failed', delivered: number) =>
+      ({
+        container,
+        name: 'logs-to-logstash',
+        state,
+        report: { delivered },
+        error: state === 'failed' ? 'Logstash 503' : null,
+        duplicatesPossible: false,
+      }) as unknown as BulkView['tenants'][number];
+    const view = { bulkId: 'br-abcdef', mode: 'local' } as BulkView;
+    const m = summaryMessage(view, [row('a', 'ok', 10), row('b', 'failed', 2)]);
+    expect(m.text).toBe('Bulk replay br-abcdef (local) ended: 1 of 2 tenant job(s) replayed, 12 logs delivered, 1 not replayed');
+    const perTenant = m.attachments[0]!.fields.at(-1)!.value;
+    expect(perTenant.split('\n')).toEqual(['FAILED b/logs-to-logstash: 2 delivered - Logstash 503', 'ok a/logs-to-logstash: 10 delivered']);
   });
 });

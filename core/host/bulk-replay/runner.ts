@@ -41,6 +41,7 @@ export class BulkRun {
   private readonly ctls = new Map<string, AbortController>();
   private writing: Promise<void> = Promise.resolve();
   private lastEmit = 0;
+  private pendingWrite: NodeJS.Timeout | null = null;
   private untrack: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
 
@@ -78,8 +79,33 @@ export class BulkRun {
     return t;
   }
 
-  /** Writes the journal (one write at a time, tmp + rename) and tells the watching sessions. */
+  /**
+   * Writes the journal (one write at a time, tmp + rename) and tells the watching sessions. A state change
+   * writes at once; progress (`force` false) is coalesced into one write a second and one event every
+   * 250 ms: a write redacts and serializes every row, and eight tenants reporting four times a second
+   * each would spend the CPU the replays need. Resuming never depends on those writes: each tenant's
+   * engine keeps its own checkpoint file.
+   */
   persist(force = true): Promise<void> {
+    if (this.registry.halted) return this.writing.catch(() => undefined);
+    const now = Date.now();
+    if (force || now - this.lastEmit > 250) {
+      this.lastEmit = now;
+      this.registry.emit(this.view());
+    }
+    if (!force) {
+      this.pendingWrite ??= setTimeout(() => {
+        this.pendingWrite = null;
+        void this.write();
+      }, 1000);
+      return Promise.resolve();
+    }
+    return this.write();
+  }
+
+  private write(): Promise<void> {
+    if (this.pendingWrite) clearTimeout(this.pendingWrite);
+    this.pendingWrite = null;
     if (this.registry.halted) return this.writing.catch(() => undefined);
     // The rows (errors, reports) strictly redacted; the ids are kept as they are, being needed to resume
     // (strict redaction may take a profile id for a secret).
@@ -91,11 +117,6 @@ export class BulkRun {
       await writeFile(tmp, text);
       await rename(tmp, file);
     });
-    const now = Date.now();
-    if (force || now - this.lastEmit > 250) {
-      this.lastEmit = now;
-      this.registry.emit(this.view());
-    }
     return this.writing.catch(() => undefined);
   }
 
@@ -210,8 +231,9 @@ export class BulkRun {
           };
           // exports.replayRemote waits for the cluster's run with its own long-timeout client.
           const out = await runRemoteTenant(ctx, profile, client, rt, async () => {
+            // On disk before START_FROM changes: a host that dies mid-run puts it back from here.
             t.startFromBefore = rt.startFromBefore;
-            await this.persist(false);
+            await this.persist();
           });
           // Put back as it was: the next attempt reads it afresh (kept when it could not be put back).
           if (!out.restoreProblem) t.startFromBefore = undefined;
@@ -258,9 +280,12 @@ export class BulkRun {
         if (this.ctls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
         return;
       }
-      if (why) t.state = why === 'cancel' ? 'cancelled' : 'paused';
-      // An interrupted run may have sent its last batch without the acknowledgement: at most one batch twice.
-      if (why) t.duplicatesPossible = true;
+      // A remote run is not interrupted by a pause or cancel (the cluster's run goes on to its end): one that
+      // finished stays ok; otherwise the tenant takes the asked-for state and continues from its checkpoint.
+      const interrupted = why !== null && !(this.j.mode === 'remote' && t.state === 'ok');
+      if (interrupted) t.state = why === 'cancel' ? 'cancelled' : 'paused';
+      // An interrupted local run may have sent its last batch without the acknowledgement: at most one batch twice.
+      if (interrupted && this.j.mode === 'local') t.duplicatesPossible = true;
       t.endedAt = new Date().toISOString();
       this.ctls.delete(key(t));
       await audit(ctx, {

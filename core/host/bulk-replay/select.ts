@@ -49,22 +49,17 @@ export async function selectTenants(ctx: CallContext, input: ParsedInput<'bulk.s
   if ('fleet' in sel) {
     // Fleet rows name failing cron jobs of any kind: only log exports can be replayed.
     const picked = dedupe(sel.fleet.map((f) => ({ container: f.tenant, name: f.job })));
-    const kept: Selected['tenants'] = [];
-    const dropped: string[] = [];
-    for (let i = 0; i < picked.length; i += 8) {
-      const part = await Promise.all(
-        picked.slice(i, i + 8).map(async (t) => {
-          try {
-            const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
-            const ext = cfg.meta['auth0-extension-name'];
-            return ext && names.includes(ext) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
-          } catch {
-            return null;
-          }
-        }),
-      );
-      part.forEach((r, k) => (r ? kept.push(r) : dropped.push(`${picked[i + k]!.container}/${picked[i + k]!.name}`)));
-    }
+    const found = await inChunks(picked, async (t) => {
+      try {
+        const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
+        const ext = cfg.meta['auth0-extension-name'];
+        return ext && names.includes(ext) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
+      } catch {
+        return null;
+      }
+    });
+    const kept = found.filter((r) => r !== null);
+    const dropped = picked.filter((_, k) => found[k] === null).map((t) => `${t.container}/${t.name}`);
     return {
       tenants: kept,
       note: `${kept.length} of ${picked.length} fleet row job(s) are log exports${dropped.length ? ` (left out: ${dropped.slice(0, 20).join(', ')}${dropped.length > 20 ? ', …' : ''})` : ''}`,
@@ -81,22 +76,18 @@ export async function selectTenants(ctx: CallContext, input: ParsedInput<'bulk.s
       'invalid_input',
       `${jobs.length} export jobs on the cluster: too many to read one by one; pick them from the fleet view.`,
     );
-  const kept: Selected['tenants'] = [];
   let unreadable = 0;
-  for (let i = 0; i < jobs.length; i += 8) {
-    const part = await Promise.all(
-      jobs.slice(i, i + 8).map(async (t) => {
-        try {
-          const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
-          return destinationHosts(cfg.secrets).includes(host) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
-        } catch {
-          unreadable++;
-          return null;
-        }
-      }),
-    );
-    for (const r of part) if (r) kept.push(r);
-  }
+  const kept = (
+    await inChunks(jobs, async (t) => {
+      try {
+        const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
+        return destinationHosts(cfg.secrets).includes(host) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
+      } catch {
+        unreadable++;
+        return null;
+      }
+    })
+  ).filter((r) => r !== null);
   if (kept.length > 500) throw new HostError('invalid_input', `${kept.length} jobs send to ${host}: at most 500 per bulk replay.`);
   return {
     tenants: kept,
@@ -115,4 +106,11 @@ function dedupe<T extends { container: string; name: string }>(ts: T[]): T[] {
     seen.add(k);
     return true;
   });
+}
+
+/** Maps a few at a time: hundreds of jobs must not open hundreds of requests at once. */
+export async function inChunks<T, R>(items: T[], f: (t: T) => Promise<R>, size = 8): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(f))));
+  return out;
 }

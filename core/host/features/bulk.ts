@@ -8,7 +8,7 @@ import { audit } from '../audit';
 import { estimateLogs } from '../bulk-replay/estimate';
 import { OURS } from '../bulk-replay/remote';
 import { bulkReport, registryOf } from '../bulk-replay/runner';
-import { selectTenants } from '../bulk-replay/select';
+import { inChunks, selectTenants } from '../bulk-replay/select';
 import { describeDestination } from '../exports/destination';
 import { exportNames, readExtension, remoteCheckpoint, type ExtensionConfig } from '../exports/jobs';
 import { clientFor } from '../tokens';
@@ -127,10 +127,7 @@ async function plan(ctx: CallContext, profileId: string | undefined, tenants: Bu
       throw new HostError('invalid_input', `${t.name} on ${t.container} is listed twice: each job is replayed once per bulk replay.`);
     seen.add(k);
   }
-  const items: BulkPlanItem[] = [];
-  // A few at a time: a 500-tenant plan must not open 500 requests at once.
-  for (let i = 0; i < tenants.length; i += 8)
-    items.push(...(await Promise.all(tenants.slice(i, i + 8).map((t) => planItem(ctx, profileId, t, mode)))));
+  const items = await inChunks(tenants, (t) => planItem(ctx, profileId, t, mode));
   const ok = items.filter((i) => !i.problem);
   return {
     items,
