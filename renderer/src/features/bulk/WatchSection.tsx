@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { BulkTenant, BulkView } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
@@ -11,7 +12,8 @@ const BADGE: Record<BulkTenant['state'], string> = { ok: 'ok', failed: 'bad', ca
 
 /** One bulk replay: the aggregate, control of the whole, one row per tenant, the report. */
 export function WatchSection({ view }: { view: BulkView }) {
-  const b = useBulk();
+  // Only the actions: a row must not re-render on every change of the store.
+  const b = useBulk(useShallow((s) => ({ control: s.control, retry: s.retry })));
   const report = useShell((s) => s.report);
   const [now, setNow] = useState(() => Date.now());
   // The ETA counts down between events.
@@ -130,7 +132,8 @@ export function WatchSection({ view }: { view: BulkView }) {
 }
 
 function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
-  const b = useBulk();
+  // Only the actions: a row must not re-render on every change of the store.
+  const b = useBulk(useShallow((s) => ({ control: s.control, retry: s.retry })));
   const p = t.progress;
   const delivered = t.report?.delivered ?? p?.delivered ?? 0;
   const processed = t.report?.processed ?? p?.processed ?? 0;
