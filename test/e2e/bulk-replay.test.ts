@@ -160,8 +160,17 @@ describe('bulk replay in the browser', () => {
     await view.getByTestId('bulk-mode-remote').check();
     expect(await view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('true');
     expect(await view.getByTestId('bulk-start-box').count()).toBe(0);
+    // Previewed remotely: each row says how its run on the cluster starts at the checkpoint (the emulator's jobs run the console's engine).
+    await view.getByTestId('bulk-preview').click();
+    await expect.poll(() => view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('false');
+    const remoteRow = view.locator(`[data-testid=bulk-preview-row][data-tenant=initech][data-job="${JOB}"]`);
+    expect(await remoteRow.getByTestId('bulk-preview-remote').getAttribute('data-method')).toBe('reset-storage');
+    await screenshot(page, 'bulk-preview-remote');
     await view.getByTestId('bulk-mode-local').check();
-    expect(await view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('false');
+    expect(await view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('true');
+    await view.getByTestId('bulk-preview').click();
+    await expect.poll(() => view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('false');
+    expect(await view.getByTestId('bulk-preview-remote').count()).toBe(0);
 
     // The outage ends for two; initech's Logstash stays down. globex's is slow, so the bulk is surely running when paused.
     emu().faults.remove(outage.get('acme-prod')!);

@@ -416,7 +416,11 @@ function PlanTable({ plan, stale, remote }: { plan: BulkPlan; stale: boolean; re
                 {i.estimate === null ? <span className="muted">not known</span> : `about ${i.estimate.toLocaleString()}`}
                 {i.estimateNote && <div className="muted small">{i.estimateNote}</div>}
               </td>
-              {remote && <td className="small">{i.remote ? i.remote.note : '—'}</td>}
+              {remote && (
+                <td className="small" data-testid="bulk-preview-remote" data-method={i.remote?.method ?? ''}>
+                  {i.remote ? i.remote.note : '—'}
+                </td>
+              )}
               <td data-testid="bulk-preview-problem">
                 {i.problem ? <span className="bad-text">{i.problem}</span> : 'yes'}
                 {!i.problem && i.cronActive && (
