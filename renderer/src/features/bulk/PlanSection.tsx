@@ -412,12 +412,12 @@ function PlanTable({ plan, stale, remote }: { plan: BulkPlan; stale: boolean; re
                 </span>
                 <div className="muted small">{i.fromSource === 'none' ? '' : i.fromSource}</div>
               </td>
-              <td title={i.estimateNote} data-testid="bulk-preview-estimate-cell">
+              <td className="bulk-estimate" title={i.estimateNote} data-testid="bulk-preview-estimate-cell">
                 {i.estimate === null ? <span className="muted">not known</span> : `about ${i.estimate.toLocaleString()}`}
                 {i.estimateNote && <div className="muted small">{i.estimateNote}</div>}
               </td>
               {remote && (
-                <td className="small" data-testid="bulk-preview-remote" data-method={i.remote?.method ?? ''}>
+                <td className="small bulk-remote" data-testid="bulk-preview-remote" data-method={i.remote?.method ?? ''}>
                   {i.remote ? i.remote.note : '—'}
                 </td>
               )}
