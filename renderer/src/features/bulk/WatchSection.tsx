@@ -172,6 +172,7 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
         </div>
         <span className="small" data-testid="bulk-tenant-delivered" data-delivered={delivered}>
           {n(delivered)} delivered of {n(processed)} read
+          {t.estimate !== null ? ` (about ${n(t.estimate)} expected)` : ''}
           {t.state === 'running' && p ? ` · ${n(Math.round(p.logsPerSecond))} logs/s` : ''}
         </span>
       </td>
