@@ -94,6 +94,41 @@ function expectDelivered(emu: Emulator, view: BulkView, failed: Map<string, stri
   return duplicates;
 }
 
+/** A host process (test/helpers/bulk-host-child.ts) over `dataDir`; its output lines, views and exit. */
+function launchHost(emu: Emulator, dataDir: string, args: string[], children: ChildProcess[]) {
+  const child = fork(new URL('../helpers/bulk-host-child.ts', import.meta.url).pathname, args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, BULK_DATA_DIR: dataDir, BULK_EMU_URL: emu.url, BULK_EMU_TOKEN: emu.masterToken },
+  });
+  children.push(child);
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const until = async (pred: (l: string[]) => boolean, what: string) => {
+    for (let i = 0; i < 1200 && !pred(lines); i++) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!pred(lines)) throw new Error(`child never ${what}; stderr: ${err.slice(-2000)}`);
+  };
+  const views = () => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { view: BulkView }).view);
+  return { child, exited, until, views, lines };
+}
+
+async function stopAll(children: ChildProcess[]) {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+}
+
 const tenantsOf = (names: string[]) => names.map((container) => ({ container, name: JOB }));
 const slackSummaries = (emu: Emulator, bulkId: string) =>
   destinationsOf(emu)!.slack.messages.filter((m) => m.message.text?.startsWith(`Bulk replay ${bulkId}`));
@@ -249,34 +284,7 @@ describe('bulk replay after an outage', () => {
     // Slow Logstash: a tenant's replay spans a few seconds, so every kill lands mid-run.
     const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 300 });
     const children: ChildProcess[] = [];
-    const launch = (args: string[]) => {
-      const child = fork(new URL('../helpers/bulk-host-child.ts', import.meta.url).pathname, args, {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env: { ...process.env, BULK_DATA_DIR: dataDir, BULK_EMU_URL: emu().url, BULK_EMU_TOKEN: emu().masterToken },
-      });
-      children.push(child);
-      const lines: string[] = [];
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        const parts = buf.split('\n');
-        buf = parts.pop()!;
-        lines.push(...parts);
-      });
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      const until = async (pred: (l: string[]) => boolean, what: string) => {
-        for (let i = 0; i < 1200 && !pred(lines); i++) {
-          if (child.exitCode !== null) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        if (!pred(lines)) throw new Error(`child never ${what}; stderr: ${err.slice(-2000)}`);
-      };
-      const views = () => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { view: BulkView }).view);
-      return { child, exited, until, views, lines };
-    };
+    const launch = (args: string[]) => launchHost(emu(), dataDir, args, children);
     try {
       // The console runs that failed were recorded in the setup host's data dir: each checkpoint is given.
       const tenants = names.map((container) => ({ container, name: JOB, from: failed.get(container)! }));
@@ -311,9 +319,51 @@ describe('bulk replay after an outage', () => {
       expectDelivered(emu(), final, failed, PER);
     } finally {
       emu().faults.clear();
-      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+      await stopAll(children);
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 240_000);
+  it('a host process SIGKILLed while the cluster runs remote replays: the next host puts START_FROM back and finishes, 0 lost', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const names = Array.from({ length: 4 }, (_, i) => `rcrash-${i}`);
+    const PER = 600;
+    const failed = await outage(emu(), h.host, names, PER);
+    await h.close();
+    const dataDir = tempDir();
+    // Slow Logstash: each cluster run lasts seconds, so the kill lands while they are in flight.
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 300 });
+    const children: ChildProcess[] = [];
+    const startFrom = async (c: string) =>
+      (await api<{ secrets: Record<string, string> }>(emu(), `/api/webtask/${c}/${JOB}?decrypt=true`)).body.secrets.START_FROM;
+    try {
+      const tenants = names.map((container) => ({ container, name: JOB, from: failed.get(container)! }));
+      const input = { tenants, mode: 'remote', concurrency: 2, notify: false, confirm: { tenants: 4, destinations: 4 } };
+      const first = launchHost(emu(), dataDir, ['start', JSON.stringify(input)], children);
+      await first.until((l) => l.some((x) => x.startsWith('READY')), 'started');
+      // Killed once a run on the cluster has the replay's START_FROM in place.
+      let mid: string | undefined;
+      for (let i = 0; i < 200 && !mid; i++) {
+        for (const c of names) if ((await startFrom(c)) === failed.get(c)) mid = c;
+        if (!mid) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(mid).toBeDefined();
+      first.child.kill('SIGKILL');
+      await first.exited;
+      // Left behind by the dead host: the next scheduled run would replay again.
+      expect(await startFrom(mid!)).toBe(failed.get(mid!));
+      const second = launchHost(emu(), dataDir, [], children);
+      await second.until((l) => l.includes('BULK-END'), 'finished');
+      const final = second.views().at(-1)!;
+      emu().faults.remove(slow.id);
+      expect(final.tenants.filter((t) => t.error).map((t) => `${t.container}: ${t.error}`)).toEqual([]);
+      expect(final.counts).toMatchObject({ ok: 4, failed: 0 });
+      expect(final.tenants.find((t) => t.container === mid)!.attempts).toBe(2);
+      for (const c of names) expect(await startFrom(c)).toBe('');
+      expectDelivered(emu(), final, failed, PER);
+    } finally {
+      emu().faults.clear();
+      await stopAll(children);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -35,6 +35,38 @@ export async function resetStoredCheckpoint(client: WebtaskClient, container: st
   });
 }
 
+/** How long the stored checkpoint must stay put, and how long to watch at most (the run-now limit and some). */
+const QUIET_MS = 3_000;
+const SETTLE_MAX_MS = 130_000;
+
+/** The job's stored checkpoint once it has not moved for QUIET_MS (a run still going moves it every batch). */
+export async function settledCheckpoint(
+  client: WebtaskClient,
+  container: string,
+  name: string,
+  signal?: AbortSignal,
+  quietMs = QUIET_MS,
+): Promise<string | null> {
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  let last = await remoteCheckpoint(client, container, name);
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (signal?.aborted) throw new HostError('cancelled', "Stopped while waiting for the cluster's earlier run to end.");
+    if (Date.now() > deadline)
+      throw new HostError(
+        'conflict',
+        `The stored checkpoint of ${name} on ${container} is still moving: a run on the cluster is going on. Retry this tenant later.`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await remoteCheckpoint(client, container, name);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
 export interface RemoteTenant {
   container: string;
   name: string;
@@ -58,6 +90,7 @@ export async function runRemoteTenant(
   client: WebtaskClient,
   t: RemoteTenant,
   onStartFromRecorded: () => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<RemoteOutcome> {
   let cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
   const now = cfg.secrets.START_FROM;
@@ -70,7 +103,10 @@ export async function runRemoteTenant(
     cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
   }
   const ours = cfg.code !== undefined && OURS.test(cfg.code);
-  const stored = await remoteCheckpoint(client, t.container, t.name);
+  // A repeated attempt may follow a host that died while the cluster ran the job: that run may still be
+  // going (nothing tells), so its stored checkpoint is watched until it stops moving before going on.
+  const stored =
+    t.attempts > 1 ? await settledCheckpoint(client, t.container, t.name, signal) : await remoteCheckpoint(client, t.container, t.name);
   // A repeated attempt goes on from where the cluster's earlier run got (its stored checkpoint), not the start.
   const from = t.attempts > 1 && stored && stored > t.from ? stored : t.from;
   if (ours) await resetStoredCheckpoint(client, t.container, t.name, from);

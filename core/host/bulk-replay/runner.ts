@@ -230,11 +230,18 @@ export class BulkRun {
             attempts: t.attempts,
           };
           // exports.replayRemote waits for the cluster's run with its own long-timeout client.
-          const out = await runRemoteTenant(ctx, profile, client, rt, async () => {
-            // On disk before START_FROM changes: a host that dies mid-run puts it back from here.
-            t.startFromBefore = rt.startFromBefore;
-            await this.persist();
-          });
+          const out = await runRemoteTenant(
+            ctx,
+            profile,
+            client,
+            rt,
+            async () => {
+              // On disk before START_FROM changes: a host that dies mid-run puts it back from here.
+              t.startFromBefore = rt.startFromBefore;
+              await this.persist();
+            },
+            ctl.signal,
+          );
           // Put back as it was: the next attempt reads it afresh (kept when it could not be put back).
           if (!out.restoreProblem) t.startFromBefore = undefined;
           t.report = out.report;
