@@ -98,7 +98,9 @@ describe('bulk replay in the browser', () => {
     await page.goto(web.web!.launchUrl);
     await page.getByTestId('open-fleet').waitFor();
     await page.keyboard.press('Control+k');
-    await page.getByTestId('palette-input').fill('bulk');
+    // "bulk" alone also finds the demo's bulk-10k tenant once the tenant list is in.
+    await page.getByTestId('palette-input').fill('bulk replay');
+    await expect.poll(() => page.getByTestId('palette-item').first().getAttribute('data-key')).toMatch(/^bulk:/);
     await page.keyboard.press('Enter');
     await page.getByTestId('bulk-view').waitFor();
 
