@@ -7,3 +7,4 @@ import './logs';
 import './exports';
 import './diagnostics';
 import './fleet';
+import './bulk';

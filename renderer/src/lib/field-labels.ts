@@ -25,6 +25,9 @@ const BY_CHANNEL: Record<string, Record<string, string>> = {
   'exports.replayRemote': { checkpoint: 'Checkpoint' },
   'exports.replayLocal': { from: 'Checkpoint' },
   'webtasks.list': { nameContains: 'Name contains', meta: 'Meta filter' },
+  'bulk.preview': { tenants: 'Selected job' },
+  'bulk.start': { tenants: 'Selected job', concurrency: 'Tenants at once' },
+  'bulk.select': { select: 'Destination host' },
 };
 
 const COMMON: Record<string, string> = {

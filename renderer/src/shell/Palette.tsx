@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { PLATFORM_NAME_RX } from '../../../common/contract';
+import { openBulk } from '../features/bulk';
 import { openExports } from '../features/exports';
 import { openLogTab } from '../features/logs';
 import { useProfiles } from '../features/profiles/store';
@@ -80,6 +81,14 @@ export function Palette({ onClose }: { onClose(): void }) {
         add(`exports:${p.id}:${t.name}`, { kind: 'exports', text: `Exports · ${t.name}`, mark, run: () => openExports(p.id, t.name) });
       }
     }
+    // Bulk replays act on the active profile (the tab follows it).
+    if (activeId)
+      add(`bulk:${activeId}`, {
+        kind: 'bulk',
+        text: 'Bulk replay (many tenants after an outage)',
+        mark: markOf(activeId),
+        run: () => openBulk(activeId),
+      });
     for (const p of order) {
       add(`profile:${p.id}`, {
         kind: 'profile',

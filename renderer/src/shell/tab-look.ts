@@ -14,6 +14,7 @@ export const KIND_LABEL: Record<string, string> = {
   profile: 'profile',
   'profile-import': 'import',
   audit: 'audit',
+  bulk: 'bulk replay',
 };
 
 export const kindLabel = (kind: string) => KIND_LABEL[kind] ?? kind;

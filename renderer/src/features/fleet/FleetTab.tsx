@@ -3,6 +3,8 @@ import type { FleetProgress, FleetRow } from '../../../../common/contract';
 import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell, type TabSpec } from '../../shell/store';
+import { openBulk } from '../bulk/BulkTab';
+import { failingExportsOf } from '../bulk/format';
 import { openExports } from '../exports';
 import { openLogTab } from '../logs';
 import { useActiveProfile } from '../profiles/store';
@@ -14,7 +16,7 @@ import { useFleet } from './store';
 
 export const openFleet = () => useShell.getState().openTab({ id: 'fleet', kind: 'fleet', title: 'Fleet' });
 
-const GRID = `${COLUMNS.map((c) => c.width).join(' ')} 230px`;
+const GRID = `${COLUMNS.map((c) => c.width).join(' ')} 260px`;
 
 export function ProgressLine({ p, testId }: { p: FleetProgress | null; testId: string }) {
   const [now, setNow] = useState(() => Date.now());
@@ -93,6 +95,8 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
   const [filters, setFilters] = useState<Partial<Record<ColumnId, string>>>({});
   const [attention, setAttention] = useState(false);
   const [showSettings, setShowSettings] = useState(false);
+  // Tenants picked for a bulk replay of their failing export jobs.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
 
   useEffect(() => {
     if (pid) void s.open(pid);
@@ -104,6 +108,15 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
     [all, filters, sort, attention, s.settings.lagThresholdMin],
   );
   const scanning = s.scanProgress?.state === 'running' || (s.scanId !== null && s.scanProgress === null);
+  const replayable = useMemo(() => rows.filter((r) => failingExportsOf([r]).length > 0), [rows]);
+  const pickedJobs = failingExportsOf(all.filter((r) => picked.has(r.container)));
+  const pick = (container: string, on: boolean) =>
+    setPicked((p) => {
+      const next = new Set(p);
+      if (on) next.add(container);
+      else next.delete(container);
+      return next;
+    });
 
   if (!pid) return <div className="page">Choose a profile first.</div>;
 
@@ -167,6 +180,22 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
               <input type="checkbox" checked={attention} onChange={(e) => setAttention(e.target.checked)} data-testid="fleet-attention" />
               Needs attention (failing jobs, export lag over {s.settings.lagThresholdMin} min)
             </label>
+            <button
+              className="link"
+              onClick={() => setPicked(new Set(replayable.map((r) => r.container)))}
+              disabled={!replayable.length}
+              data-testid="fleet-pick-failing"
+            >
+              Select the failing export jobs shown ({replayable.length})
+            </button>
+            <button
+              onClick={() => pid && openBulk(pid, pickedJobs)}
+              disabled={!pickedJobs.length}
+              title="Open the bulk replay with the failing export jobs of the selected tenants"
+              data-testid="fleet-replay-selected"
+            >
+              Replay selected ({pickedJobs.length})…
+            </button>
             <span className="grow" />
             <span className="muted small" data-testid="fleet-count" data-shown={rows.length} data-total={all.length}>
               {rows.length.toLocaleString()} of {all.length.toLocaleString()} tenants
@@ -227,6 +256,15 @@ export function FleetTab({ tab: _tab }: { tab: TabSpec }) {
                   </div>
                 ))}
                 <div className="fleet-td fleet-actions">
+                  {failingExportsOf([r]).length > 0 && (
+                    <input
+                      type="checkbox"
+                      checked={picked.has(r.container)}
+                      onChange={(e) => pick(r.container, e.target.checked)}
+                      aria-label={`Select ${r.container}'s failing export jobs for a bulk replay`}
+                      data-testid="row-pick"
+                    />
+                  )}
                   <button className="link" onClick={() => openTenant(pid, r.container)} data-testid="row-open-tenant">
                     tenant
                   </button>
