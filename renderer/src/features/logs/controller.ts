@@ -20,7 +20,7 @@ import {
 import { PaneFlow, type Frames } from './flow';
 import { formatLine, type Filter, type ViewOptions } from './format';
 import { LineStore } from './lines';
-import { paintProbe } from './probes';
+import { paintProbe, writeProbe } from './probes';
 import { SnapshotStore } from './snapshot';
 
 export interface TailSnapshot {
@@ -109,7 +109,10 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
     this.flow = new PaneFlow({
       frames: deps.frames,
       render: (l) => (this.lines.passes(l) ? formatLine(l, this.viewOptions()) : undefined),
-      write: (text, done) => this.terminal.write(text, done),
+      write: (text, done) => {
+        writeProbe()?.(text);
+        this.terminal.write(text, done);
+      },
       // Sent even before logs.open answers: the core streams at once, and its window counts from the first batch.
       ack: (seq) => {
         if (!this.closed) void this.api.call('logs.ack', { streamId: this.streamId, seq }).catch(() => undefined);
