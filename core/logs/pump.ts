@@ -1,8 +1,8 @@
 /**
  * Core -> renderer in batches, with flow control (the idea of Hyper's DataBatcher plus a credit
- * window; the numbers and their reasons are in common/logs-flow.ts): a batch goes out when ~16 ms have
- * passed since the first waiting line or ~200 KB wait,
- * whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
+ * window; the numbers and their reasons are in common/logs-flow.ts): a batch goes out at once when the
+ * pipe is idle, else when ~16 ms have passed since the first waiting line, the pane acknowledged
+ * everything, or ~200 KB wait, whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
  * watermark of unacknowledged bytes nothing more is sent until acks bring it under the low one; the
  * lines wait in the stream's bounded queue, whose own high mark then pauses the socket.
  */
@@ -47,20 +47,26 @@ export class Pump {
     };
   }
 
-  /** New lines wait: send within ~16 ms, or now when a full batch waits. */
+  /**
+   * New lines wait. An idle pipe (every batch acknowledged) sends at once: a quiet tail's line is not
+   * held for a window on top of the pane's own frame. Under load (a batch in flight) lines coalesce
+   * for up to ~16 ms, or until the pane acknowledges, or until a full batch waits.
+   */
   notify(): void {
     if (this.closed || this.blocked) return;
-    if (this.source.queuedBytes >= this.o.maxBatchBytes) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.flush();
-      });
-      return;
-    }
+    if (this.inflight.size === 0 || this.source.queuedBytes >= this.o.maxBatchBytes) return this.flushSoon();
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, this.o.intervalMs);
+  }
+
+  /** On the next turn, so the lines of one socket chunk leave as one batch. */
+  private flushSoon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.flush();
+    });
   }
 
   /** Cumulative: every batch up to `seq` is written. */
@@ -73,7 +79,7 @@ export class Pump {
     if (this.blocked && this.unacked <= this.o.lowWaterBytes) {
       this.blocked = false;
       this.notify();
-    }
+    } else if (this.inflight.size === 0 && this.source.queued > 0 && !this.blocked) this.flushSoon(); // the pipe went idle: send what waits now
   }
 
   get unackedBytes(): number {
@@ -97,6 +103,8 @@ export class Pump {
   }
 
   private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.closed) return;
     if (this.unacked >= this.o.highWaterBytes) {
       this.blocked = true;
