@@ -84,7 +84,8 @@ export class Redactor {
    * character no token has, or a tail that starts the text or follows one.
    */
   known(text: string): string {
-    if (this.secrets.size === 0) return text;
+    // Neither a secret nor a piece of one (MIN_PIECE and more) fits in a shorter string: a line's kind, id, level name.
+    if (this.secrets.size === 0 || text.length < MIN_PIECE) return text;
     const matcher = this.matcher ?? this.compile();
     return this.pieces(text.replace(matcher, REDACTED));
   }
