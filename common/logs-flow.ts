@@ -6,6 +6,8 @@
 
 /** Under load (a batch in flight), a batch leaves the core at most this long after its first line waited: one display frame at 60 Hz. An idle pipe sends at once. */
 export const BATCH_INTERVAL_MS = 16;
+/** Below this many unacknowledged bytes the pipe counts as idle and a batch goes at once (about 3 ms of xterm parsing: a quiet tail is never held; a flood, with more in flight, coalesces). */
+export const IDLE_SEND_BYTES = 64 * 1024;
 /** ...or at once when this many bytes wait: a flood is not held to the frame rate, and one batch still parses within a frame. */
 export const MAX_BATCH_BYTES = 200 * 1024;
 /** Bytes sent and not yet acknowledged by the pane at which the core stops sending (about 100 ms of xterm parsing). */

@@ -31,11 +31,40 @@ const turn = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Pump', () => {
+  it('counts a pipe with little in flight as idle: a slow tail is sent line by line, a flood coalesces', async () => {
+    const src = source();
+    const sent: number[] = [];
+    const pump = new Pump(src, (_seq, lines) => sent.push(lines.length), { intervalMs: 60_000, idleBytes: 1_000 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        src.push(1);
+        pump.notify();
+        await turn();
+      }
+      // 500 bytes unacknowledged, under the idle mark: each went at once.
+      expect(sent).toEqual([1, 1, 1, 1, 1]);
+      src.push(6);
+      pump.notify();
+      await turn();
+      expect(sent.length).toBe(6);
+      // 1,100 bytes in flight now: the next lines wait for an ack (or the window).
+      src.push(3);
+      pump.notify();
+      await turn();
+      expect(sent.length).toBe(6);
+      pump.ack(6);
+      await turn();
+      expect(sent.at(-1)).toBe(3);
+    } finally {
+      pump.close();
+    }
+  });
+
   it('sends at once when idle, coalesces while a batch is in flight, and sends what waits when the pane acks', async () => {
     const src = source();
     const sent: Array<{ seq: number; lines: LogLine[] }> = [];
-    // A window far longer than the test: only idleness or an ack can send.
-    const pump = new Pump(src, (seq, lines) => sent.push({ seq, lines }), { intervalMs: 60_000 });
+    // A window far longer than the test: only idleness or an ack can send. Idle: nothing in flight.
+    const pump = new Pump(src, (seq, lines) => sent.push({ seq, lines }), { intervalMs: 60_000, idleBytes: 0 });
     try {
       src.push(3);
       pump.notify();
@@ -66,6 +95,7 @@ describe('Pump', () => {
       maxBatchBytes: 1_000,
       highWaterBytes: 2_000,
       lowWaterBytes: 1_000,
+      idleBytes: 0,
     });
     try {
       src.push(1);
