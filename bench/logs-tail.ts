@@ -195,7 +195,8 @@ const PAGE_PROBE = () => {
 
 /** Replays the captured pane writes into a bare xterm of the pane's size and times them (first write to last callback). */
 const CEILING_IN_PAGE = `(async () => {
-  const chunks = globalThis.__benchWrites;
+  const chunks = globalThis.__benchWrites || [];
+  if (!globalThis.__escLogNewTerminal) return { lines: 0, chars: 0, writes: 0, ms: NaN };
   globalThis.__benchWrites = [];
   const pane = document.querySelector('[data-testid="logs-pane"] .xterm-screen');
   const el = document.createElement('div');
