@@ -109,6 +109,8 @@ export class LogStream {
   private running: Promise<void> | undefined;
   /** Records' JSON goes into lines only while the pane pretty-prints (see `logs.options`). */
   withJson = false;
+  /** Sees every line as it is read, before the queue and the pane's flow control (a recording to disk). */
+  recorder: { add(q: QueuedLine): void } | undefined;
 
   constructor(opts: LogStreamOptions) {
     this.opts = {
@@ -442,6 +444,7 @@ export class LogStream {
   private readonly redactKnown = (text: string): string => this.opts.redactor.known(text);
 
   private enqueue(q: QueuedLine): void {
+    this.recorder?.add(q);
     this.queue.push(q);
   }
 
