@@ -42,11 +42,36 @@ export const LogLine = z.object({
   size: z.number().optional(),
   /** For gaps: from / to (ms since the epoch) and how many lines were missed (null: unknown). */
   gap: z.object({ from: z.number(), to: z.number(), missed: z.number().nullable() }).optional(),
+  /** In a merged tail: the container the line came from (the pane prefixes it in that container's colour). */
+  container: z.string().max(256).optional(),
 });
 export type LogLine = z.infer<typeof LogLine>;
 
 export const LogState = z.enum(['connecting', 'connected', 'reconnecting', 'stopped', 'closed']);
 export type LogState = z.infer<typeof LogState>;
+
+/** Containers one merged tab may tail at once: each is a connection to the cluster and a share of the queue. */
+export const MAX_MERGED_CONTAINERS = 50;
+
+/** One container of a merged tail, as its status chip shows it. */
+export const MemberStatus = z.object({
+  container: z.string(),
+  state: LogState,
+  attempt: z.number().int(),
+  nextTryAt: z.number().optional(),
+  reason: z.string().optional(),
+  resume: z.boolean().nullable(),
+  lines: z.number().int(),
+  dropped: z.number().int(),
+  gaps: z.number().int(),
+  missed: z.number().int(),
+  linesPerSec: z.number(),
+  backpressure: z.boolean(),
+  /** Muted: its lines are read (its socket keeps flowing) but not sent to the pane; `mutedLines` counts them. */
+  muted: z.boolean(),
+  mutedLines: z.number().int(),
+});
+export type MemberStatus = z.infer<typeof MemberStatus>;
 
 export const LogStatus = z.object({
   streamId: StreamId,
@@ -76,21 +101,33 @@ export const LogStatus = z.object({
   /** True while the core has stopped reading the socket because the pane is behind. */
   backpressure: z.boolean(),
   connects: z.number().int(),
+  /** A merged tail: each container's own state (the fields above are the sums). */
+  members: z.array(MemberStatus).max(MAX_MERGED_CONTAINERS).optional(),
 });
 export type LogStatus = z.infer<typeof LogStatus>;
 
-const OpenInput = z.object({
-  profileId: ProfileId.optional(),
-  container: ContainerName,
-  /** Chosen by the renderer, which listens for this id's events before it asks (no event arrives unplaced). */
-  streamId: StreamId,
-});
+const OpenInput = z
+  .object({
+    profileId: ProfileId.optional(),
+    /** One container... */
+    container: ContainerName.optional(),
+    /** ...or several, merged into one pane (at most 50: each is a connection and a share of the queue). */
+    containers: z
+      .array(ContainerName)
+      .min(1)
+      .max(MAX_MERGED_CONTAINERS, `At most ${MAX_MERGED_CONTAINERS} containers in one merged tail.`)
+      .refine((a) => new Set(a).size === a.length, 'Each container once.')
+      .optional(),
+    /** Chosen by the renderer, which listens for this id's events before it asks (no event arrives unplaced). */
+    streamId: StreamId,
+  })
+  .refine((o) => (o.container === undefined) !== (o.containers === undefined), 'Give either a container or containers.');
 
 export const logsChannels = {
   'logs.open': channel(
     OpenInput,
-    z.object({ streamId: StreamId, container: z.string(), cluster: z.string() }),
-    'Start a live tail of a container',
+    z.object({ streamId: StreamId, container: z.string(), cluster: z.string(), containers: z.array(z.string()).optional() }),
+    'Start a live tail of a container, or of several merged',
   ),
   'logs.close': channel(z.object({ streamId: StreamId }), z.object({ closed: z.boolean() }), 'Stop a live tail'),
   'logs.ack': channel(
@@ -110,7 +147,16 @@ export const logsChannels = {
     z.object({ records: z.array(z.object({ n: z.number().int(), json: z.string() })) }),
     'The JSON of the kept records of a tail',
   ),
-  'logs.retry': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Reconnect a stopped tail now'),
+  'logs.retry': channel(
+    z.object({ streamId: StreamId, container: ContainerName.optional() }),
+    z.object({ ok: z.boolean() }),
+    'Reconnect a stopped tail now (in a merged tail: one container, or every one)',
+  ),
+  'logs.mute': channel(
+    z.object({ streamId: StreamId, container: ContainerName, muted: z.boolean() }),
+    z.object({ ok: z.boolean() }),
+    "Stop or start sending one container's lines of a merged tail",
+  ),
   /** The kept lines, whole (not cut for display), controls escaped, as NDJSON: what "save" writes. */
   'logs.buffer': channel(
     z.object({ streamId: StreamId }),

@@ -1,4 +1,5 @@
-import { openTail, type LogStreamOptions, type PumpOptions, type Tail } from '../../logs';
+import { openMergedTail, openTail, type LogStreamOptions, type PumpOptions, type Tail } from '../../logs';
+import type { LogLine, LogStatus } from '../../../common/contract/logs';
 import { HostError } from '../../util/errors';
 import { audit } from '../audit';
 import { clientFor } from '../tokens';
@@ -9,7 +10,37 @@ import { defineHandlers, type CallContext } from '../types';
  * id's events before it asks, so nothing arrives that it cannot place); ids are per session, so one
  * window can neither see nor touch another's tail.
  */
-const tails = new Map<string, { tail: Tail; close(reason?: string): Promise<void> }>();
+const tails = new Map<string, { tail: AnyTail; close(reason?: string): Promise<void> }>();
+/** What the handlers ask of a tail, one container's or a merged one's. */
+interface AnyTail {
+  ack(seq: number): void;
+  close(reason?: string): Promise<void>;
+  withJson: boolean;
+  keptText(): { text: string; lines: number; bytes: number; oldestDropped: number };
+  keptRecords(from: number): Array<{ n: number; json: string }>;
+  clearKept(): void;
+  retry(container?: string): boolean;
+  mute(container: string, muted: boolean): boolean;
+}
+
+/** One container's tail, seen as `AnyTail` (a merged one already is). */
+function single(t: Tail): AnyTail {
+  return {
+    ack: (seq) => t.ack(seq),
+    close: (reason) => t.close(reason),
+    get withJson() {
+      return t.stream.withJson;
+    },
+    set withJson(on) {
+      t.stream.withJson = on;
+    },
+    keptText: () => t.stream.keptText(),
+    keptRecords: (from) => t.stream.keptRecords(from),
+    clearKept: () => t.stream.clearKept(),
+    retry: () => (t.stream.retry(), true),
+    mute: () => false,
+  };
+}
 const keyOf = (ctx: CallContext, streamId: string) => `${ctx.session.id}\u0000${streamId}`;
 
 /** Tuning for tests and benches (shorter timeouts, smaller windows); the defaults are the product's. */
@@ -17,27 +48,36 @@ export const logsTuning: { stream: Partial<LogStreamOptions>; pump: PumpOptions 
 
 export const openTailCount = (): number => tails.size;
 
-function tailOf(streamId: string, ctx: CallContext): Tail {
+function tailOf(streamId: string, ctx: CallContext): AnyTail {
   const t = tails.get(keyOf(ctx, streamId));
   if (!t) throw new HostError('not_found', 'This log tail is closed; open it again.');
   return t.tail;
 }
 
-async function open({ profileId, container, streamId }: { profileId?: string; container: string; streamId: string }, ctx: CallContext) {
+interface OpenArgs {
+  profileId?: string;
+  container?: string;
+  containers?: string[];
+  streamId: string;
+}
+
+async function open({ profileId, container, containers, streamId }: OpenArgs, ctx: CallContext) {
   const { deps, session } = ctx;
   const key = keyOf(ctx, streamId);
   if (tails.has(key)) throw new HostError('conflict', 'This stream id is already in use by a tail of this window.');
   const { profile, client } = await clientFor(deps, profileId); // checks the lock and that a token exists
-  const tail = openTail({
+  const common = {
     ...logsTuning.stream,
     pump: logsTuning.pump,
     streamId,
-    container,
-    connect: ({ lastEventId, signal }) => client.openLogStream(container, { lastEventId, signal }),
     redactor: deps.redactor,
-    onBatch: (seq, lines) => session.emit('logs.batch', { streamId, seq, lines }),
-    onStatus: (s) => session.emit('logs.status', s),
-  });
+    onBatch: (seq: number, lines: LogLine[]) => session.emit('logs.batch', { streamId, seq, lines }),
+    onStatus: (s: LogStatus) => session.emit('logs.status', s),
+  };
+  const tail: AnyTail = containers
+    ? openMergedTail({ ...common, containers, connect: (c) => (o) => client.openLogStream(c, o) })
+    : single(openTail({ ...common, container: container!, connect: (o) => client.openLogStream(container!, o) }));
+  const what = containers ? `${containers.length} containers (${containers.join(', ')})` : container!;
   const close = async (reason?: string) => {
     if (tails.get(key)?.tail !== tail) return;
     tails.delete(key);
@@ -45,11 +85,16 @@ async function open({ profileId, container, streamId }: { profileId?: string; co
     await tail.close(reason);
   };
   // Lock closes every tail (the pane says why); a tail closed otherwise leaves the registry.
-  const untrack = deps.flows.track({ label: `tail ${profile.name}/${container}`, close });
+  const untrack = deps.flows.track({ label: `tail ${profile.name}/${what}`, close });
   tails.set(key, { tail, close });
   session.onClose(() => void close());
-  await audit(ctx, { action: 'logs.open', target: `${profile.name}/${container}`, outcome: 'ok' });
-  return { streamId, container, cluster: new URL(profile.url).host };
+  await audit(ctx, { action: 'logs.open', target: `${profile.name}/${what}`, outcome: 'ok' });
+  return {
+    streamId,
+    container: containers ? containers.join(', ') : container!,
+    cluster: new URL(profile.url).host,
+    ...(containers ? { containers } : {}),
+  };
 }
 
 async function closeOne(streamId: string, ctx: CallContext): Promise<{ closed: boolean }> {
@@ -65,8 +110,8 @@ function ack(streamId: string, seq: number, ctx: CallContext): { ok: boolean } {
   return { ok: t !== undefined };
 }
 
-function redactedBuffer(t: Tail, ctx: CallContext) {
-  const kept = t.stream.keptText();
+function redactedBuffer(t: AnyTail, ctx: CallContext) {
+  const kept = t.keptText();
   // Saved files never hold a token, whatever a customer's code printed.
   return { ...kept, text: ctx.deps.redactor.known(kept.text) };
 }
@@ -75,9 +120,10 @@ export const logsHandlers = defineHandlers({
   'logs.open': async (input, ctx) => open(input, ctx),
   'logs.close': async ({ streamId }, ctx) => closeOne(streamId, ctx),
   'logs.ack': async ({ streamId, seq }, ctx) => ack(streamId, seq, ctx),
-  'logs.options': async ({ streamId, json }, ctx) => ((tailOf(streamId, ctx).stream.withJson = json), { ok: true }),
-  'logs.records': async ({ streamId, from }, ctx) => ({ records: tailOf(streamId, ctx).stream.keptRecords(from) }),
-  'logs.retry': async ({ streamId }, ctx) => (tailOf(streamId, ctx).stream.retry(), { ok: true }),
+  'logs.options': async ({ streamId, json }, ctx) => ((tailOf(streamId, ctx).withJson = json), { ok: true }),
+  'logs.records': async ({ streamId, from }, ctx) => ({ records: tailOf(streamId, ctx).keptRecords(from) }),
+  'logs.retry': async ({ streamId, container }, ctx) => ({ ok: tailOf(streamId, ctx).retry(container) }),
+  'logs.mute': async ({ streamId, container, muted }, ctx) => ({ ok: tailOf(streamId, ctx).mute(container, muted) }),
   'logs.buffer': async ({ streamId }, ctx) => redactedBuffer(tailOf(streamId, ctx), ctx),
-  'logs.clear': async ({ streamId }, ctx) => (tailOf(streamId, ctx).stream.clearKept(), { ok: true }),
+  'logs.clear': async ({ streamId }, ctx) => (tailOf(streamId, ctx).clearKept(), { ok: true }),
 });
