@@ -152,6 +152,16 @@ export const logsChannels = {
     z.object({ ok: z.boolean() }),
     'Reconnect a stopped tail now (in a merged tail: one container, or every one)',
   ),
+  /** For "tail every container where extension X runs": the cross-container list that discovery reads. */
+  'logs.containersWith': channel(
+    z.object({
+      profileId: ProfileId.optional(),
+      extension: z.string().min(1).max(512),
+      maxPages: z.number().int().min(1).max(200).default(50),
+    }),
+    z.object({ containers: z.array(z.string()), complete: z.boolean(), pagesRead: z.number().int() }),
+    'The containers where an extension of this name runs (master token)',
+  ),
   'logs.mute': channel(
     z.object({ streamId: StreamId, container: ContainerName, muted: z.boolean() }),
     z.object({ ok: z.boolean() }),

@@ -1,6 +1,7 @@
 import { openMergedTail, openTail, type LogStreamOptions, type PumpOptions, type Tail } from '../../logs';
 import type { LogLine, LogStatus } from '../../../common/contract/logs';
 import { HostError } from '../../util/errors';
+import { listAcrossPage } from '../../webtask/api';
 import { audit } from '../audit';
 import { clientFor } from '../tokens';
 import { defineHandlers, type CallContext } from '../types';
@@ -116,7 +117,28 @@ function redactedBuffer(t: AnyTail, ctx: CallContext) {
   return { ...kept, text: ctx.deps.redactor.known(kept.text) };
 }
 
+const ACROSS_PAGE = 1000;
+
+/** The containers where an extension of this name runs, from the cross-container list (as discovery reads it). */
+async function containersWith(profileId: string | undefined, extension: string, maxPages: number, ctx: CallContext) {
+  const { client } = await clientFor(ctx.deps, profileId);
+  const found = new Set<string>();
+  let pagesRead = 0;
+  let complete = false;
+  for (let offset = 0; pagesRead < maxPages; offset += ACROSS_PAGE) {
+    const page = await listAcrossPage(client, { offset, limit: ACROSS_PAGE });
+    pagesRead++;
+    for (const w of page) if (w.name === extension && w.container) found.add(w.container);
+    if (page.length < ACROSS_PAGE) {
+      complete = true;
+      break;
+    }
+  }
+  return { containers: [...found].sort(), complete, pagesRead };
+}
+
 export const logsHandlers = defineHandlers({
+  'logs.containersWith': async ({ profileId, extension, maxPages }, ctx) => containersWith(profileId, extension, maxPages, ctx),
   'logs.open': async (input, ctx) => open(input, ctx),
   'logs.close': async ({ streamId }, ctx) => closeOne(streamId, ctx),
   'logs.ack': async ({ streamId, seq }, ctx) => ack(streamId, seq, ctx),
