@@ -42,3 +42,12 @@ export const PANE_KEEP_LINES = 20_000;
 export const PANE_WAIT_CAP = 50_000;
 /** At most this much text per animation frame, so one frame never stalls the page. */
 export const PANE_FRAME_CHARS = 1024 * 1024;
+
+/** A recording starts a new file at this size (a size editors and `jq` still open comfortably)... */
+export const RECORD_FILE_CAP_BYTES = 100 * 1024 * 1024;
+/** ...and keeps this many older files besides the active one (100 MB x 5 in all); the oldest is deleted. */
+export const RECORD_KEEP_FILES = 4;
+/** Recorded lines are written in batches of about this size (one write per MB, not per line)... */
+export const RECORD_FLUSH_BYTES = 1024 * 1024;
+/** ...or this long after the first waited, so a quiet tail's lines reach the disk soon. */
+export const RECORD_FLUSH_MS = 200;

@@ -48,6 +48,14 @@ function visibleState(state: WindowState): WindowState {
     : { width: Math.min(state.width, area.width), height: Math.min(state.height, area.height), maximized: state.maximized };
 }
 
+/** The native "save as" dialog, over the focused window; null when the user cancels. */
+async function pickSavePath(suggestedName: string): Promise<string | null> {
+  const win = BrowserWindow.getFocusedWindow();
+  const opts = { defaultPath: join(app.getPath('downloads'), suggestedName) };
+  const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+  return r.canceled || !r.filePath ? null : r.filePath;
+}
+
 async function main() {
   await app.whenReady();
   const settings = new Store<Record<string, unknown>>({ name: 'settings' });
@@ -66,13 +74,12 @@ async function main() {
     flows: new Flows(),
     dataDir: app.getPath('userData'),
     async saveFile(suggestedName, content) {
-      const win = BrowserWindow.getFocusedWindow();
-      const opts = { defaultPath: join(app.getPath('downloads'), suggestedName) };
-      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
-      if (r.canceled || !r.filePath) return null;
-      await writeFile(r.filePath, content, { mode: 0o600 });
-      return { path: r.filePath };
+      const path = await pickSavePath(suggestedName);
+      if (!path) return null;
+      await writeFile(path, content, { mode: 0o600 });
+      return { path };
     },
+    pickSavePath,
     copyText: (text) => clipboard.writeText(text),
     async openExternal(url) {
       const parsed = new URL(url);

@@ -106,6 +106,23 @@ export const LogStatus = z.object({
 });
 export type LogStatus = z.infer<typeof LogStatus>;
 
+/** A tail being recorded to disk (see core/logs/recorder.ts): where, how much so far, and the cap. */
+export const RecordStatus = z.object({
+  streamId: StreamId,
+  recording: z.boolean(),
+  path: z.string().optional(),
+  lines: z.number().int(),
+  bytes: z.number().int(),
+  /** Files started so far (the first, then one per rotation). */
+  files: z.number().int(),
+  /** Each file's cap and how many older files are kept besides the active one. */
+  capBytes: z.number().int(),
+  keepFiles: z.number().int(),
+  /** Why recording stopped by itself (a write failed, the console was locked). */
+  reason: z.string().optional(),
+});
+export type RecordStatus = z.infer<typeof RecordStatus>;
+
 const OpenInput = z
   .object({
     profileId: ProfileId.optional(),
@@ -174,9 +191,27 @@ export const logsChannels = {
     'The kept lines of a tail, for saving',
   ),
   'logs.clear': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Forget the kept lines of a tail'),
+  /** The host picks the file (Electron: a save dialog; the browser host: `recordings/<name>` in its data dir). */
+  'logs.record.start': channel(
+    z.object({
+      streamId: StreamId,
+      suggestedName: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^/\\\0]+$/, 'A file name, not a path')
+        .refine((n) => n !== '.' && n !== '..', 'A file name, not a path'),
+    }),
+    z.object({ outcome: z.enum(['recording', 'cancelled']), status: RecordStatus.optional() }),
+    'Record every line of a tail to a file, redacted, rotated at a size cap',
+  ),
+  'logs.record.stop': channel(z.object({ streamId: StreamId }), RecordStatus, 'Stop recording a tail'),
+  'logs.record.status': channel(z.object({ streamId: StreamId }), RecordStatus, 'How a tail recording is going'),
 } satisfies Record<string, ChannelDef>;
 
 export const logsTopics = {
   'logs.batch': z.object({ streamId: StreamId, seq: z.number().int(), lines: z.array(LogLine) }),
   'logs.status': LogStatus,
+  /** While a tail is recorded: once a second, and when it starts or stops. */
+  'logs.recording': RecordStatus,
 } satisfies Record<string, z.ZodType>;

@@ -56,6 +56,8 @@ export interface HostDeps {
   embedded?: { url: string; profileId: string };
   /** A native "save as" dialog; absent in the browser host, where the renderer downloads instead. */
   saveFile?: (suggestedName: string, content: string) => Promise<{ path: string } | null>;
+  /** A native "save as" dialog that only picks the path (a tail recording writes it for a long time); null: cancelled. */
+  pickSavePath?: (suggestedName: string) => Promise<string | null>;
   /** Asks the user, then opens an http(s) URL in the system browser; absent in the browser host. */
   openExternal?: (url: string) => Promise<boolean>;
   /**

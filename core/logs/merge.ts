@@ -218,6 +218,28 @@ export class MergedTail implements PumpSource {
     this.kept.clear();
   }
 
+  /** The containers, joined (what a recording and the audit name). */
+  get container(): string {
+    return this.members.map((m) => m.container).join(', ');
+  }
+
+  private rec: { add(q: QueuedLine): void } | undefined;
+  /** Records every container's lines as they are read, each naming its container. */
+  get recorder(): { add(q: QueuedLine): void } | undefined {
+    return this.rec;
+  }
+
+  set recorder(r: { add(q: QueuedLine): void } | undefined) {
+    this.rec = r;
+    for (const m of this.members)
+      m.stream.recorder = r && {
+        add: (q) => {
+          q.line.container = m.container;
+          r.add(q);
+        },
+      };
+  }
+
   get unackedBytes(): number {
     return this.pump.unackedBytes;
   }

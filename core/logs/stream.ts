@@ -114,6 +114,8 @@ export class LogStream {
   private running: Promise<void> | undefined;
   /** Records' JSON goes into lines only while the pane pretty-prints (see `logs.options`). */
   withJson = false;
+  /** Sees every line as it is read, before the queue and the pane's flow control (a recording to disk). */
+  recorder: { add(q: QueuedLine): void } | undefined;
 
   constructor(opts: LogStreamOptions) {
     this.opts = {
@@ -462,6 +464,7 @@ export class LogStream {
 
   private enqueue(q: QueuedLine): void {
     q.at = ++arrivals;
+    this.recorder?.add(q);
     this.queue.push(q);
   }
 

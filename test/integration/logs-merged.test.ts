@@ -2,6 +2,7 @@
 // (handlers, one pump, acks): lines from every container, each tagged; one container cut off without
 // resume shows its own gap marker while the others lose nothing; mute; save names the container; the
 // 51st container is refused; lock stops the whole merge with one line saying why.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogStatus } from '../../common/contract';
 import { newStreamId } from '../../common/contract';
@@ -93,6 +94,19 @@ describe('merged tail against the emulator', () => {
         .map((s) => JSON.parse(s) as { container: string; msg: string });
       expect(saved).toHaveLength(40);
       for (const rec of saved) expect(rec.msg.startsWith(`${rec.container} #`)).toBe(true);
+
+      // Record to disk: every line read names its own container (muted ones too: the file is the whole tail).
+      const rec = await t.host.call('logs.record.start', { streamId, suggestedName: 'merged.ndjson' }, t.session);
+      if (!rec.ok || rec.data.outcome !== 'recording') throw new Error('record.start failed');
+      for (const c of cs) emu().emitLog(c, { msg: `${c} recorded` });
+      await until(() => t.rec.lines.filter((l) => l.msg.endsWith(' recorded')).length >= 2, 10_000, 'recorded lines shown');
+      const stopped = await t.host.call('logs.record.stop', { streamId }, t.session);
+      if (!stopped.ok) throw new Error(stopped.error.message);
+      const recorded = readFileSync(rec.data.status!.path!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { container: string; record: { msg: string } });
+      expect(recorded.map((r) => `${r.container}:${r.record.msg}`).sort()).toEqual(cs.map((c) => `${c}:${c} recorded`));
 
       const before = openTailCount();
       expect(await t.deps.flows.closeAll('The console was locked.')).toBeGreaterThanOrEqual(1);

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { RECORD_FILE_CAP_BYTES, RECORD_KEEP_FILES } from '../../../../common/logs-flow';
 import { saveText } from '../../lib/save';
 import type { TabSpec } from '../../shell/store';
 import { useShell } from '../../shell/store';
@@ -21,6 +22,31 @@ export interface LogTabParams {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1)} MB`;
+
+/** While a tail is recorded: lines and bytes written, where, and the cap (a new file per cap, the oldest deleted). */
+function RecordIndicator({ r }: { r: NonNullable<TailSnapshot['record']> }) {
+  if (!r.recording)
+    return r.reason ? (
+      <span className="warn" data-testid="logs-recording-stopped">
+        recording stopped: {r.reason} ({fmt(r.lines)} lines written)
+      </span>
+    ) : null;
+  const files = r.keepFiles + 1;
+  return (
+    <span
+      className="logs-recording"
+      data-testid="logs-recording"
+      title={`Recording to ${r.path ?? ''}: a new file every ${mb(r.capBytes)}, at most ${files} files (${mb(r.capBytes * files)}); the oldest is deleted.`}
+    >
+      <span aria-hidden>●</span> REC {fmt(r.lines)} lines · {mb(r.bytes)} → {r.path}{' '}
+      <span className="muted">
+        ({mb(r.capBytes)} × {files}
+        {r.files > 1 ? `, file ${fmt(r.files)}` : ''})
+      </span>
+    </span>
+  );
+}
 
 type PaneController = TailController<XtermPane>;
 
@@ -158,6 +184,7 @@ function StatusLine({ c, s }: { c: PaneController; s: TailSnapshot }) {
         </span>
         {(st?.raw ?? 0) > 0 && <span className="muted">{fmt(st!.raw)} non-JSON</span>}
         {st?.backpressure && <span className="warn">pane behind: socket paused</span>}
+        {s.record && <RecordIndicator r={s.record} />}
         <span className="muted" data-testid="logs-shown">
           {fmt(s.shown)} shown
         </span>
@@ -195,6 +222,19 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
           `Saved ${fmt(buf.lines)} lines${buf.oldestDropped ? ` (the ${fmt(buf.oldestDropped)} oldest were no longer kept)` : ''}.`,
           'info',
         );
+    } catch (e) {
+      report(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const record = async () => {
+    try {
+      if (s.record?.recording) {
+        const r = await c.stopRecording();
+        report(`Recorded ${fmt(r.lines)} lines (${mb(r.bytes)}) to ${r.path ?? 'the file'}.`, 'info');
+        return;
+      }
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      await c.startRecording(`logs-${container}-${stamp}.ndjson`);
     } catch (e) {
       report(e instanceof Error ? e.message : String(e));
     }
@@ -320,6 +360,19 @@ function Toolbar({ c, s, container }: { c: PaneController; s: TailSnapshot; cont
       </button>
       <button onClick={() => void save()} data-testid="logs-save" title="Save the kept lines, whole, as NDJSON">
         Save
+      </button>
+      <button
+        className={s.record?.recording ? 'danger' : undefined}
+        onClick={() => void record()}
+        data-testid="logs-record"
+        aria-pressed={!!s.record?.recording}
+        title={
+          s.record?.recording
+            ? 'Stop recording'
+            : `Record every line from now on to a file, as NDJSON (redacted, like Save), even while paused; a new file every ${mb(RECORD_FILE_CAP_BYTES)}, at most ${RECORD_KEEP_FILES + 1} files, the oldest deleted`
+        }
+      >
+        {s.record?.recording ? '■ Stop recording' : '● Record'}
       </button>
       <button onClick={() => c.clear()} data-testid="logs-clear">
         Clear

@@ -15,11 +15,12 @@ import {
   type LogLine,
   type LogStatus,
   type Output,
+  type RecordStatus,
 } from '../../../../common/contract';
 import { PaneFlow, type Frames } from './flow';
 import { formatLine, type Filter, type ViewOptions } from './format';
 import { LineStore } from './lines';
-import { paintProbe } from './probes';
+import { paintProbe, writeProbe } from './probes';
 import { SnapshotStore } from './snapshot';
 
 export interface TailSnapshot {
@@ -37,6 +38,8 @@ export interface TailSnapshot {
   /** Why the DOM renderer is used, when it is. */
   rendererNote?: string;
   searchResults?: { index: number; count: number };
+  /** The recording to disk, while there is one (and its last word once it stopped). */
+  record: RecordStatus | null;
 }
 
 /** What the controller needs of a terminal (xterm in the app: terminal.ts; a fake in unit tests). */
@@ -54,7 +57,11 @@ export interface PaneTerminal {
 /** What the controller needs of the core: calls, and the events of one stream. */
 export interface TailApi {
   call<C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>>;
-  listen<T extends 'logs.batch' | 'logs.status'>(topic: T, streamId: string, fn: (payload: EventPayload<T>) => void): () => void;
+  listen<T extends 'logs.batch' | 'logs.status' | 'logs.recording'>(
+    topic: T,
+    streamId: string,
+    fn: (payload: EventPayload<T>) => void,
+  ): () => void;
   errorMessage(e: unknown): string;
 }
 
@@ -99,11 +106,15 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
       filter: this.lines.filter,
       view: { utc: false, wrap: true, pretty: false },
       renderer: 'dom',
+      record: null,
     });
     this.flow = new PaneFlow({
       frames: deps.frames,
       render: (l) => (this.lines.passes(l) ? formatLine(l, this.viewOptions()) : undefined),
-      write: (text, done) => this.terminal.write(text, done),
+      write: (text, done) => {
+        writeProbe()?.(text);
+        this.terminal.write(text, done);
+      },
       // Sent even before logs.open answers: the core streams at once, and its window counts from the first batch.
       ack: (seq) => {
         if (!this.closed) void this.api.call('logs.ack', { streamId: this.streamId, seq }).catch(() => undefined);
@@ -124,6 +135,7 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
     this.unsubscribe.push(
       this.api.listen('logs.batch', this.streamId, (b) => this.onBatch(b.seq, b.lines)),
       this.api.listen('logs.status', this.streamId, (s) => this.store.update({ status: s })),
+      this.api.listen('logs.recording', this.streamId, (r) => this.store.update({ record: r })),
     );
     try {
       await this.api.call('logs.open', {
@@ -292,6 +304,20 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
   /** The selection, or every kept line that passes the filter, as plain text. */
   copyText(): string {
     return this.terminal.getSelection() || this.lines.text(this.store.get().view.utc);
+  }
+
+  /** Records every line to a file the host picks (the core writes; a paused pane does not slow it). */
+  async startRecording(suggestedName: string): Promise<'recording' | 'cancelled'> {
+    if (!this.opened) throw new Error('The tail is not open.');
+    const r = await this.api.call('logs.record.start', { streamId: this.streamId, suggestedName });
+    if (r.status) this.store.update({ record: r.status });
+    return r.outcome;
+  }
+
+  async stopRecording(): Promise<RecordStatus> {
+    const r = await this.api.call('logs.record.stop', { streamId: this.streamId });
+    this.store.update({ record: r });
+    return r;
   }
 
   /** Whole lines from the core (not cut for display), for "save". */

@@ -8,6 +8,10 @@ import type { LogLine } from '../../../../common/contract';
 type Probe = (info: { streamId: string; lines: LogLine[]; paintedAt: number }) => void;
 export const paintProbe = (): Probe | undefined => (globalThis as { __escLogProbe?: Probe }).__escLogProbe;
 
+/** Hears the text of every pane write (the bench replays it into a bare xterm for its parse-rate ceiling). */
+export const writeProbe = (): ((text: string) => void) | undefined =>
+  (globalThis as { __escLogWriteProbe?: (t: string) => void }).__escLogWriteProbe;
+
 export interface DebugTail {
   text(): string;
   snapshot(): unknown;

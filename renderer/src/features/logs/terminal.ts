@@ -31,6 +31,23 @@ const SEARCH_DECORATIONS = {
   activeMatchColorOverviewRuler: '#ffd700',
 };
 
+const TERMINAL_OPTIONS = {
+  disableStdin: true, // a log pane takes no input: nothing typed can reach anything
+  scrollback: PANE_SCROLLBACK,
+  convertEol: false,
+  cursorBlink: false,
+  cursorStyle: 'bar',
+  cursorInactiveStyle: 'none',
+  allowProposedApi: true, // search decorations
+  fontFamily: "ui-monospace, 'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+  fontSize: 12,
+  theme: { background: '#14171c', foreground: '#d8dee9', selectionBackground: '#3b4a66' },
+} as const;
+
+// Bench only (`__escLogDebug` set before load): a bare xterm with the pane's options, to time its parse rate.
+if ((globalThis as { __escLogDebug?: boolean }).__escLogDebug)
+  (globalThis as { __escLogNewTerminal?: () => Terminal }).__escLogNewTerminal = () => new Terminal({ ...TERMINAL_OPTIONS });
+
 export class XtermPane implements PaneTerminal {
   readonly term: Terminal;
   private readonly fit = new FitAddon();
@@ -44,16 +61,7 @@ export class XtermPane implements PaneTerminal {
 
   constructor(private readonly events: PaneTerminalEvents) {
     this.term = new Terminal({
-      disableStdin: true, // a log pane takes no input: nothing typed can reach anything
-      scrollback: PANE_SCROLLBACK,
-      convertEol: false,
-      cursorBlink: false,
-      cursorStyle: 'bar',
-      cursorInactiveStyle: 'none',
-      allowProposedApi: true, // search decorations
-      fontFamily: "ui-monospace, 'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
-      fontSize: 12,
-      theme: { background: '#14171c', foreground: '#d8dee9', selectionBackground: '#3b4a66' },
+      ...TERMINAL_OPTIONS,
       // OSC 8 hyperlinks cannot come from logs (controls are made inert before they get here); any that
       // did would still open only through the same confirmed http(s) path.
       linkHandler: { activate: (_e, uri) => void openLink(uri), allowNonHttpProtocols: false },
