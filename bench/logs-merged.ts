@@ -263,7 +263,7 @@ async function main(): Promise<void> {
     }
     const nineLost = lost(merged, CONTAINERS.slice(0, -1));
     console.log(
-      `  lag ${fmt(merged.lagMs)} ms, page script ${merged.pageScriptPct.toFixed(0)}%, core+host ${merged.corePct.toFixed(0)}% CPU`,
+      `  emit-to-paint p50 ${fmt(merged.p50)} ms p99 ${fmt(merged.p99)} ms, page script ${merged.pageScriptPct.toFixed(0)}%, core+host ${merged.corePct.toFixed(0)}% CPU`,
     );
     console.log(
       `ratio merged / baseline (same total rate, same run): p99 emit-to-paint ${(merged.p99 / Math.max(1, base.p99)).toFixed(2)}, page script ${(merged.pageScriptPct / Math.max(1, base.pageScriptPct)).toFixed(2)}, core+host CPU ${(merged.corePct / Math.max(1, base.corePct)).toFixed(2)}, wall to last line ${(merged.wallS / base.wallS).toFixed(2)}`,
