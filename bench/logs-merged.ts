@@ -112,6 +112,8 @@ async function run(
   containers: string[],
   rate: number,
   mustAll: string[],
+  /** Called halfway through the flood, counted from when the last container's flood began. */
+  midway?: () => void,
 ): Promise<RunResult> {
   const count = rate * SECONDS;
   await page.evaluate(() => ((globalThis as unknown as { __bench: Bench }).__bench.lat = []));
@@ -124,6 +126,7 @@ async function run(
     ids[c] = r.id;
     await expectFlood(page, r.id, count);
   }
+  const half = midway && setTimeout(midway, (SECONDS * 1000) / 2);
   const deadline = start + SECONDS * 1000 + 20_000;
   let emitEnd = 0;
   let state = await benchState(page);
@@ -137,6 +140,7 @@ async function run(
     if (emitEnd && mustAll.every((c) => (state.floods[ids[c]!]?.count ?? 0) >= count)) break;
     await sleep(200);
   }
+  clearTimeout(half);
   await sleep(500); // the cut container's last lines after its reconnect
   state = await benchState(page);
   const m1 = await metrics();
@@ -210,14 +214,9 @@ async function main(): Promise<void> {
     if ((await connectedChips.count()) < N) throw new Error('the merged tab did not connect every container within 60 s');
     // Cut the last container's stream halfway through the flood (a dropped connection; it reconnects).
     let cutCount = 0;
-    const cutTimer = setTimeout(
-      () => {
-        void admin(emu, 'POST', `/admin/logs/${CUT}/cut`, {}).then((r) => (cutCount = (r as { cut: number }).cut));
-      },
-      (SECONDS * 1000) / 2,
-    );
-    const merged = await run(page, emu, metrics, CONTAINERS, PER, CONTAINERS.slice(0, -1));
-    clearTimeout(cutTimer);
+    const merged = await run(page, emu, metrics, CONTAINERS, PER, CONTAINERS.slice(0, -1), () => {
+      void admin(emu, 'POST', `/admin/logs/${CUT}/cut`, {}).then((r) => (cutCount = (r as { cut: number }).cut));
+    });
     const name = (await tab.getAttribute('data-testid'))!.replace(/^logs-tab-/, '');
     const chips = (await page.evaluate(
       (n) =>
