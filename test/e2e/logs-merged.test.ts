@@ -3,20 +3,13 @@
 // prefixed with its container; one chip per container; mute, solo, filter and save across the merge.
 // Screenshots: test-artifacts/logs-merged-*.png.
 import { readFileSync } from 'node:fs';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordProblems, screenshot } from '../helpers/browser';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser';
 import { useEmulator } from '../helpers/emulator';
-import { webHostOnEmulator } from '../helpers/logs';
+import { paneText, useLogsPage } from '../helpers/logs-page';
 
 const emu = useEmulator({ seed: 'demo', logPingMs: 1000 });
-
-async function paneText(page: Page, name: string): Promise<string> {
-  return page.evaluate(
-    (c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '',
-    name,
-  );
-}
 
 /** The visible merged tab, and its name for the test hook (its label). */
 async function mergedTab(page: Page, containers: string[]): Promise<{ tab: Locator; name: string }> {
@@ -34,27 +27,16 @@ async function mergedTab(page: Page, containers: string[]): Promise<{ tab: Locat
 }
 
 describe('merged tail in the browser', () => {
-  let web: Awaited<ReturnType<typeof webHostOnEmulator>>;
-  let browser: Browser;
+  const lp = useLogsPage(emu);
   let page: Page;
   let problems: string[];
 
-  beforeAll(async () => {
-    web = await webHostOnEmulator(emu());
-    browser = await launchBrowser();
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
-    page = await ctx.newPage();
-    await page.addInitScript(() => ((globalThis as unknown as { __escLogDebug: boolean }).__escLogDebug = true));
-    problems = recordProblems(page);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
+  beforeAll(() => {
+    ({ page, problems } = lp());
   });
 
   it('opens a merged tab from a multi-selection; prefixes, mutes, solos, filters and saves across it', async () => {
-    await page.goto(web.web.launchUrl);
+    await page.goto(lp().launchUrl);
     await page.getByTestId('logs-sidebar').waitFor();
     await page.getByTestId('tenants-discover').click();
     await page.getByTestId('tenants-panel').getByTestId('tenant-item').filter({ hasText: 'initech' }).waitFor({ timeout: 15_000 });
