@@ -53,27 +53,8 @@ export type LogState = z.infer<typeof LogState>;
 /** Containers one merged tab may tail at once: each is a connection to the cluster and a share of the queue. */
 export const MAX_MERGED_CONTAINERS = 50;
 
-/** One container of a merged tail, as its status chip shows it. */
-export const MemberStatus = z.object({
-  container: z.string(),
-  state: LogState,
-  attempt: z.number().int(),
-  nextTryAt: z.number().optional(),
-  reason: z.string().optional(),
-  resume: z.boolean().nullable(),
-  lines: z.number().int(),
-  dropped: z.number().int(),
-  gaps: z.number().int(),
-  missed: z.number().int(),
-  linesPerSec: z.number(),
-  backpressure: z.boolean(),
-  /** Muted: its lines are read (its socket keeps flowing) but not sent to the pane; `mutedLines` counts them. */
-  muted: z.boolean(),
-  mutedLines: z.number().int(),
-});
-export type MemberStatus = z.infer<typeof MemberStatus>;
-
-export const LogStatus = z.object({
+/** What one stream says about itself. */
+const StreamStatus = z.object({
   streamId: StreamId,
   container: z.string(),
   state: LogState,
@@ -101,6 +82,30 @@ export const LogStatus = z.object({
   /** True while the core has stopped reading the socket because the pane is behind. */
   backpressure: z.boolean(),
   connects: z.number().int(),
+});
+
+/** One container of a merged tail, as its status chip shows it. */
+export const MemberStatus = StreamStatus.pick({
+  container: true,
+  state: true,
+  attempt: true,
+  nextTryAt: true,
+  reason: true,
+  resume: true,
+  lines: true,
+  dropped: true,
+  gaps: true,
+  missed: true,
+  linesPerSec: true,
+  backpressure: true,
+}).extend({
+  /** Muted: its lines are read (its socket keeps flowing) but not sent to the pane; `mutedLines` counts them. */
+  muted: z.boolean(),
+  mutedLines: z.number().int(),
+});
+export type MemberStatus = z.infer<typeof MemberStatus>;
+
+export const LogStatus = StreamStatus.extend({
   /** A merged tail: each container's own state (the fields above are the sums). */
   members: z.array(MemberStatus).max(MAX_MERGED_CONTAINERS).optional(),
 });
