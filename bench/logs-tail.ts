@@ -20,6 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Page } from 'playwright-core';
+import { logsTuning } from '../core/host/features/logs';
 import { launchBrowser } from '../test/helpers/browser';
 import { webHostOnEmulator } from '../test/helpers/logs';
 
@@ -35,6 +36,14 @@ const RATES = RATES_ARG
     : [10_000, 20_000, 40_000, 60_000, 80_000, 100_000];
 const NO_WT = process.argv.includes('--no-wt');
 const NO_HEAP = process.argv.includes('--no-heap');
+/** `--profile`: a CPU profile of the page during the last rate step; the top functions by self time are printed. */
+const PROFILE = process.argv.includes('--profile');
+/** `--pump=highKB,lowKB,batchKB`: try other ack-window and batch sizes (the product's are in common/logs-flow.ts). */
+const PUMP = process.argv
+  .find((a) => a.startsWith('--pump='))
+  ?.slice('--pump='.length)
+  .split(',')
+  .map((x) => Number(x) * 1024);
 const STEP_SECONDS = QUICK ? 3 : 6;
 const LATENCY_SECONDS = QUICK ? 5 : 10;
 const HEAP_LINES = QUICK ? 200_000 : 1_000_000;
@@ -186,7 +195,8 @@ const PAGE_PROBE = () => {
 
 /** Replays the captured pane writes into a bare xterm of the pane's size and times them (first write to last callback). */
 const CEILING_IN_PAGE = `(async () => {
-  const chunks = globalThis.__benchWrites;
+  const chunks = globalThis.__benchWrites || [];
+  if (!globalThis.__escLogNewTerminal) return { lines: 0, chars: 0, writes: 0, ms: NaN };
   globalThis.__benchWrites = [];
   const pane = document.querySelector('[data-testid="logs-pane"] .xterm-screen');
   const el = document.createElement('div');
@@ -208,6 +218,23 @@ const CEILING_IN_PAGE = `(async () => {
   return { lines, chars, writes: chunks.length, ms };
 })()`;
 
+type Profile = {
+  profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[] };
+};
+function printProfile(p: Profile): void {
+  const byId = new Map(p.profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const s of p.profile.samples) {
+    const f = byId.get(s)!.callFrame;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = p.profile.samples.length;
+  console.log(`  page profile, top self time (${total} samples):`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`    ${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+}
+
 async function consoleCount(page: Page, id: string): Promise<{ count: number; last: number }> {
   return page.evaluate((fid) => {
     const f = (globalThis as unknown as { __bench: { floods: Record<string, { count: number; last: number }> } }).__bench.floods[fid];
@@ -215,13 +242,19 @@ async function consoleCount(page: Page, id: string): Promise<{ count: number; la
   }, id);
 }
 
-async function tailStatus(page: Page): Promise<{ dropped: number; gaps: number; missed: number; connects: number } | null> {
+async function tailStatus(
+  page: Page,
+): Promise<{ dropped: number; gaps: number; missed: number; connects: number; queued: number; backpressure: boolean } | null> {
   return page.evaluate((c) => {
     const t = (
       globalThis as unknown as {
         __escLogTails?: Record<
           string,
-          { snapshot(): { status: { dropped: number; gaps: number; missed: number; connects: number } | null } }
+          {
+            snapshot(): {
+              status: { dropped: number; gaps: number; missed: number; connects: number; queued: number; backpressure: boolean } | null;
+            };
+          }
         >;
       }
     ).__escLogTails?.[c];
@@ -233,6 +266,7 @@ async function main(): Promise<void> {
   console.log(`logs-tail bench${QUICK ? ' (quick)' : ''}: building the renderer...`);
   execFileSync(process.execPath, ['scripts/build.mjs', '--renderer-only'], { stdio: 'ignore' });
   const emu = await startEmulatorProcess();
+  if (PUMP) logsTuning.pump = { highWaterBytes: PUMP[0], lowWaterBytes: PUMP[1], maxBatchBytes: PUMP[2] };
   const web = await webHostOnEmulator(emu, CONTAINER);
   const browser = await launchBrowser();
   const wt = new WtTail(emu);
@@ -276,6 +310,10 @@ async function main(): Promise<void> {
     for (const rate of RATES) {
       if (wt.exited && !NO_WT) await wt.start();
       const count = rate * STEP_SECONDS;
+      if (PROFILE && rate === RATES.at(-1)) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.start');
+      }
       // The last step's pane writes are kept, for the xterm ceiling below.
       if (rate === RATES.at(-1))
         await page.evaluate(() => {
@@ -297,6 +335,9 @@ async function main(): Promise<void> {
       const deadline = scheduledEnd + 20_000;
       // The emulator may itself run late on a busy machine: measure lag from its real last emit.
       let emitEnd = 0;
+      let maxQueued = 0;
+      let pausedPolls = 0;
+      let polls = 0;
       let c = await consoleCount(page, f.id);
       while (Date.now() < deadline) {
         if (!emitEnd) {
@@ -304,17 +345,22 @@ async function main(): Promise<void> {
           if (!active.some((x) => x.id === f.id)) emitEnd = Date.now();
         }
         c = await consoleCount(page, f.id);
+        const st = await tailStatus(page);
+        maxQueued = Math.max(maxQueued, st?.queued ?? 0);
+        if (st?.backpressure) pausedPolls++;
+        polls++;
         const w = wt.seen.get(f.id)!;
         if (c.count >= count && (w.count >= count || wt.exited)) break;
         await sleep(100);
       }
       const w = wt.seen.get(f.id)!;
       emitEnd ||= Date.now();
+      if (PROFILE && rate === RATES.at(-1)) printProfile((await cdp.send('Profiler.stop')) as Profile);
       const after = await tailStatus(page);
       const cpu = process.cpuUsage(cpu0);
       const m1 = await pageMetrics();
       const wall = (Date.now() - f.start) / 1000;
-      const where = `emulator finished ${fmt(emitEnd - scheduledEnd)} ms late; core+host ${Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% CPU, page script ${Math.round((((m1.ScriptDuration ?? 0) - (m0.ScriptDuration ?? 0)) / wall) * 100)}% / tasks ${Math.round((((m1.TaskDuration ?? 0) - (m0.TaskDuration ?? 0)) / wall) * 100)}%`;
+      const where = `core queue max ${fmt(maxQueued)} lines, socket paused in ${pausedPolls}/${polls} polls; emulator finished ${fmt(emitEnd - scheduledEnd)} ms late; core+host ${Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% CPU, page script ${Math.round((((m1.ScriptDuration ?? 0) - (m0.ScriptDuration ?? 0)) / wall) * 100)}% / tasks ${Math.round((((m1.TaskDuration ?? 0) - (m0.TaskDuration ?? 0)) / wall) * 100)}%`;
       const lostC = count - c.count;
       const lagC = c.last - emitEnd;
       const lagW = w.last - emitEnd;

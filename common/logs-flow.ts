@@ -4,8 +4,10 @@
  * it bites and why it has the value it has.
  */
 
-/** A batch leaves the core at most this long after its first line waited: one display frame at 60 Hz. */
+/** Under load (a batch in flight), a batch leaves the core at most this long after its first line waited: one display frame at 60 Hz. An idle pipe sends at once. */
 export const BATCH_INTERVAL_MS = 16;
+/** Below this many unacknowledged bytes the pipe counts as idle and a batch goes at once (about 3 ms of xterm parsing: a quiet tail is never held; a flood, with more in flight, coalesces). */
+export const IDLE_SEND_BYTES = 64 * 1024;
 /** ...or at once when this many bytes wait: a flood is not held to the frame rate, and one batch still parses within a frame. */
 export const MAX_BATCH_BYTES = 200 * 1024;
 /** Bytes sent and not yet acknowledged by the pane at which the core stops sending (about 100 ms of xterm parsing). */
@@ -40,7 +42,7 @@ export const PANE_SCROLLBACK = 10_000;
 export const PANE_KEEP_LINES = 20_000;
 /** While paused, at most this many lines wait in the pane; past it the pane holds its ack and the core holds back. */
 export const PANE_WAIT_CAP = 50_000;
-/** At most this much text per animation frame, so one frame never stalls the page. */
+/** At most this much text per terminal write (batches coalesce up to it while the previous write parses), so one write never stalls the page. */
 export const PANE_FRAME_CHARS = 1024 * 1024;
 
 /** A recording starts a new file at this size (a size editors and `jq` still open comfortably)... */

@@ -3,7 +3,7 @@ import { channel, ContainerName, ProfileId, type ChannelDef } from './common';
 
 /**
  * Live log tail. The core holds the SSE connection; lines reach the renderer in batches
- * (`logs.batch`, at most one per ~16 ms or ~200 KB) and the renderer acknowledges what xterm has
+ * (`logs.batch`: at once when the pipe is idle, else at most one per ~16 ms, ack or ~200 KB) and the renderer acknowledges what xterm has
  * written (`logs.ack`): past a high watermark of unacknowledged bytes the core stops sending, its
  * bounded queue fills, and it stops reading the socket.
  */

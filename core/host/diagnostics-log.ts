@@ -6,10 +6,11 @@
  * time; a torn last line (crash mid-write) is skipped on read.
  */
 import { mkdirSync } from 'node:fs';
-import { appendFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiagnosticsEntry, type DiagnosticsStore } from '../../common/contract';
 import type { Redactor } from '../util/redact';
+import { rotateFiles } from '../util/rotate';
 import type { HostDeps } from './deps';
 
 export const DEFAULT_FILE_CAP_BYTES = 8 * 1024 * 1024;
@@ -81,15 +82,7 @@ export class DiagnosticsLog {
   }
 
   private async rotate(): Promise<void> {
-    const files = this.files();
-    await rm(files[files.length - 1]!, { force: true });
-    for (let i = files.length - 2; i >= 0; i--) {
-      try {
-        await rename(files[i]!, files[i + 1]!);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-    }
+    await rotateFiles(this.files());
     this.activeSize = 0;
   }
 

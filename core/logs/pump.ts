@@ -1,13 +1,13 @@
 /**
  * Core -> renderer in batches, with flow control (the idea of Hyper's DataBatcher plus a credit
- * window; the numbers and their reasons are in common/logs-flow.ts): a batch goes out when ~16 ms have
- * passed since the first waiting line or ~200 KB wait,
- * whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
+ * window; the numbers and their reasons are in common/logs-flow.ts): a batch goes out at once when the
+ * pipe is idle (under ~64 KB unacknowledged), else when ~16 ms have passed since the first waiting line, the pane acknowledged
+ * everything, or ~200 KB wait, whichever comes first; the renderer acknowledges batches once xterm has written them. Past the high
  * watermark of unacknowledged bytes nothing more is sent until acks bring it under the low one; the
  * lines wait in the stream's bounded queue, whose own high mark then pauses the socket.
  */
 import type { LogLine } from '../../common/contract/logs';
-import { ACK_HIGH_WATER_BYTES, ACK_LOW_WATER_BYTES, BATCH_INTERVAL_MS, MAX_BATCH_BYTES } from '../../common/logs-flow';
+import { ACK_HIGH_WATER_BYTES, ACK_LOW_WATER_BYTES, BATCH_INTERVAL_MS, IDLE_SEND_BYTES, MAX_BATCH_BYTES } from '../../common/logs-flow';
 import type { QueuedLine } from './stream';
 
 export interface PumpSource {
@@ -21,6 +21,8 @@ export interface PumpOptions {
   maxBatchBytes?: number;
   highWaterBytes?: number;
   lowWaterBytes?: number;
+  /** Below this many unacknowledged bytes a batch goes at once (0: only when nothing is in flight). */
+  idleBytes?: number;
 }
 
 export class Pump {
@@ -43,24 +45,31 @@ export class Pump {
       maxBatchBytes: MAX_BATCH_BYTES,
       highWaterBytes: ACK_HIGH_WATER_BYTES,
       lowWaterBytes: ACK_LOW_WATER_BYTES,
+      idleBytes: IDLE_SEND_BYTES,
       ...opts,
     };
   }
 
-  /** New lines wait: send within ~16 ms, or now when a full batch waits. */
+  /**
+   * New lines wait. An idle pipe (little or nothing unacknowledged) sends at once: a quiet tail's line
+   * is not held for a window on top of the pane's own frame. Under load (more in flight) lines coalesce
+   * for up to ~16 ms, or until the pane acknowledges, or until a full batch waits.
+   */
   notify(): void {
     if (this.closed || this.blocked) return;
-    if (this.source.queuedBytes >= this.o.maxBatchBytes) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.flush();
-      });
-      return;
-    }
+    if (this.idle || this.source.queuedBytes >= this.o.maxBatchBytes) return this.flushSoon();
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flush();
     }, this.o.intervalMs);
+  }
+
+  /** On the next turn, so the lines of one socket chunk leave as one batch. */
+  private flushSoon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.flush();
+    });
   }
 
   /** Cumulative: every batch up to `seq` is written. */
@@ -73,7 +82,11 @@ export class Pump {
     if (this.blocked && this.unacked <= this.o.lowWaterBytes) {
       this.blocked = false;
       this.notify();
-    }
+    } else if (this.idle && this.source.queued > 0 && !this.blocked) this.flushSoon(); // the pipe went idle: send what waits now
+  }
+
+  private get idle(): boolean {
+    return this.inflight.size === 0 || this.unacked < this.o.idleBytes;
   }
 
   get unackedBytes(): number {
@@ -97,6 +110,8 @@ export class Pump {
   }
 
   private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.closed) return;
     if (this.unacked >= this.o.highWaterBytes) {
       this.blocked = true;

@@ -25,20 +25,23 @@ export interface RecordOptions {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-// Records of one burst share their millisecond: the last time string parsed is remembered.
-let lastTimeText = '';
-let lastTimeValue: number | undefined;
+// Records of one burst share their second: for bunyan's "YYYY-MM-DDTHH:MM:SS.mmmZ" the second is parsed
+// once and the milliseconds added (Date.parse per line was a tenth of a line's cost in the core).
+let lastSecondText = '\u0000'; // no time starts with it
+let lastSecondValue = NaN;
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function timeOf(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string') {
-    if (v === lastTimeText) return lastTimeValue;
-    const t = Date.parse(v);
-    lastTimeText = v;
-    lastTimeValue = Number.isFinite(t) ? t : undefined;
-    return lastTimeValue;
+  if (typeof v !== 'string') return undefined;
+  if (v.length === 24 && v.startsWith(lastSecondText) && ISO_MS.test(v)) return lastSecondValue + Number(v.slice(20, 23));
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) return undefined;
+  if (v.length === 24 && ISO_MS.test(v)) {
+    lastSecondText = v.slice(0, 20); // through the "."
+    lastSecondValue = t - Number(v.slice(20, 23));
   }
-  return undefined;
+  return t;
 }
 
 // Some loggers send names; map them to bunyan numbers.

@@ -7,9 +7,10 @@
  * One line: `{"time","container","n","kind", and "record" (the record as the save writes it) | "raw" |
  * "marker" (a gap or a console note)}`.
  */
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { RECORD_FILE_CAP_BYTES, RECORD_FLUSH_BYTES, RECORD_FLUSH_MS, RECORD_KEEP_FILES } from '../../common/logs-flow';
+import { rotateFiles } from '../util/rotate';
 import type { QueuedLine } from './stream';
 
 export interface RecorderOptions {
@@ -161,15 +162,7 @@ export class LogRecorder {
   private async rotate(): Promise<void> {
     await this.fh!.close();
     this.fh = undefined;
-    const files = rotatedPaths(this.path, this.keepFiles);
-    await rm(files.at(-1)!, { force: true });
-    for (let i = files.length - 2; i >= 0; i--) {
-      try {
-        await rename(files[i]!, files[i + 1]!);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-    }
+    await rotateFiles(rotatedPaths(this.path, this.keepFiles));
     this.fh = await open(this.path, 'a', 0o600);
     this.size = 0;
     this.stats.files++;

@@ -49,11 +49,16 @@ export function cutForDisplay(
   return truncateForDisplay(safe, maxChars);
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const FILE_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
 /**
  * For saved files: the full line, with controls escaped as JSON does ("\u001b"), so a saved log is
  * still inert when someone runs `cat` on it, and a record's JSON stays valid JSON.
  */
 export function escapeForFile(line: string): string {
+  // Most lines hold none: one test is a third of the cost of a replace that finds nothing.
+  if (!FILE_UNSAFE.test(line)) return line;
   return line.replace(
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
     /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,

@@ -84,7 +84,8 @@ export class Redactor {
    * character no token has, or a tail that starts the text or follows one.
    */
   known(text: string): string {
-    if (this.secrets.size === 0) return text;
+    // Neither a secret nor a piece of one (MIN_PIECE and more) fits in a shorter string: a line's kind, id, level name.
+    if (this.secrets.size === 0 || text.length < MIN_PIECE) return text;
     const matcher = this.matcher ?? this.compile();
     return this.pieces(text.replace(matcher, REDACTED));
   }
@@ -155,7 +156,9 @@ function mapStrings(v: unknown, fn: (s: string) => string, depth: number): unkno
   if (Array.isArray(v)) return v.map((x) => mapStrings(x, fn, depth + 1));
   if (v instanceof Uint8Array || v instanceof Date) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = mapStrings(x, fn, depth + 1);
+  // for-in over own keys: the same keys, in the same order, as Object.entries, without an array of pairs per object.
+  const src = v as Record<string, unknown>;
+  for (const k in src) if (Object.hasOwn(src, k)) out[k] = mapStrings(src[k], fn, depth + 1);
   return out;
 }
 

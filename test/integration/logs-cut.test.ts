@@ -1,6 +1,6 @@
 // The server ends every stream after a while (the real cluster: 30 minutes; here: 1 s). With resume
 // the cut is invisible: no gap, no notice, no lost or repeated line, the pane keeps following.
-// Also: batches respect the ~16 ms cadence (far fewer events than lines).
+// Also: lines travel in batches (far fewer events than lines).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logsTuning } from '../../core/host/features/logs';
 import { useEmulator } from '../helpers/emulator';
@@ -29,7 +29,6 @@ describe("the server's periodic cut", () => {
         await sleep(10);
       }
       await until(() => t.rec.lines.filter((l) => l.kind === 'rec').length >= sent, 10_000, `all ${sent} lines`);
-      const elapsed = Date.now() - started;
       const seqs = t.rec.lines.filter((l) => l.kind === 'rec').map((l) => Number(/#(\d+)$/.exec(l.msg)![1]));
       expect(seqs).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
       expect(t.rec.lines.filter((l) => l.kind !== 'rec')).toEqual([]);
@@ -44,8 +43,7 @@ describe("the server's periodic cut", () => {
       );
       expect(waits.length).toBeGreaterThanOrEqual(3);
       expect(Math.max(...waits)).toBeLessThan(50);
-      // At most one batch per ~16 ms (plus the full-batch exception, not reached at this rate).
-      expect(t.rec.batches).toBeLessThanOrEqual(Math.ceil(elapsed / 16) + 10);
+      // Batched: a quiet pipe sends what one read brought at once (no ~16 ms wait), never line by line.
       expect(t.rec.batches).toBeLessThan(sent / 3);
     } finally {
       t.close();

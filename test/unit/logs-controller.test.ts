@@ -1,5 +1,5 @@
 // TailController without a browser: a fake core (calls recorded, events pushed by the test), a fake
-// terminal that parses "later" as xterm does, and frames on setImmediate. Pause, follow, held acks,
+// terminal that parses "later" as xterm does, and frames on setImmediate (for the paint probe). Pause, follow, held acks,
 // 50,000 lines, filters, and events scoped to their stream.
 import { describe, expect, it } from 'vitest';
 import type { Channel, EventPayload, Input, LogLine, Output, Topic } from '../../common/contract';
@@ -182,19 +182,36 @@ describe('TailController', () => {
     expect(c.getSnapshot()).toMatchObject({ following: true, waiting: 0 });
   });
 
-  it('follow: what was queued for the next frame when paused waits too, and is written once', async () => {
+  it('an idle terminal is written at once; what queued behind a write when paused waits too, and is written once', async () => {
     const core = fakeCore();
     const { c, term } = await tab(core);
     n = 0;
+    // The terminal is idle: the batch is handed to it in the same turn, no frame wait.
     core.emit('logs.batch', { streamId: c.streamId, seq: 1, lines: batch(5) });
-    c.pause(); // before the frame ran
-    await settle();
-    expect(term.writes).toEqual([]);
-    expect(c.getSnapshot().waiting).toBe(5);
-    expect(core.acks(c.streamId)).toEqual([1]);
-    c.follow();
+    expect(term.numbers()).toEqual([1, 2, 3, 4, 5]);
+    // It is still parsing: the next batches queue behind it...
+    core.emit('logs.batch', { streamId: c.streamId, seq: 2, lines: batch(5) });
+    core.emit('logs.batch', { streamId: c.streamId, seq: 3, lines: batch(5) });
+    expect(term.writes.length).toBe(1);
+    c.pause(); // ...and wait once paused
     await settle();
     expect(term.numbers()).toEqual([1, 2, 3, 4, 5]);
+    expect(c.getSnapshot().waiting).toBe(10);
+    expect(core.acks(c.streamId)).toEqual([3]);
+    c.follow();
+    await settle();
+    expect(term.numbers()).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('batches that arrive while a write parses coalesce into one next write', async () => {
+    const core = fakeCore();
+    const { c, term } = await tab(core);
+    n = 0;
+    for (let seq = 1; seq <= 10; seq++) core.emit('logs.batch', { streamId: c.streamId, seq, lines: batch(10) });
+    await settle(() => core.acks(c.streamId).at(-1) === 10);
+    expect(term.writes.length).toBe(2);
+    expect(term.numbers()).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(core.acks(c.streamId)).toEqual([1, 10]);
   });
 
   it('a filter re-draws the kept lines that match and applies to new ones; the console markers always show', async () => {

@@ -46,6 +46,27 @@ describe('recordLine', () => {
   });
 });
 
+describe('record times', () => {
+  it('match Date.parse across second, minute and day edges, in other formats too (the per-second cache)', () => {
+    const times = [
+      '2026-12-02T10:00:00.999Z',
+      '2026-12-02T10:00:01.000Z',
+      '2026-12-02T10:00:01.007Z',
+      '2026-12-02T10:00:01.070Z',
+      '2026-12-02T10:59:59.500Z',
+      '2026-12-03T00:00:00.001Z',
+      '2026-12-03T00:00:00Z',
+      '2026-12-03T00:00:00.001+02:00',
+      '2026-12-03T00:00:00.002Z',
+      'not a time',
+    ];
+    for (const time of times) {
+      const t = parseData(JSON.stringify({ time, msg: 'x' }), undefined, { maxDisplayChars: 100 }).line.t;
+      expect([time, t]).toEqual([time, Number.isFinite(Date.parse(time)) ? Date.parse(time) : undefined]);
+    }
+  });
+});
+
 describe('LogRecorder', () => {
   it('rotates at the cap, keeps N older files, deletes the oldest, and never splits a line', async () => {
     const dir = tempDir('esc-rec-');

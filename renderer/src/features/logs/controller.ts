@@ -109,7 +109,6 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
       record: null,
     });
     this.flow = new PaneFlow({
-      frames: deps.frames,
       render: (l) => (this.lines.passes(l) ? formatLine(l, this.viewOptions()) : undefined),
       write: (text, done) => {
         writeProbe()?.(text);

@@ -1,8 +1,10 @@
 /**
- * Flow control in the pane. Lines arrive in batches from the core; they are written once per animation
- * frame, one `write` at a time, and each batch is acknowledged only once the terminal's write callback
- * says it is parsed, so a slow pane slows the core, which stops reading the socket. Paused, lines wait
- * here (counted on screen); past `PANE_WAIT_CAP` the ack is held and the core holds back.
+ * Flow control in the pane. Lines arrive in batches from the core and are written to the terminal one
+ * `write` at a time: at once when the terminal is idle (no animation-frame wait on top of xterm's own
+ * render frame), and while a write is being parsed the batches that arrive meanwhile coalesce into the
+ * next one (bounded by `PANE_FRAME_CHARS`). Each batch is acknowledged only once the terminal's write
+ * callback says it is parsed, so a slow pane slows the core, which stops reading the socket. Paused,
+ * lines wait here (counted on screen); past `PANE_WAIT_CAP` the ack is held and the core holds back.
  */
 import type { LogLine } from '../../../../common/contract';
 import { PANE_FRAME_CHARS, PANE_WAIT_CAP } from '../../../../common/logs-flow';
@@ -13,12 +15,11 @@ export interface Frames {
 }
 
 export interface FlowDeps {
-  frames: Frames;
   /** The terminal text of a line, or undefined when the filter hides it. */
   render(line: LogLine): string | undefined;
   write(text: string, done: () => void): void;
   ack(seq: number): void;
-  /** After each frame was parsed: the lines it showed (for counters and probes). */
+  /** After each write was parsed: the lines it showed (for counters and probes). */
   onWritten(lines: LogLine[]): void;
 }
 
@@ -27,7 +28,7 @@ export class PaneFlow {
   private waitingLines: LogLine[] = [];
   private heldAck = 0;
   private writing = false;
-  private frame = 0;
+  private scheduling = false;
   private lastAcked = 0;
   private closed = false;
   following = true;
@@ -61,14 +62,14 @@ export class PaneFlow {
   pause(): void {
     if (!this.following) return;
     this.following = false;
-    // Whatever is queued for the next frame waits too.
+    // Whatever is queued for the next write waits too.
     for (const b of this.pending) for (const l of b.lines) this.waitingLines.push(l);
     const last = this.pending.at(-1)?.seq;
     this.pending = [];
     if (last) this.ack(last);
   }
 
-  /** Follow again: write what waited, in slices so each frame writes a bounded amount (the held ack goes with the last). */
+  /** Follow again: write what waited, in slices so each write is bounded (the held ack goes with the last). */
   follow(): void {
     const waited = this.waitingLines;
     this.waitingLines = [];
@@ -81,7 +82,7 @@ export class PaneFlow {
     this.schedule();
   }
 
-  /** Replaces what the terminal shows (a redraw); frames wait until it is parsed. */
+  /** Replaces what the terminal shows (a redraw); batches wait until it is parsed. */
   rewrite(text: string, after: () => void): void {
     this.writing = true;
     this.d.write(text, () => {
@@ -97,24 +98,27 @@ export class PaneFlow {
 
   close(): void {
     this.closed = true;
-    if (this.frame) this.d.frames.cancel(this.frame);
   }
 
+  /** Writes while the terminal is idle; a write callback that runs at once (a redraw of nothing) loops here, not recursively. */
   private schedule(): void {
-    if (this.frame || this.writing || this.closed) return;
-    this.frame = this.d.frames.request(() => {
-      this.frame = 0;
-      this.writeFrame();
-    });
+    if (this.writing || this.scheduling || this.closed) return;
+    this.scheduling = true;
+    try {
+      while (!this.writing && !this.closed && this.pending.length > 0) this.writeNext();
+    } finally {
+      this.scheduling = false;
+    }
   }
 
-  private writeFrame(): void {
-    if (this.pending.length === 0 || this.closed) return;
+  /** One write of the waiting batches (up to the per-write budget); O(bytes) of what it writes. */
+  private writeNext(): void {
     let text = '';
     let lastSeq = 0;
     const written: LogLine[] = [];
-    while (this.pending.length > 0 && text.length < PANE_FRAME_CHARS) {
-      const b = this.pending.shift()!;
+    let taken = 0;
+    while (taken < this.pending.length && text.length < PANE_FRAME_CHARS) {
+      const b = this.pending[taken++]!;
       for (const l of b.lines) {
         const t = this.d.render(l);
         if (t === undefined) continue;
@@ -123,11 +127,12 @@ export class PaneFlow {
       }
       if (b.seq) lastSeq = b.seq;
     }
+    this.pending = taken === this.pending.length ? [] : this.pending.slice(taken);
     const done = () => {
       this.writing = false;
       if (lastSeq) this.ack(lastSeq);
       this.d.onWritten(written);
-      if (this.pending.length) this.schedule();
+      this.schedule();
     };
     if (!text) return done();
     this.writing = true;
