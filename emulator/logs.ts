@@ -159,6 +159,13 @@ export class LogHub {
     req.once('close', cleanup);
   }
 
+  /** Drops a container's open streams mid-flight (a network cut); returns how many. */
+  cut(container: string): number {
+    const subs = [...(this.channels.get(container)?.subs ?? [])];
+    for (const sub of subs) sub.res.destroy();
+    return subs.length;
+  }
+
   closeAll(): void {
     for (const res of this.open) res.destroy();
     this.open.clear();

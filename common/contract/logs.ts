@@ -42,13 +42,19 @@ export const LogLine = z.object({
   size: z.number().optional(),
   /** For gaps: from / to (ms since the epoch) and how many lines were missed (null: unknown). */
   gap: z.object({ from: z.number(), to: z.number(), missed: z.number().nullable() }).optional(),
+  /** In a merged tail: the container the line came from (the pane prefixes it in that container's colour). */
+  container: z.string().max(256).optional(),
 });
 export type LogLine = z.infer<typeof LogLine>;
 
 export const LogState = z.enum(['connecting', 'connected', 'reconnecting', 'stopped', 'closed']);
 export type LogState = z.infer<typeof LogState>;
 
-export const LogStatus = z.object({
+/** Containers one merged tab may tail at once: each is a connection to the cluster and a share of the queue. */
+export const MAX_MERGED_CONTAINERS = 50;
+
+/** What one stream says about itself. */
+const StreamStatus = z.object({
   streamId: StreamId,
   container: z.string(),
   state: LogState,
@@ -77,6 +83,32 @@ export const LogStatus = z.object({
   backpressure: z.boolean(),
   connects: z.number().int(),
 });
+
+/** One container of a merged tail, as its status chip shows it. */
+export const MemberStatus = StreamStatus.pick({
+  container: true,
+  state: true,
+  attempt: true,
+  nextTryAt: true,
+  reason: true,
+  resume: true,
+  lines: true,
+  dropped: true,
+  gaps: true,
+  missed: true,
+  linesPerSec: true,
+  backpressure: true,
+}).extend({
+  /** Muted: its lines are read (its socket keeps flowing) but not sent to the pane; `mutedLines` counts them. */
+  muted: z.boolean(),
+  mutedLines: z.number().int(),
+});
+export type MemberStatus = z.infer<typeof MemberStatus>;
+
+export const LogStatus = StreamStatus.extend({
+  /** A merged tail: each container's own state (the fields above are the sums). */
+  members: z.array(MemberStatus).max(MAX_MERGED_CONTAINERS).optional(),
+});
 export type LogStatus = z.infer<typeof LogStatus>;
 
 /** A tail being recorded to disk (see core/logs/recorder.ts): where, how much so far, and the cap. */
@@ -96,18 +128,28 @@ export const RecordStatus = z.object({
 });
 export type RecordStatus = z.infer<typeof RecordStatus>;
 
-const OpenInput = z.object({
-  profileId: ProfileId.optional(),
-  container: ContainerName,
-  /** Chosen by the renderer, which listens for this id's events before it asks (no event arrives unplaced). */
-  streamId: StreamId,
-});
+const OpenInput = z
+  .object({
+    profileId: ProfileId.optional(),
+    /** One container... */
+    container: ContainerName.optional(),
+    /** ...or several, merged into one pane (at most 50: each is a connection and a share of the queue). */
+    containers: z
+      .array(ContainerName)
+      .min(1)
+      .max(MAX_MERGED_CONTAINERS, `At most ${MAX_MERGED_CONTAINERS} containers in one merged tail.`)
+      .refine((a) => new Set(a).size === a.length, 'Each container once.')
+      .optional(),
+    /** Chosen by the renderer, which listens for this id's events before it asks (no event arrives unplaced). */
+    streamId: StreamId,
+  })
+  .refine((o) => (o.container === undefined) !== (o.containers === undefined), 'Give either a container or containers.');
 
 export const logsChannels = {
   'logs.open': channel(
     OpenInput,
-    z.object({ streamId: StreamId, container: z.string(), cluster: z.string() }),
-    'Start a live tail of a container',
+    z.object({ streamId: StreamId, container: z.string(), cluster: z.string(), containers: z.array(z.string()).optional() }),
+    'Start a live tail of a container, or of several merged',
   ),
   'logs.close': channel(z.object({ streamId: StreamId }), z.object({ closed: z.boolean() }), 'Stop a live tail'),
   'logs.ack': channel(
@@ -127,7 +169,26 @@ export const logsChannels = {
     z.object({ records: z.array(z.object({ n: z.number().int(), json: z.string() })) }),
     'The JSON of the kept records of a tail',
   ),
-  'logs.retry': channel(z.object({ streamId: StreamId }), z.object({ ok: z.boolean() }), 'Reconnect a stopped tail now'),
+  'logs.retry': channel(
+    z.object({ streamId: StreamId, container: ContainerName.optional() }),
+    z.object({ ok: z.boolean() }),
+    'Reconnect a stopped tail now (in a merged tail: one container, or every one)',
+  ),
+  /** For "tail every container where extension X runs": the cross-container list that discovery reads. */
+  'logs.containersWith': channel(
+    z.object({
+      profileId: ProfileId.optional(),
+      extension: z.string().min(1).max(512),
+      maxPages: z.number().int().min(1).max(200).default(50),
+    }),
+    z.object({ containers: z.array(z.string()), complete: z.boolean(), pagesRead: z.number().int() }),
+    'The containers where an extension of this name runs (master token)',
+  ),
+  'logs.mute': channel(
+    z.object({ streamId: StreamId, container: ContainerName, muted: z.boolean() }),
+    z.object({ ok: z.boolean() }),
+    "Stop or start sending one container's lines of a merged tail",
+  ),
   /** The kept lines, whole (not cut for display), controls escaped, as NDJSON: what "save" writes. */
   'logs.buffer': channel(
     z.object({ streamId: StreamId }),

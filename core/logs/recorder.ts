@@ -90,7 +90,8 @@ export class LogRecorder {
   /** One line the stream read. Cheap: serialised now, written in batches. */
   add(q: QueuedLine): void {
     if (this.stopped) return;
-    const s = recordLine(q, this.o.container);
+    // A merged tail's lines name their own container.
+    const s = recordLine(q, q.line.container ?? this.o.container);
     this.pending.push(s);
     this.pendingBytes += s.length;
     if (this.pendingBytes >= RECORD_FLUSH_BYTES) this.flush();

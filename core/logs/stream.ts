@@ -54,7 +54,12 @@ export interface QueuedLine {
   line: LogLine;
   full: string;
   bytes: number;
+  /** Arrival order across every stream of the process (a merged tail interleaves by it). */
+  at?: number;
 }
+
+/** Stamps lines in the order they arrived, whichever stream read them (see core/logs/merge.ts). */
+let arrivals = 0;
 
 /** The last event id as a number when it is one (numeric ids are checked for replays and jumps). */
 const numericId = (s: string): number | undefined => (/^\d{1,15}$/.test(s) ? Number(s) : undefined);
@@ -175,6 +180,20 @@ export class LogStream {
     for (const q of out) this.kept.add(q);
     if (this.paused && this.queue.belowLow) this.resumeSocket();
     return out;
+  }
+
+  /** When the oldest waiting line arrived (its `at`), for a merged tail to take lines in arrival order. */
+  peekAt(): number | undefined {
+    return this.queue.peek()?.at;
+  }
+
+  /** Hands one line to the consumer, as `take` does. */
+  takeOne(): QueuedLine | undefined {
+    const q = this.queue.shift();
+    if (!q) return undefined;
+    this.kept.add(q);
+    if (this.paused && this.queue.belowLow) this.resumeSocket();
+    return q;
   }
 
   /** Everything kept, whole, one line each (NDJSON for records, the raw text otherwise). */
@@ -444,6 +463,7 @@ export class LogStream {
   private readonly redactKnown = (text: string): string => this.opts.redactor.known(text);
 
   private enqueue(q: QueuedLine): void {
+    q.at = ++arrivals;
     this.recorder?.add(q);
     this.queue.push(q);
   }

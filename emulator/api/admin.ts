@@ -82,6 +82,11 @@ export async function admin(cluster: Cluster, deps: AdminDeps, req: IncomingMess
     cluster.logs.setResume(decodeURIComponent(m[1]!), body.enabled);
     return sendJson(res, 200, { container: decodeURIComponent(m[1]!), resume: body.enabled });
   }
+  // Drops every open log stream of a container now, as a network cut would (clients reconnect).
+  if ((m = /^\/admin\/logs\/([^/]+)\/cut$/.exec(path)) && method === 'POST') {
+    const cut = cluster.logs.cut(decodeURIComponent(m[1]!));
+    return sendJson(res, 200, { container: decodeURIComponent(m[1]!), cut });
+  }
   if ((m = /^\/admin\/logs\/([^/]+)\/emit$/.exec(path)) && method === 'POST') {
     const body = await readJson(req, 1024 * 1024);
     const records = Array.isArray(body) ? body : [body];

@@ -1,21 +1,13 @@
 // The live tail in Chromium against the browser host and the emulator: two tails, an extension's
 // lines in the right tab, pause / follow, filter, search, save; screenshots kept in test-artifacts/.
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordProblems, screenshot } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../helpers/browser';
 import { useEmulator } from '../helpers/emulator';
-import { webHostOnEmulator } from '../helpers/logs';
+import { paneText, useLogsPage } from '../helpers/logs-page';
 
 const emu = useEmulator({ seed: 'demo', logPingMs: 1000 });
-
-/** The text xterm holds for a tab (its whole buffer), through the pane's test-only debug hook. */
-async function paneText(page: Page, container: string): Promise<string> {
-  return page.evaluate(
-    (c) => (globalThis as unknown as { __escLogTails?: Record<string, { text(): string }> }).__escLogTails?.[c]?.text() ?? '',
-    container,
-  );
-}
 
 /** Polls until the pane shows every `yes` and no `no` (filters apply after a short debounce and a redraw). */
 /** Clicks a string in a tail's pane, as a user hovering first (xterm's link layer needs the hover). */
@@ -53,27 +45,16 @@ async function shows(page: Page, container: string, yes: string[], no: string[])
 }
 
 describe('live tail in the browser', () => {
-  let web: Awaited<ReturnType<typeof webHostOnEmulator>>;
-  let browser: Browser;
+  const lp = useLogsPage(emu);
   let page: Page;
   let problems: string[];
 
-  beforeAll(async () => {
-    web = await webHostOnEmulator(emu());
-    browser = await launchBrowser();
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
-    page = await ctx.newPage();
-    await page.addInitScript(() => ((globalThis as unknown as { __escLogDebug: boolean }).__escLogDebug = true));
-    problems = recordProblems(page);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
+  beforeAll(() => {
+    ({ page, problems } = lp());
   });
 
   it('opens two tails, shows an extension run in the right tab, pauses, filters, searches and saves', async () => {
-    await page.goto(web.web.launchUrl);
+    await page.goto(lp().launchUrl);
     await page.getByTestId('logs-sidebar').waitFor();
 
     // Two tails, by container name.

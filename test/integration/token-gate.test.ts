@@ -198,6 +198,8 @@ describe('finding 5: lock holds', () => {
       expect((await t.host.call('logs.retry', { streamId }, t.session)).ok).toBe(false);
       for (const [channel, input] of [
         ['logs.open', { container: 'acme-prod', streamId: 'ls-lockedprobe' }],
+        ['logs.open', { containers: ['acme-prod', 'globex'], streamId: 'ls-lockedmerge' }],
+        ['logs.containersWith', { extension: 'counter' }],
         ['webtasks.list', { container: 'acme-prod' }],
         ['webtasks.invoke', { container: 'acme-prod', name: 'counter' }],
         ['tenants.discover', {}],

@@ -5,7 +5,7 @@ import type { TabSpec } from '../../shell/store';
 import { useShell } from '../../shell/store';
 import { call, errorOf, listen } from '../../api';
 import { TailController, type TailSnapshot } from './controller';
-import { LEVELS, type Filter } from './format';
+import { containerColour, LEVELS, type Filter } from './format';
 import { exposeForTests } from './probes';
 import { acquireController, holdController, releaseController } from './registry';
 import { XtermPane } from './terminal';
@@ -13,7 +13,10 @@ import { useProfiles } from '../profiles/store';
 import { openWebtask } from '../webtasks/TenantTab';
 
 export interface LogTabParams {
+  /** The container, or a merged tab's label. */
   container: string;
+  /** A merged tab: every container it tails. */
+  containers?: string[];
   profileId?: string;
   filter?: Partial<Filter>;
 }
@@ -55,19 +58,101 @@ function makeController(p: LogTabParams): PaneController {
     onSearchResults: (r) => controller.store.update({ searchResults: r }),
     onRenderer: (renderer, note) => controller.store.update({ renderer, rendererNote: note }),
     isExtension: (name) => controller.extensions.has(name),
-    openExtension: (name) => openWebtask(p.profileId ?? useProfiles.getState().activeId ?? '', p.container, name),
+    openExtension: (name) =>
+      openWebtask(p.profileId ?? useProfiles.getState().activeId ?? '', controller.extensionHome.get(name) ?? p.container, name),
   });
-  const controller: PaneController = new TailController(p.container, p.profileId, p.filter ?? {}, {
-    api: { call, listen, errorMessage: (e) => errorOf(e).message },
-    terminal: pane,
-    frames: { request: (cb) => requestAnimationFrame(cb), cancel: (id) => cancelAnimationFrame(id) },
-  });
+  const controller: PaneController = new TailController(
+    p.container,
+    p.profileId,
+    p.filter ?? {},
+    {
+      api: { call, listen, errorMessage: (e) => errorOf(e).message },
+      terminal: pane,
+      frames: { request: (cb) => requestAnimationFrame(cb), cancel: (id) => cancelAnimationFrame(id) },
+    },
+    p.containers,
+  );
   pane.onResize = () => controller.resized();
   exposeForTests(p.container, { text: () => pane.text(), snapshot: () => controller.getSnapshot(), cellOf: (n) => pane.cellOf(n) });
   return controller;
 }
 
-function StatusLine({ s }: { s: TailSnapshot }) {
+/** A merged tab: one chip per container (its colour, state, gaps, drops); click to show it alone, mute to hide its lines. */
+function MemberChips({ c, s, now }: { c: PaneController; s: TailSnapshot; now: number }) {
+  const members = s.status?.members;
+  if (!members) return null;
+  return (
+    <div className="logs-chips" data-testid="logs-chips">
+      {members.map((m) => {
+        const solo = s.filter.container === m.container;
+        const wait = m.state === 'reconnecting' && m.nextTryAt ? Math.max(0, Math.ceil((m.nextTryAt - now) / 1000)) : 0;
+        const title = [
+          `${m.container}: ${m.state}${wait ? ` (next try in ${wait} s)` : ''}`,
+          m.reason,
+          `${fmt(m.lines)} lines, ${fmt(m.linesPerSec)}/s`,
+          m.gaps ? `${fmt(m.gaps)} gaps${m.missed ? `, ${fmt(m.missed)} missed` : ''}` : '',
+          m.dropped ? `${fmt(m.dropped)} dropped: the pane was behind and this container's share of the queue was full` : '',
+          m.muted ? `muted: ${fmt(m.mutedLines)} lines not shown` : '',
+          solo ? 'Click to show every container again' : 'Click to show this container only',
+        ]
+          .filter(Boolean)
+          .join('\n');
+        return (
+          <span
+            key={m.container}
+            className={`logs-chip${solo ? ' solo' : ''}${m.muted ? ' muted' : ''}`}
+            data-testid="logs-chip"
+            data-container={m.container}
+            data-state={m.state}
+          >
+            <button className="link" onClick={() => c.solo(m.container)} title={title} aria-pressed={solo} data-testid="logs-chip-solo">
+              <span className={`logs-dot ${m.state}`} aria-hidden />
+              <span className="logs-chip-name" style={{ color: containerColour(m.container) }}>
+                {m.container}
+              </span>
+              {m.state !== 'connected' && <span className="muted small"> {m.state}</span>}
+              {m.gaps > 0 && (
+                <span className="warn small" data-testid="logs-chip-gaps">
+                  {' '}
+                  {fmt(m.gaps)} gap{m.gaps === 1 ? '' : 's'}
+                </span>
+              )}
+              {m.dropped > 0 && (
+                <span className="warn small" data-testid="logs-chip-dropped">
+                  {' '}
+                  {fmt(m.dropped)} dropped
+                </span>
+              )}
+              {m.muted && m.mutedLines > 0 && <span className="muted small"> {fmt(m.mutedLines)} muted</span>}
+            </button>
+            <button
+              className="link small"
+              onClick={() => c.mute(m.container, !m.muted)}
+              title={m.muted ? `Show ${m.container}'s lines again` : `Mute ${m.container}: its lines are read but not shown`}
+              aria-label={`${m.muted ? 'Unmute' : 'Mute'} ${m.container}`}
+              aria-pressed={m.muted}
+              data-testid="logs-chip-mute"
+            >
+              {m.muted ? 'unmute' : 'mute'}
+            </button>
+            {m.state === 'stopped' && (
+              <button
+                className="icon"
+                onClick={() => c.retry(m.container)}
+                title={`Reconnect ${m.container} now`}
+                aria-label={`Retry ${m.container}`}
+              >
+                ↻
+              </button>
+            )}
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+function StatusLine({ c, s }: { c: PaneController; s: TailSnapshot }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = window.setInterval(() => setNow(Date.now()), 500);
@@ -83,33 +168,36 @@ function StatusLine({ s }: { s: TailSnapshot }) {
   if (st?.state === 'connected' && st.resume !== null) detail = st.resume ? 'resumable' : 'no resume offered';
   if (s.error) state = 'error';
   return (
-    <div className="logs-status" data-testid="logs-status" data-state={state}>
-      <span className={`logs-dot ${state}`} aria-hidden />
-      <span data-testid="logs-state">{state}</span>
-      {detail && <span className="muted">({detail})</span>}
-      <span data-testid="logs-rate">{fmt(st?.linesPerSec ?? 0)} lines/s</span>
-      <span data-testid="logs-lines">{fmt(st?.lines ?? 0)} lines</span>
-      <span className={st?.dropped ? 'warn' : 'muted'} data-testid="logs-dropped">
-        {fmt(st?.dropped ?? 0)} dropped
-      </span>
-      <span className={st?.gaps ? 'warn' : 'muted'} data-testid="logs-gaps">
-        {fmt(st?.gaps ?? 0)} gaps{st?.missed ? ` (${fmt(st.missed)} missed)` : ''}
-      </span>
-      {(st?.raw ?? 0) > 0 && <span className="muted">{fmt(st!.raw)} non-JSON</span>}
-      {st?.backpressure && <span className="warn">pane behind: socket paused</span>}
-      {s.record && <RecordIndicator r={s.record} />}
-      <span className="muted" data-testid="logs-shown">
-        {fmt(s.shown)} shown
-      </span>
-      <span className="muted small" title={s.rendererNote} data-testid="logs-renderer">
-        {s.renderer === 'webgl' ? 'WebGL' : 'DOM'} renderer
-      </span>
-      {(s.error ?? st?.reason) && (
-        <span className={st?.state === 'stopped' || s.error ? 'bad' : 'muted'} data-testid="logs-reason">
-          {s.error ?? st?.reason}
+    <>
+      <MemberChips c={c} s={s} now={now} />
+      <div className="logs-status" data-testid="logs-status" data-state={state}>
+        <span className={`logs-dot ${state}`} aria-hidden />
+        <span data-testid="logs-state">{state}</span>
+        {detail && <span className="muted">({detail})</span>}
+        <span data-testid="logs-rate">{fmt(st?.linesPerSec ?? 0)} lines/s</span>
+        <span data-testid="logs-lines">{fmt(st?.lines ?? 0)} lines</span>
+        <span className={st?.dropped ? 'warn' : 'muted'} data-testid="logs-dropped">
+          {fmt(st?.dropped ?? 0)} dropped
         </span>
-      )}
-    </div>
+        <span className={st?.gaps ? 'warn' : 'muted'} data-testid="logs-gaps">
+          {fmt(st?.gaps ?? 0)} gaps{st?.missed ? ` (${fmt(st.missed)} missed)` : ''}
+        </span>
+        {(st?.raw ?? 0) > 0 && <span className="muted">{fmt(st!.raw)} non-JSON</span>}
+        {st?.backpressure && <span className="warn">pane behind: socket paused</span>}
+        {s.record && <RecordIndicator r={s.record} />}
+        <span className="muted" data-testid="logs-shown">
+          {fmt(s.shown)} shown
+        </span>
+        <span className="muted small" title={s.rendererNote} data-testid="logs-renderer">
+          {s.renderer === 'webgl' ? 'WebGL' : 'DOM'} renderer
+        </span>
+        {(s.error ?? st?.reason) && (
+          <span className={st?.state === 'stopped' || s.error ? 'bad' : 'muted'} data-testid="logs-reason">
+            {s.error ?? st?.reason}
+          </span>
+        )}
+      </div>
+    </>
   );
 }
 
@@ -347,7 +435,7 @@ export function LogTab({ tab }: { tab: TabSpec }) {
           </button>
         )}
       </div>
-      <StatusLine s={snap} />
+      <StatusLine c={controller} s={snap} />
     </div>
   );
 }

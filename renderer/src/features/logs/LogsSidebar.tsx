@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useActiveProfile } from '../profiles/store';
 import { useShell } from '../../shell/store';
+import { MergedOpen } from './MergedOpen';
 import { openLogTab } from './open';
 
 const CONTAINER = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -38,6 +39,7 @@ export function LogsSidebar() {
         </button>
       </form>
       {name && !valid && <p className="small bad">Letters, digits, "-", "_" and "." only.</p>}
+      {active && <MergedOpen profile={active} />}
       {open.length > 0 && (
         <ul className="list">
           {open.map((t) => (

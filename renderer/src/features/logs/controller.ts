@@ -89,6 +89,8 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
     private readonly profileId: string | undefined,
     initialFilter: Partial<Filter>,
     deps: TailDeps<T>,
+    /** A merged tab: these containers in one pane (`container` is then the tab's label). */
+    readonly containers?: string[],
   ) {
     this.api = deps.api;
     this.terminal = deps.terminal;
@@ -136,7 +138,7 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
     );
     try {
       await this.api.call('logs.open', {
-        container: this.container,
+        ...(this.containers ? { containers: this.containers } : { container: this.container }),
         streamId: this.streamId,
         ...(this.profileId ? { profileId: this.profileId } : {}),
       });
@@ -165,9 +167,15 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
 
   /** Extensions that wrote a line of this tail (their names in the pane are links). */
   readonly extensions = new Set<string>();
+  /** In a merged tab: the container an extension's last line came from (where its link leads). */
+  readonly extensionHome = new Map<string, string>();
 
   private onBatch(seq: number, lines: LogLine[]): void {
-    for (const l of lines) if (l.wt) this.extensions.add(l.wt);
+    for (const l of lines)
+      if (l.wt) {
+        this.extensions.add(l.wt);
+        if (l.container) this.extensionHome.set(l.wt, l.container);
+      }
     this.lines.add(lines);
     this.flow.onBatch(seq, lines);
     if (!this.flow.following) this.counters();
@@ -262,11 +270,25 @@ export class TailController<T extends PaneTerminal = PaneTerminal> {
     this.counters();
   }
 
-  retry(): void {
+  /** Reconnects now: every container, or (in a merged tab) one. */
+  retry(container?: string): void {
     if (this.opened)
       void this.api
-        .call('logs.retry', { streamId: this.streamId })
+        .call('logs.retry', { streamId: this.streamId, ...(container ? { container } : {}) })
         .catch((e: unknown) => this.store.update({ error: this.api.errorMessage(e) }));
+  }
+
+  /** In a merged tab: stop (or start again) sending one container's lines; its chip counts what it skipped. */
+  mute(container: string, muted: boolean): void {
+    if (this.opened)
+      void this.api
+        .call('logs.mute', { streamId: this.streamId, container, muted })
+        .catch((e: unknown) => this.store.update({ error: this.api.errorMessage(e) }));
+  }
+
+  /** In a merged tab: only this container's lines (again: every container's). */
+  solo(container: string): void {
+    this.setFilter({ container: this.lines.filter.container === container ? '' : container });
   }
 
   find(term: string, backwards = false): boolean {

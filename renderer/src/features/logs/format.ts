@@ -21,9 +21,11 @@ export interface Filter {
   sandboxOnly: boolean;
   /** Only lines the extension of this name wrote (the record's `webtask`); '' for all. */
   extension: string;
+  /** In a merged tab: only this container's lines, its markers included (a click on its chip); '' for all. */
+  container: string;
 }
 
-export const emptyFilter: Filter = { minLevel: 0, text: '', regex: false, sandboxOnly: false, extension: '' };
+export const emptyFilter: Filter = { minLevel: 0, text: '', regex: false, sandboxOnly: false, extension: '', container: '' };
 
 const ESC = '\x1b';
 const SGR = (codes: string) => `${ESC}[${codes}m`;
@@ -91,6 +93,9 @@ export function compileFilter(f: Filter): { test: (l: LogLine) => boolean; error
   return {
     error,
     test: (l) => {
+      // Solo is the one filter that hides another container's markers too (a line of no container, the
+      // merge's own "Stopped", stays).
+      if (f.container && l.container !== undefined && l.container !== f.container) return false;
       // The console's own markers are always shown: a filter must not hide a gap.
       if (l.kind === 'gap' || l.kind === 'info') return true;
       if (f.minLevel && (l.level ?? 30) < f.minLevel) return false;
@@ -122,13 +127,55 @@ const PREFIX_WIDTH = 13 + 1 + 5 + 1 + 4; // time, level, source tag
 const INDENT = ' '.repeat(PREFIX_WIDTH);
 const INDENT_UTC = ' '.repeat(PREFIX_WIDTH + 1);
 
-/** One log line as terminal text ending in CRLF. */
+/** Colours of containers in a merged tab, readable on the pane's dark background (also the chips' colours). */
+export const CONTAINER_PALETTE = [
+  '#61afef',
+  '#e5c07b',
+  '#98c379',
+  '#c678dd',
+  '#56b6c2',
+  '#e06c75',
+  '#d19a66',
+  '#7aa2f7',
+  '#9ece6a',
+  '#f7768e',
+  '#bb9af7',
+  '#2ac3de',
+] as const;
+
+/** A container's colour: a hash of its name (FNV-1a), so it is the same in every tab and every session. */
+export function containerColour(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return CONTAINER_PALETTE[(h >>> 0) % CONTAINER_PALETTE.length]!;
+}
+
+// The prefix of a container's lines, made once per container (truecolour SGR of its palette colour).
+const prefixes = new Map<string, string>();
+function containerPrefix(name: string): string {
+  let p = prefixes.get(name);
+  if (p === undefined) {
+    const hex = containerColour(name);
+    const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(';');
+    p = `${SGR(`38;2;${rgb}`)}${guard(name)}${RESET} `;
+    if (prefixes.size > 1000) prefixes.clear();
+    prefixes.set(name, p);
+  }
+  return p;
+}
+
+/** One log line as terminal text ending in CRLF; in a merged tab, after its container's name in its colour. */
 export function formatLine(l: LogLine, v: ViewOptions): string {
+  if (l.container === undefined) return formatOwn(l, v, v.utc ? INDENT_UTC : INDENT);
+  const indent = ' '.repeat(PREFIX_WIDTH + (v.utc ? 1 : 0) + l.container.length + 1);
+  return containerPrefix(l.container) + formatOwn(l, v, indent);
+}
+
+function formatOwn(l: LogLine, v: ViewOptions, indent: string): string {
   const time = `${SGR('90')}${formatTime(l.t, v.utc)}${RESET}`;
   if (l.kind === 'gap') return `${time} ${SGR('30;43')} GAP ${RESET} ${SGR('33')}${guard(l.msg)}${RESET}\r\n`;
   if (l.kind === 'info') return `${time} ${SGR('30;46')} ··· ${RESET} ${SGR('36')}${guard(l.msg)}${RESET}\r\n`;
   const tag = l.kind === 'raw' ? `${SGR('35')}raw${RESET} ` : l.sb ? `${SGR('34')}ext${RESET} ` : `${SGR('90')}sys${RESET} `;
-  const indent = v.utc ? INDENT_UTC : INDENT;
   // The extension's name, underlined: a link to it (see terminal.ts).
   const ext = l.wt ? `${SGR('4;94')}${guard(l.wt)}${RESET} ` : '';
   let msg = guard(l.msg);
@@ -165,5 +212,5 @@ function prettyJson(l: LogLine, indent: string): string {
 /** For "copy": what the line says, without colours or dim markers. */
 export function lineAsText(l: LogLine, utc: boolean): string {
   const lvl = l.kind === 'rec' ? (LEVELS.findLast((x) => (l.level ?? 30) >= x.value)?.label ?? '') : l.kind.toUpperCase();
-  return `${formatTime(l.t, utc)} ${lvl.trim()} ${l.wt ? `${plainText(guard(l.wt))} ` : ''}${plainText(guard(l.msg))}`;
+  return `${l.container !== undefined ? `${plainText(guard(l.container))} ` : ''}${formatTime(l.t, utc)} ${lvl.trim()} ${l.wt ? `${plainText(guard(l.wt))} ` : ''}${plainText(guard(l.msg))}`;
 }

@@ -6,7 +6,7 @@ import { registerSidebarSection, registerTabKind } from '../../shell/registry';
 import { LogsSidebar } from './LogsSidebar';
 import { LogTab } from './LogTab';
 
-export { openLogTab, type OpenLogTabOptions } from './open';
+export { openLogTab, openMergedLogTab, type OpenLogTabOptions } from './open';
 
 registerTabKind('logs', LogTab);
 registerSidebarSection('logs', 30, LogsSidebar);

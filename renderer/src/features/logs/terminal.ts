@@ -21,8 +21,8 @@ export interface PaneTerminalEvents {
   openExtension(name: string): void;
 }
 
-// The first row of a record: time, level, source tag, then the extension's name (format.ts).
-const EXTENSION_COLUMN = /^(\d\d:\d\d:\d\d\.\d{3}Z? .{5} (?:ext|sys|raw) )([A-Za-z0-9_.-]{1,128}) /;
+// The first row of a record: (in a merged tab its container,) time, level, source tag, then the extension's name (format.ts).
+const EXTENSION_COLUMN = /^((?:[A-Za-z0-9_.-]{1,256} )?\d\d:\d\d:\d\d\.\d{3}Z? .{5} (?:ext|sys|raw) )([A-Za-z0-9_.-]{1,128}) /;
 
 const SEARCH_DECORATIONS = {
   matchBackground: '#5e4a10',
