@@ -73,6 +73,14 @@ export const BulkTenant = BulkPlanItem.extend({
   duplicatesPossible: z.boolean(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
+  /**
+   * Remote mode: a pause or cancel asked while the tenant's cluster run goes on. That run cannot be stopped
+   * from the console: it finishes, then the tenant takes `to` (one that finished ok stays ok). `note` says so.
+   */
+  stopping: z
+    .object({ to: z.enum(['paused', 'cancelled']), note: z.string() })
+    .nullable()
+    .optional(),
 });
 export type BulkTenant = z.infer<typeof BulkTenant>;
 

@@ -367,3 +367,106 @@ describe('bulk replay after an outage', () => {
     }
   }, 180_000);
 });
+
+describe('remote bulk replay while the cluster runs', () => {
+  const emu = useEmulator({ seed: 'empty' });
+  const PER = 1500;
+  const startFromOf = async (c: string) =>
+    (await api<{ secrets: Record<string, string> }>(emu(), `/api/webtask/${c}/${JOB}?decrypt=true`)).body.secrets.START_FROM;
+
+  /** Starts a remote bulk of one tenant on a slow Logstash; resolves at its first progress event while it runs. */
+  async function startWatched(host: Host, c: string, from: string) {
+    const events: BulkView[] = [];
+    let seen: (v: BulkView) => void = () => undefined;
+    const firstProgress = new Promise<BulkView>((r) => (seen = r));
+    const { createSession } = await import('../../core/host');
+    const session = createSession(host.deps, 'bulk', (topic, p) => {
+      if (topic !== 'bulk.progress') return;
+      const v = p as BulkView;
+      events.push(v);
+      const t = v.tenants[0]!;
+      // The first row with logs delivered while it runs, or the first that ended (then the checks below fail).
+      if ((t.state === 'running' && (t.progress?.delivered ?? 0) > 0) || ['ok', 'failed', 'paused', 'cancelled'].includes(t.state)) seen(v);
+    });
+    const started = await host.call(
+      'bulk.start',
+      { tenants: [{ container: c, name: JOB, from }], mode: 'remote', notify: false, confirm: { tenants: 1, destinations: 1 } },
+      session,
+    );
+    if (!started.ok) throw new Error(started.error.message);
+    return { bulkId: (started.data as BulkView).bulkId, events, firstProgress, session };
+  }
+
+  it('a remote tenant shows progress while its run goes; a pause waits for the run, takes no new attempt, and resumes to 0 lost', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const c = 'rwatch-0';
+    const failed = await outage(emu(), h.host, [c], PER);
+    // 15 batches of 100 at 400 ms each: the run lasts seconds, several polls of its stored checkpoint.
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
+    try {
+      const w = await startWatched(h.host, c, failed.get(c)!);
+      const v = await w.firstProgress;
+      // Before the run ends: the row and the aggregate show logs delivered so far and a rate.
+      const row = v.tenants[0]!;
+      expect(row.state).toBe('running');
+      expect(row.report).toBeNull();
+      expect(row.progress!.checkpoint! > failed.get(c)!).toBe(true);
+      expect(row.progress!.delivered).toBeLessThan(PER);
+      expect(v.delivered).toBe(row.progress!.delivered);
+      expect(v.logsPerSecond).toBeGreaterThan(0);
+      expect(row.progress!.message).toContain('estimated from the job');
+
+      const paused = await callOk<BulkView>(h.host, 'bulk.pause', { bulkId: w.bulkId, container: c, name: JOB });
+      expect(paused.tenants[0]).toMatchObject({
+        state: 'running',
+        stopping: { to: 'paused', note: expect.stringContaining('cannot be stopped') },
+      });
+      // The run then fails on the destination (it is not finished): the tenant is left paused, not failed.
+      emu().faults.remove(slow.id);
+      const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
+      let after = await bulkIdle(h.host.deps, w.bulkId);
+      emu().faults.remove(down.id);
+      expect(after.tenants[0]).toMatchObject({ state: 'paused', attempts: 1, stopping: null });
+      expect(after.state).toBe('paused');
+      expect(await startFromOf(c)).toBe('');
+      // Nothing starts another attempt on its own.
+      after = await callOk<BulkView>(h.host, 'bulk.get', { bulkId: w.bulkId });
+      expect(after.tenants[0]).toMatchObject({ state: 'paused', attempts: 1 });
+
+      await callOk<BulkView>(h.host, 'bulk.resume', { bulkId: w.bulkId, container: c, name: JOB });
+      const final = await bulkIdle(h.host.deps, w.bulkId);
+      expect(final.tenants[0]).toMatchObject({ state: 'ok', attempts: 2, error: null });
+      expectDelivered(emu(), final, failed, PER);
+      expect(await startFromOf(c)).toBe('');
+    } finally {
+      emu().faults.clear();
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+
+  it('a cancel during a remote run ends the tenant cancelled after the run, START_FROM put back', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const c = 'rcancel-0';
+    const failed = await outage(emu(), h.host, [c], PER);
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
+    try {
+      const w = await startWatched(h.host, c, failed.get(c)!);
+      await w.firstProgress;
+      expect(await startFromOf(c)).toBe(failed.get(c));
+      const asked = await callOk<BulkView>(h.host, 'bulk.cancel', { bulkId: w.bulkId, container: c, name: JOB });
+      expect(asked.tenants[0]).toMatchObject({ state: 'running', stopping: { to: 'cancelled' } });
+      emu().faults.remove(slow.id);
+      const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
+      const final = await bulkIdle(h.host.deps, w.bulkId);
+      emu().faults.remove(down.id);
+      expect(final.tenants[0]).toMatchObject({ state: 'cancelled', attempts: 1, stopping: null });
+      expect(final.state).toBe('cancelled');
+      expect(await startFromOf(c)).toBe('');
+    } finally {
+      emu().faults.clear();
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+});
