@@ -11,6 +11,8 @@ import { auth0Of, demoAuth0Credentials, demoExportSecrets } from '../../emulator
 import { destinationsOf } from '../../emulator/destinations/index';
 import type { Emulator } from '../../emulator/index';
 import { bulkIdle, haltBulks } from '../../core/host/bulk-replay/runner';
+import { storageCheckpointStore } from '../../core/export/checkpoint';
+import { runExport } from '../../core/export/engine';
 import type { Host } from '../../core/host';
 import type { BulkPlan, BulkView, RemoteRun } from '../../common/contract';
 import { api, useEmulator } from '../helpers/emulator';
@@ -465,6 +467,61 @@ describe('remote bulk replay while the cluster runs', () => {
       expect(await startFromOf(c)).toBe('');
     } finally {
       emu().faults.clear();
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+
+  it("an extension that is not the console's, with no stored checkpoint, replays through START_FROM alone: 0 lost", async () => {
+    // An original-style extension: it starts at its stored checkpoint, and reads START_FROM only when there is none.
+    emu().registerHostModule('original-log-export', async (call) => {
+      const store = storageCheckpointStore(call.storage);
+      const stored = await store.load();
+      const startFrom = call.secrets.START_FROM?.trim() || undefined;
+      const report = await runExport({
+        config: call.secrets,
+        checkpointStore: store,
+        ...(stored ? {} : { from: startFrom }),
+        jobName: call.name,
+      });
+      if (report.status !== 'ok') throw Object.assign(new Error(report.error ?? 'failed'), { report });
+      return report;
+    });
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const c = 'rstart-0';
+    const failed = await outage(emu(), h.host, [c], 300);
+    try {
+      const cfg = await api<{ secrets: Record<string, string>; meta: Record<string, string> }>(
+        emu(),
+        `/api/webtask/${c}/${JOB}?decrypt=true`,
+      );
+      await api(emu(), `/api/webtask/${c}/${JOB}`, {
+        method: 'PUT',
+        body: {
+          code: `module.exports = function (ctx, cb) { require('original-log-export')(ctx).then(function (r) { cb(null, r); }, cb); };\n`,
+          meta: cfg.body.meta,
+          secrets: cfg.body.secrets,
+        },
+      });
+      await api(emu(), `/api/webtask/${c}/${JOB}/data`, { method: 'PUT', body: { data: JSON.stringify({}) } });
+      const targets = [{ container: c, name: JOB }];
+      const plan = await callOk<BulkPlan>(h.host, 'bulk.preview', { tenants: targets, mode: 'remote' });
+      expect(plan.items[0]).toMatchObject({ from: failed.get(c), remote: { method: 'start-from' } });
+      expect(plan.items[0]!.problem).toBeUndefined();
+      const b = await callOk<BulkView>(h.host, 'bulk.start', {
+        tenants: targets,
+        mode: 'remote',
+        notify: false,
+        confirm: { tenants: 1, destinations: 1 },
+      });
+      const final = await bulkIdle(h.host.deps, b.bulkId);
+      expect(final.tenants[0]).toMatchObject({ state: 'ok', error: null, attempts: 1 });
+      expect(final.delivered).toBe(300);
+      expect(expectDelivered(emu(), final, failed, 300)).toBe(0);
+      expect(await startFromOf(c)).toBe('');
+      const d = await api<{ data: string }>(emu(), `/api/webtask/${c}/${JOB}/data`);
+      expect((JSON.parse(d.body.data) as { checkpointId: string }).checkpointId).toBe(auth0Of(emu())!.tenant(c)!.allIds().at(-1));
+    } finally {
       await haltBulks(h.host.deps);
       await h.close();
     }
