@@ -161,6 +161,9 @@ export const bulkChannels = {
       tenants: z.array(z.object({ container: z.string(), name: z.string(), destination: z.string().optional() })),
       /** What was looked at, in words ("12 export jobs in 40 tenants", "3 fleet rows were not export jobs"). */
       note: z.string(),
+      /** By destination host: set when the answer is partial, naming what could not be read (e.g. a tenant
+       * token that cannot list other containers: only its own was searched; jobs whose settings failed). */
+      partial: z.string().optional(),
     }),
     'Select tenant jobs for a bulk replay: by destination host, from fleet rows, or by hand',
   ),

@@ -18,6 +18,7 @@ import type { BulkPlan, BulkView, RemoteRun } from '../../common/contract';
 import { api, useEmulator } from '../helpers/emulator';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
+import { createSession } from '../../core/host';
 
 const JOB = 'logs-to-logstash';
 const BATCH = 100;
@@ -526,4 +527,52 @@ describe('remote bulk replay while the cluster runs', () => {
       await h.close();
     }
   }, 180_000);
+
+  it('bulk.select by destination host with a tenant token: its own container only, the answer says what could not be read', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const names = ['rsel-0', 'rsel-1'];
+    await outage(emu(), h.host, names, 100);
+    try {
+      const save = (container: string, ten: string) =>
+        callOk<{ id: string }>(h.host, 'profiles.save', {
+          name: `${ten} token on ${container}`,
+          url: emu().url,
+          container,
+          token: emu().issueToken({ ten }, 'v2'),
+          tokenStorage: 'session',
+        });
+      const own = await save('rsel-0', 'rsel-0');
+      const sel = await callOk<{ tenants: Array<{ container: string }>; note: string; partial?: string }>(h.host, 'bulk.select', {
+        profileId: own.id,
+        select: { destinationHost: emu().url },
+      });
+      // The master token finds both; this one only its own, and says why.
+      expect(sel.tenants.map((t) => t.container)).toEqual(['rsel-0']);
+      expect(sel.partial).toContain("cannot list other tenants' containers");
+      expect(sel.partial).toContain('only its own container rsel-0 was searched');
+      expect(sel.note).toContain(sel.partial);
+      const master = await callOk<{ tenants: Array<{ container: string }>; partial?: string }>(h.host, 'bulk.select', {
+        select: { destinationHost: emu().url },
+      });
+      expect(master.tenants.map((t) => t.container).filter((c) => names.includes(c))).toEqual(names);
+      expect(master.partial).toBeUndefined();
+
+      // A token that cannot list even the profile's container: a clear error naming both refusals.
+      const foreign = await save('rsel-1', 'rsel-0');
+      const r = await h.host.call(
+        'bulk.select',
+        { profileId: foreign.id, select: { destinationHost: emu().url } },
+        createSession(h.host.deps, 't', () => {}),
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('forbidden');
+        expect(r.error.message).toContain('cannot list across containers');
+        expect(r.error.message).toContain('nor its own container rsel-1');
+        expect(r.error.message).toContain('Pick the tenants by hand or from the fleet view');
+      }
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 });
