@@ -395,6 +395,9 @@ export class Registry {
           // Stopped mid-run: its last batch may have been delivered without the acknowledgement.
           t.state = 'waiting';
           t.duplicatesPossible = true;
+          // A stop asked during a cluster run that the crash cut short is dropped: the tenant runs again, and
+          // that attempt is what puts its START_FROM back (a pause can be asked again).
+          t.stopping = null;
         }
         const run = new BulkRun(this, j);
         this.bulks.set(j.bulkId, run);
