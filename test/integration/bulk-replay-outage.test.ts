@@ -400,15 +400,44 @@ describe('remote bulk replay while the cluster runs', () => {
     return { bulkId: (started.data as BulkView).bulkId, events, firstProgress, session };
   }
 
-  it('a remote tenant shows progress while its run goes; a pause waits for the run, takes no new attempt, and resumes to 0 lost', async () => {
+  /** One remote tenant on a slow Logstash from its outage's checkpoint; `body` runs at its first progress while it runs. */
+  async function watchedRun(
+    c: string,
+    body: (x: {
+      host: Host;
+      w: Awaited<ReturnType<typeof startWatched>>;
+      v: BulkView;
+      failed: Map<string, string>;
+      slowId: string;
+    }) => Promise<void>,
+  ) {
     const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
-    const c = 'rwatch-0';
     const failed = await outage(emu(), h.host, [c], PER);
     // 15 batches of 100 at 400 ms each: the run lasts seconds, several polls of its stored checkpoint.
     const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
     try {
       const w = await startWatched(h.host, c, failed.get(c)!);
-      const v = await w.firstProgress;
+      await body({ host: h.host, w, v: await w.firstProgress, failed, slowId: slow.id });
+    } finally {
+      emu().faults.clear();
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }
+
+  /** Asks a pause or cancel while the run goes, then the run fails on the destination (unfinished); the bulk once idle. */
+  async function stopDuringRun(host: Host, bulkId: string, c: string, slowId: string, what: 'pause' | 'cancel') {
+    const asked = await callOk<BulkView>(host, `bulk.${what}`, { bulkId, container: c, name: JOB });
+    emu().faults.remove(slowId);
+    const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
+    const after = await bulkIdle(host.deps, bulkId);
+    emu().faults.remove(down.id);
+    return { asked, after };
+  }
+
+  it('a remote tenant shows progress while its run goes; a pause waits for the run, takes no new attempt, and resumes to 0 lost', async () => {
+    const c = 'rwatch-0';
+    await watchedRun(c, async ({ host, w, v, failed, slowId }) => {
       // Before the run ends: the row and the aggregate show logs delivered so far and a rate.
       const row = v.tenants[0]!;
       expect(row.state).toBe('running');
@@ -419,58 +448,37 @@ describe('remote bulk replay while the cluster runs', () => {
       expect(v.logsPerSecond).toBeGreaterThan(0);
       expect(row.progress!.message).toContain('estimated from the job');
 
-      const paused = await callOk<BulkView>(h.host, 'bulk.pause', { bulkId: w.bulkId, container: c, name: JOB });
-      expect(paused.tenants[0]).toMatchObject({
+      const { asked, after } = await stopDuringRun(host, w.bulkId, c, slowId, 'pause');
+      expect(asked.tenants[0]).toMatchObject({
         state: 'running',
         stopping: { to: 'paused', note: expect.stringContaining('cannot be stopped') },
       });
-      // The run then fails on the destination (it is not finished): the tenant is left paused, not failed.
-      emu().faults.remove(slow.id);
-      const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
-      let after = await bulkIdle(h.host.deps, w.bulkId);
-      emu().faults.remove(down.id);
+      // The run failed unfinished: the tenant is left paused, not failed.
       expect(after.tenants[0]).toMatchObject({ state: 'paused', attempts: 1, stopping: null });
       expect(after.state).toBe('paused');
       expect(await startFromOf(c)).toBe('');
       // Nothing starts another attempt on its own.
-      after = await callOk<BulkView>(h.host, 'bulk.get', { bulkId: w.bulkId });
-      expect(after.tenants[0]).toMatchObject({ state: 'paused', attempts: 1 });
+      const later = await callOk<BulkView>(host, 'bulk.get', { bulkId: w.bulkId });
+      expect(later.tenants[0]).toMatchObject({ state: 'paused', attempts: 1 });
 
-      await callOk<BulkView>(h.host, 'bulk.resume', { bulkId: w.bulkId, container: c, name: JOB });
-      const final = await bulkIdle(h.host.deps, w.bulkId);
+      await callOk<BulkView>(host, 'bulk.resume', { bulkId: w.bulkId, container: c, name: JOB });
+      const final = await bulkIdle(host.deps, w.bulkId);
       expect(final.tenants[0]).toMatchObject({ state: 'ok', attempts: 2, error: null });
       expectDelivered(emu(), final, failed, PER);
       expect(await startFromOf(c)).toBe('');
-    } finally {
-      emu().faults.clear();
-      await haltBulks(h.host.deps);
-      await h.close();
-    }
+    });
   }, 180_000);
 
   it('a cancel during a remote run ends the tenant cancelled after the run, START_FROM put back', async () => {
-    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
     const c = 'rcancel-0';
-    const failed = await outage(emu(), h.host, [c], PER);
-    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
-    try {
-      const w = await startWatched(h.host, c, failed.get(c)!);
-      await w.firstProgress;
+    await watchedRun(c, async ({ host, w, failed, slowId }) => {
       expect(await startFromOf(c)).toBe(failed.get(c));
-      const asked = await callOk<BulkView>(h.host, 'bulk.cancel', { bulkId: w.bulkId, container: c, name: JOB });
+      const { asked, after } = await stopDuringRun(host, w.bulkId, c, slowId, 'cancel');
       expect(asked.tenants[0]).toMatchObject({ state: 'running', stopping: { to: 'cancelled' } });
-      emu().faults.remove(slow.id);
-      const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
-      const final = await bulkIdle(h.host.deps, w.bulkId);
-      emu().faults.remove(down.id);
-      expect(final.tenants[0]).toMatchObject({ state: 'cancelled', attempts: 1, stopping: null });
-      expect(final.state).toBe('cancelled');
+      expect(after.tenants[0]).toMatchObject({ state: 'cancelled', attempts: 1, stopping: null });
+      expect(after.state).toBe('cancelled');
       expect(await startFromOf(c)).toBe('');
-    } finally {
-      emu().faults.clear();
-      await haltBulks(h.host.deps);
-      await h.close();
-    }
+    });
   }, 180_000);
 
   it("an extension that is not the console's, with no stored checkpoint, replays through START_FROM alone: 0 lost", async () => {
