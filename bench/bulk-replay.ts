@@ -8,7 +8,6 @@
 // first --c1-tenants tenants only (its share does not depend on how many).
 //   npx tsx bench/bulk-replay.ts [--tenants 50] [--logs 20000] [--rate 5] [--c1-tenants 2] [--quick]
 // --quick: 16 tenants x 4,000 logs (a smoke run).
-import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import { demoExportSecrets } from '../emulator/auth0/index';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { forkIpcChild } from './ipc-child';
 
 const { values } = parseArgs({
   options: {
@@ -38,24 +38,7 @@ const C1 = Math.min(N, Number(values['c1-tenants']));
 const CEILING = R * 100;
 const JOB = 'logs-to-logstash';
 
-const child: ChildProcess = fork(new URL('./bulk-replay-child.ts', import.meta.url).pathname, [], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-let nextId = 1;
-const waiting = new Map<number, (d: unknown) => void>();
-const ready = new Promise<{ url: string; masterToken: string }>((resolve) => waiting.set(0, resolve as (d: unknown) => void));
-child.on('message', (m: { id: number; data: unknown }) => {
-  waiting.get(m.id)?.(m.data);
-  waiting.delete(m.id);
-});
-function call<T>(msg: Record<string, unknown>): Promise<T> {
-  const id = nextId++;
-  return new Promise<T>((resolve) => {
-    waiting.set(id, resolve as (d: unknown) => void);
-    child.send({ ...msg, id });
-  });
-}
+const { child, ready, call } = forkIpcChild<{ url: string; masterToken: string }>(new URL('./bulk-replay-child.ts', import.meta.url));
 
 const emu = await ready;
 const names = Array.from({ length: N }, (_, i) => `bench-${String(i).padStart(2, '0')}`);

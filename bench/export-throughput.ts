@@ -4,7 +4,6 @@
 // sequential loop: fetch a page, send it, next; Logstash also one POST per event; a 429 retried at once).
 //   npx tsx bench/export-throughput.ts [--logs 100000] [--rate 20] [--seconds 8] [--rounds 2] [--dest logstash,cloudwatch,...] [--quick]
 // --quick: 20,000 logs, one round, 6 s throttled windows (a smoke run; the ratios hold, the spread is wider).
-import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { DEMO_DESTINATIONS } from '../emulator/destinations/index';
 import { MemoryCheckpointStore } from '../core/export/checkpoint';
@@ -13,6 +12,7 @@ import { createDestination } from '../core/export/destinations/index';
 import { runExport } from '../core/export/engine';
 import { createHttp } from '../core/export/http';
 import type { Auth0Log } from '../core/export/source';
+import { forkIpcChild } from './ipc-child';
 
 const { values } = parseArgs({
   options: {
@@ -35,24 +35,7 @@ const KINDS = values.dest.split(',') as Array<
   'logstash' | 'cloudwatch' | 'elasticsearch' | 'azure-legacy' | 'azure' | 'splunk' | 'datadog'
 >;
 
-const child: ChildProcess = fork(new URL('./export-emulator-child.ts', import.meta.url).pathname, [], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-let nextId = 1;
-const waiting = new Map<number, (d: unknown) => void>();
-const ready = new Promise<{ url: string }>((resolve) => waiting.set(0, resolve as (d: unknown) => void));
-child.on('message', (m: { id: number; data: unknown }) => {
-  waiting.get(m.id)?.(m.data);
-  waiting.delete(m.id);
-});
-function call<T>(msg: Record<string, unknown>): Promise<T> {
-  const id = nextId++;
-  return new Promise<T>((resolve) => {
-    waiting.set(id, resolve as (d: unknown) => void);
-    child.send({ id, ...msg });
-  });
-}
+const { child, ready, call } = forkIpcChild<{ url: string }>(new URL('./export-emulator-child.ts', import.meta.url));
 
 const { url } = await ready;
 const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-secret-5c1e' };

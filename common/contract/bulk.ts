@@ -73,6 +73,14 @@ export const BulkTenant = BulkPlanItem.extend({
   duplicatesPossible: z.boolean(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
+  /**
+   * Remote mode: a pause or cancel asked while the tenant's cluster run goes on. That run cannot be stopped
+   * from the console: it finishes, then the tenant takes `to` (one that finished ok stays ok). `note` says so.
+   */
+  stopping: z
+    .object({ to: z.enum(['paused', 'cancelled']), note: z.string() })
+    .nullable()
+    .optional(),
 });
 export type BulkTenant = z.infer<typeof BulkTenant>;
 
@@ -153,6 +161,9 @@ export const bulkChannels = {
       tenants: z.array(z.object({ container: z.string(), name: z.string(), destination: z.string().optional() })),
       /** What was looked at, in words ("12 export jobs in 40 tenants", "3 fleet rows were not export jobs"). */
       note: z.string(),
+      /** By destination host: set when the answer is partial, naming what could not be read (e.g. a tenant
+       * token that cannot list other containers: only its own was searched; jobs whose settings failed). */
+      partial: z.string().optional(),
     }),
     'Select tenant jobs for a bulk replay: by destination host, from fleet rows, or by hand',
   ),

@@ -11,11 +11,14 @@ import { auth0Of, demoAuth0Credentials, demoExportSecrets } from '../../emulator
 import { destinationsOf } from '../../emulator/destinations/index';
 import type { Emulator } from '../../emulator/index';
 import { bulkIdle, haltBulks } from '../../core/host/bulk-replay/runner';
+import { storageCheckpointStore } from '../../core/export/checkpoint';
+import { runExport } from '../../core/export/engine';
 import type { Host } from '../../core/host';
 import type { BulkPlan, BulkView, RemoteRun } from '../../common/contract';
 import { api, useEmulator } from '../helpers/emulator';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { callOk, hostOnEmulator, tempDir } from '../helpers/host';
+import { createSession } from '../../core/host';
 
 const JOB = 'logs-to-logstash';
 const BATCH = 100;
@@ -366,4 +369,218 @@ describe('bulk replay after an outage', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe('remote bulk replay while the cluster runs', () => {
+  const emu = useEmulator({ seed: 'empty' });
+  const PER = 1500;
+  const startFromOf = async (c: string) =>
+    (await api<{ secrets: Record<string, string> }>(emu(), `/api/webtask/${c}/${JOB}?decrypt=true`)).body.secrets.START_FROM;
+
+  /** Starts a remote bulk of one tenant on a slow Logstash; resolves at its first progress event while it runs. */
+  async function startWatched(host: Host, c: string, from: string) {
+    const events: BulkView[] = [];
+    let seen: (v: BulkView) => void = () => undefined;
+    const firstProgress = new Promise<BulkView>((r) => (seen = r));
+    const { createSession } = await import('../../core/host');
+    const session = createSession(host.deps, 'bulk', (topic, p) => {
+      if (topic !== 'bulk.progress') return;
+      const v = p as BulkView;
+      events.push(v);
+      const t = v.tenants[0]!;
+      // The first row with logs delivered while it runs, or the first that ended (then the checks below fail).
+      if ((t.state === 'running' && (t.progress?.delivered ?? 0) > 0) || ['ok', 'failed', 'paused', 'cancelled'].includes(t.state)) seen(v);
+    });
+    const started = await host.call(
+      'bulk.start',
+      { tenants: [{ container: c, name: JOB, from }], mode: 'remote', notify: false, confirm: { tenants: 1, destinations: 1 } },
+      session,
+    );
+    if (!started.ok) throw new Error(started.error.message);
+    return { bulkId: (started.data as BulkView).bulkId, events, firstProgress, session };
+  }
+
+  /** One remote tenant on a slow Logstash from its outage's checkpoint; `body` runs at its first progress while it runs. */
+  async function watchedRun(
+    c: string,
+    body: (x: {
+      host: Host;
+      w: Awaited<ReturnType<typeof startWatched>>;
+      v: BulkView;
+      failed: Map<string, string>;
+      slowId: string;
+    }) => Promise<void>,
+  ) {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const failed = await outage(emu(), h.host, [c], PER);
+    // 15 batches of 100 at 400 ms each: the run lasts seconds, several polls of its stored checkpoint.
+    const slow = emu().faults.add({ path: '/dest/logstash', latencyMs: 400 });
+    try {
+      const w = await startWatched(h.host, c, failed.get(c)!);
+      await body({ host: h.host, w, v: await w.firstProgress, failed, slowId: slow.id });
+    } finally {
+      emu().faults.clear();
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }
+
+  /** Asks a pause or cancel while the run goes, then the run fails on the destination (unfinished); the bulk once idle. */
+  async function stopDuringRun(host: Host, bulkId: string, c: string, slowId: string, what: 'pause' | 'cancel') {
+    const asked = await callOk<BulkView>(host, `bulk.${what}`, { bulkId, container: c, name: JOB });
+    emu().faults.remove(slowId);
+    const down = emu().faults.add({ path: '/dest/logstash', status: 503 });
+    const after = await bulkIdle(host.deps, bulkId);
+    emu().faults.remove(down.id);
+    return { asked, after };
+  }
+
+  it('a remote tenant shows progress while its run goes; a pause waits for the run, takes no new attempt, and resumes to 0 lost', async () => {
+    const c = 'rwatch-0';
+    await watchedRun(c, async ({ host, w, v, failed, slowId }) => {
+      // Before the run ends: the row and the aggregate show logs delivered so far and a rate.
+      const row = v.tenants[0]!;
+      expect(row.state).toBe('running');
+      expect(row.report).toBeNull();
+      expect(row.progress!.checkpoint! > failed.get(c)!).toBe(true);
+      expect(row.progress!.delivered).toBeLessThan(PER);
+      expect(v.delivered).toBe(row.progress!.delivered);
+      expect(v.logsPerSecond).toBeGreaterThan(0);
+      expect(row.progress!.message).toContain('estimated from the job');
+
+      const { asked, after } = await stopDuringRun(host, w.bulkId, c, slowId, 'pause');
+      expect(asked.tenants[0]).toMatchObject({
+        state: 'running',
+        stopping: { to: 'paused', note: expect.stringContaining('cannot be stopped') },
+      });
+      // The run failed unfinished: the tenant is left paused, not failed.
+      expect(after.tenants[0]).toMatchObject({ state: 'paused', attempts: 1, stopping: null });
+      expect(after.state).toBe('paused');
+      expect(await startFromOf(c)).toBe('');
+      // Nothing starts another attempt on its own.
+      const later = await callOk<BulkView>(host, 'bulk.get', { bulkId: w.bulkId });
+      expect(later.tenants[0]).toMatchObject({ state: 'paused', attempts: 1 });
+
+      await callOk<BulkView>(host, 'bulk.resume', { bulkId: w.bulkId, container: c, name: JOB });
+      const final = await bulkIdle(host.deps, w.bulkId);
+      expect(final.tenants[0]).toMatchObject({ state: 'ok', attempts: 2, error: null });
+      expectDelivered(emu(), final, failed, PER);
+      expect(await startFromOf(c)).toBe('');
+    });
+  }, 180_000);
+
+  it('a cancel during a remote run ends the tenant cancelled after the run, START_FROM put back', async () => {
+    const c = 'rcancel-0';
+    await watchedRun(c, async ({ host, w, failed, slowId }) => {
+      expect(await startFromOf(c)).toBe(failed.get(c));
+      const { asked, after } = await stopDuringRun(host, w.bulkId, c, slowId, 'cancel');
+      expect(asked.tenants[0]).toMatchObject({ state: 'running', stopping: { to: 'cancelled' } });
+      expect(after.tenants[0]).toMatchObject({ state: 'cancelled', attempts: 1, stopping: null });
+      expect(after.state).toBe('cancelled');
+      expect(await startFromOf(c)).toBe('');
+    });
+  }, 180_000);
+
+  it("an extension that is not the console's, with no stored checkpoint, replays through START_FROM alone: 0 lost", async () => {
+    // An original-style extension: it starts at its stored checkpoint, and reads START_FROM only when there is none.
+    emu().registerHostModule('original-log-export', async (call) => {
+      const store = storageCheckpointStore(call.storage);
+      const stored = await store.load();
+      const startFrom = call.secrets.START_FROM?.trim() || undefined;
+      const report = await runExport({
+        config: call.secrets,
+        checkpointStore: store,
+        ...(stored ? {} : { from: startFrom }),
+        jobName: call.name,
+      });
+      if (report.status !== 'ok') throw Object.assign(new Error(report.error ?? 'failed'), { report });
+      return report;
+    });
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const c = 'rstart-0';
+    const failed = await outage(emu(), h.host, [c], 300);
+    try {
+      const cfg = await api<{ secrets: Record<string, string>; meta: Record<string, string> }>(
+        emu(),
+        `/api/webtask/${c}/${JOB}?decrypt=true`,
+      );
+      await api(emu(), `/api/webtask/${c}/${JOB}`, {
+        method: 'PUT',
+        body: {
+          code: `module.exports = function (ctx, cb) { require('original-log-export')(ctx).then(function (r) { cb(null, r); }, cb); };\n`,
+          meta: cfg.body.meta,
+          secrets: cfg.body.secrets,
+        },
+      });
+      await api(emu(), `/api/webtask/${c}/${JOB}/data`, { method: 'PUT', body: { data: JSON.stringify({}) } });
+      const targets = [{ container: c, name: JOB }];
+      const plan = await callOk<BulkPlan>(h.host, 'bulk.preview', { tenants: targets, mode: 'remote' });
+      expect(plan.items[0]).toMatchObject({ from: failed.get(c), remote: { method: 'start-from' } });
+      expect(plan.items[0]!.problem).toBeUndefined();
+      const b = await callOk<BulkView>(h.host, 'bulk.start', {
+        tenants: targets,
+        mode: 'remote',
+        notify: false,
+        confirm: { tenants: 1, destinations: 1 },
+      });
+      const final = await bulkIdle(h.host.deps, b.bulkId);
+      expect(final.tenants[0]).toMatchObject({ state: 'ok', error: null, attempts: 1 });
+      expect(final.delivered).toBe(300);
+      expect(expectDelivered(emu(), final, failed, 300)).toBe(0);
+      expect(await startFromOf(c)).toBe('');
+      const d = await api<{ data: string }>(emu(), `/api/webtask/${c}/${JOB}/data`);
+      expect((JSON.parse(d.body.data) as { checkpointId: string }).checkpointId).toBe(auth0Of(emu())!.tenant(c)!.allIds().at(-1));
+    } finally {
+      await haltBulks(h.host.deps);
+      await h.close();
+    }
+  }, 180_000);
+
+  it('bulk.select by destination host with a tenant token: its own container only, the answer says what could not be read', async () => {
+    const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });
+    const names = ['rsel-0', 'rsel-1'];
+    await outage(emu(), h.host, names, 100);
+    try {
+      const save = (container: string, ten: string) =>
+        callOk<{ id: string }>(h.host, 'profiles.save', {
+          name: `${ten} token on ${container}`,
+          url: emu().url,
+          container,
+          token: emu().issueToken({ ten }, 'v2'),
+          tokenStorage: 'session',
+        });
+      const own = await save('rsel-0', 'rsel-0');
+      const sel = await callOk<{ tenants: Array<{ container: string }>; note: string; partial?: string }>(h.host, 'bulk.select', {
+        profileId: own.id,
+        select: { destinationHost: emu().url },
+      });
+      // The master token finds both; this one only its own, and says why.
+      expect(sel.tenants.map((t) => t.container)).toEqual(['rsel-0']);
+      expect(sel.partial).toContain("cannot list other tenants' containers");
+      expect(sel.partial).toContain('only its own container rsel-0 was searched');
+      expect(sel.note).toContain(sel.partial);
+      const master = await callOk<{ tenants: Array<{ container: string }>; partial?: string }>(h.host, 'bulk.select', {
+        select: { destinationHost: emu().url },
+      });
+      expect(master.tenants.map((t) => t.container).filter((c) => names.includes(c))).toEqual(names);
+      expect(master.partial).toBeUndefined();
+
+      // A token that cannot list even the profile's container: a clear error naming both refusals.
+      const foreign = await save('rsel-1', 'rsel-0');
+      const r = await h.host.call(
+        'bulk.select',
+        { profileId: foreign.id, select: { destinationHost: emu().url } },
+        createSession(h.host.deps, 't', () => {}),
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('forbidden');
+        expect(r.error.message).toContain('cannot list across containers');
+        expect(r.error.message).toContain('nor its own container rsel-1');
+        expect(r.error.message).toContain('Pick the tenants by hand or from the fleet view');
+      }
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 });

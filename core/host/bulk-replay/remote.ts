@@ -4,7 +4,8 @@
 // (it runs the shared engine), its stored checkpoint is set to the replay's start first, so the run
 // starts there whatever the extension's START_FROM rules; other extensions read START_FROM only while
 // their storage holds no checkpoint, so with one stored the tenant fails saying what to do.
-import type { RemoteRun, RunReport } from '../../../common/contract';
+import type { RemoteRun, RunProgress, RunReport } from '../../../common/contract';
+import { logIdTime } from '../../fleet/logid';
 import { HostError } from '../../util/errors';
 import type { WebtaskClient } from '../../webtask/client';
 import { describeDestination } from '../exports/destination';
@@ -74,6 +75,68 @@ export interface RemoteTenant {
   /** START_FROM before the bulk first touched the job (undefined: not yet recorded; null: unset). */
   startFromBefore?: string | null;
   attempts: number;
+  /** The plan's estimate of the logs from `planFrom` to the head, for the progress while the run goes. */
+  estimate?: number | null;
+  planFrom?: string;
+}
+
+/** How often a running cluster run's stored checkpoint is read (one storage GET per running tenant). */
+const WATCH_MS = 1_000;
+
+/**
+ * Watches a cluster run while it goes: the cluster tells nothing until the run ends, and the extension
+ * logs one line at its end, but the engine saves its checkpoint to the job's storage after every
+ * acknowledged batch. What is measured: the stored checkpoint (exact, the last acknowledged log) and
+ * how far its time has come from the run's start towards the head (the time the watch began). The logs
+ * delivered are that time share of the plan's estimate (an estimate: logs are not counted, which would
+ * spend the tenant's logs API rate the run needs); the rate is their change over the watch. Stops when
+ * `stop` aborts (the run ended) or after the run-now limit.
+ */
+export async function watchRemoteRun(
+  client: WebtaskClient,
+  t: { container: string; name: string; estimate?: number | null; planFrom?: string },
+  from: string,
+  onProgress: (p: RunProgress) => void,
+  stop: AbortSignal,
+  everyMs = WATCH_MS,
+): Promise<void> {
+  const started = Date.now();
+  const t0 = logIdTime(t.planFrom ?? from);
+  const tFrom = logIdTime(from);
+  // Logs per ms of log time, from the plan's estimate over the plan's span (null: not estimable).
+  const density = t.estimate && t0 !== null && started > t0 ? t.estimate / (started - t0) : null;
+  let last = from;
+  while (!stop.aborted && Date.now() - started < SETTLE_MAX_MS) {
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, everyMs);
+      stop.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+    });
+    if (stop.aborted) return;
+    const cp = await remoteCheckpoint(client, t.container, t.name);
+    if (!cp || cp <= from || cp === last) continue;
+    last = cp;
+    const tCp = logIdTime(cp);
+    const fraction = tFrom !== null && tCp !== null && started > tFrom ? Math.min(1, Math.max(0, (tCp - tFrom) / (started - tFrom))) : null;
+    const delivered =
+      density !== null && tFrom !== null && tCp !== null ? Math.max(0, Math.round(density * (Math.min(tCp, started) - tFrom))) : 0;
+    const secs = (Date.now() - started) / 1000;
+    if (stop.aborted) return;
+    onProgress({
+      phase: 'running',
+      processed: delivered,
+      delivered,
+      filtered: 0,
+      batches: 0,
+      retries: 0,
+      logsPerSecond: secs > 0 ? Math.round(delivered / secs) : 0,
+      checkpoint: cp,
+      etaSeconds: fraction && fraction < 1 ? Math.round((secs * (1 - fraction)) / fraction) : null,
+      fraction,
+      total: t.estimate ?? null,
+      head: null,
+      message: "estimated from the job's stored checkpoint while the cluster runs it (the cluster reports the counts at the end)",
+    });
+  }
 }
 
 export interface RemoteOutcome {
@@ -91,6 +154,7 @@ export async function runRemoteTenant(
   t: RemoteTenant,
   onStartFromRecorded: () => Promise<void>,
   signal?: AbortSignal,
+  onProgress?: (p: RunProgress) => void,
 ): Promise<RemoteOutcome> {
   let cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
   const now = cfg.secrets.START_FROM;
@@ -115,15 +179,23 @@ export async function runRemoteTenant(
       'conflict',
       `${t.name} on ${t.container} is not the console's extension: it reads START_FROM only while its storage holds no checkpoint, and it holds ${stored}. Set its storage to {"checkpointId":"${from}"} (or clear it), then retry this tenant; or replay it locally.`,
     );
-  const run = await exportsHandlers['exports.replayRemote'](
-    {
-      profileId: profile.id,
-      container: t.container,
-      name: t.name,
-      checkpoint: from,
-      confirm: { tenant: t.container, destination: describeDestination(cfg.secrets).label },
-    },
-    ctx,
-  );
+  const ended = new AbortController();
+  const watching = onProgress ? watchRemoteRun(client, t, from, onProgress, ended.signal).catch(() => undefined) : null;
+  let run: Awaited<ReturnType<(typeof exportsHandlers)['exports.replayRemote']>>;
+  try {
+    run = await exportsHandlers['exports.replayRemote'](
+      {
+        profileId: profile.id,
+        container: t.container,
+        name: t.name,
+        checkpoint: from,
+        confirm: { tenant: t.container, destination: describeDestination(cfg.secrets).label },
+      },
+      ctx,
+    );
+  } finally {
+    ended.abort();
+    await watching;
+  }
   return { run, from, report: run.item.report ?? null, ...(run.restoreProblem ? { restoreProblem: run.restoreProblem } : {}) };
 }

@@ -179,6 +179,7 @@ export class BulkRun {
     this.j.state = why === 'cancel' ? 'cancelled' : 'paused';
     this.j.note = note ?? null;
     for (const t of this.j.tenants) if (t.state === 'waiting') t.state = why === 'cancel' ? 'cancelled' : 'paused';
+    for (const t of this.j.tenants) if (t.state === 'running') this.noteStopping(t, why === 'cancel' ? 'cancelled' : 'paused');
     for (const c of this.ctls.values()) c.abort(why);
     void this.persist();
   }
@@ -186,9 +187,20 @@ export class BulkRun {
   stopOne(t: JournalTenant, why: 'pause' | 'cancel'): void {
     const next: BulkTenantState = why === 'cancel' ? 'cancelled' : 'paused';
     if (t.state === 'waiting') t.state = next;
-    else if (t.state === 'running') this.ctls.get(key(t))?.abort(why);
-    else if (why === 'cancel' && t.state === 'paused') t.state = 'cancelled';
+    else if (t.state === 'running') {
+      this.noteStopping(t, next);
+      this.ctls.get(key(t))?.abort(why);
+    } else if (why === 'cancel' && t.state === 'paused') t.state = 'cancelled';
     void this.persist();
+  }
+
+  /** A running cluster run cannot be stopped from here: the row says the stop comes when it ends. */
+  private noteStopping(t: JournalTenant, to: 'paused' | 'cancelled'): void {
+    if (this.j.mode !== 'remote' || t.state !== 'running') return;
+    t.stopping = {
+      to,
+      note: `The cluster's run cannot be stopped from the console: it finishes, then this tenant is ${to}${to === 'paused' ? ' (resume continues from its checkpoint)' : ''}. A run that finishes ok stays ok.`,
+    };
   }
 
   private startTenant(ctx: CallContext, t: JournalTenant): void {
@@ -203,6 +215,7 @@ export class BulkRun {
     t.priorDelivered += t.report?.delivered ?? 0;
     t.report = null;
     t.progress = null;
+    t.stopping = null;
     void this.persist();
     const store = new FileCheckpointStore(join(this.registry.dir, this.j.bulkId, seg(t.container), seg(t.name)));
     const scope = { profile: this.j.profileId, tenant: t.container, target: t.name };
@@ -228,6 +241,8 @@ export class BulkRun {
             from: from ?? t.from!,
             startFromBefore: t.startFromBefore,
             attempts: t.attempts,
+            estimate: t.estimate,
+            planFrom: t.from ?? undefined,
           };
           // exports.replayRemote waits for the cluster's run with its own long-timeout client.
           const out = await runRemoteTenant(
@@ -241,6 +256,11 @@ export class BulkRun {
               await this.persist();
             },
             ctl.signal,
+            (p) => {
+              t.progress = p;
+              if (p.checkpoint) t.checkpoint = p.checkpoint;
+              void this.persist(false);
+            },
           );
           // Put back as it was: the next attempt reads it afresh (kept when it could not be put back).
           if (!out.restoreProblem) t.startFromBefore = undefined;
@@ -281,7 +301,9 @@ export class BulkRun {
       } finally {
         release?.();
       }
-      const why = ctl.signal.aborted ? (ctl.signal.reason as Why) : null;
+      let why = ctl.signal.aborted ? (ctl.signal.reason as Why) : null;
+      // Remote: the stop asked during the cluster's run, unless a resume took it back meanwhile.
+      if (this.j.mode === 'remote' && why !== 'halt') why = t.stopping ? (t.stopping.to === 'cancelled' ? 'cancel' : 'pause') : null;
       if (why === 'halt') {
         this.ctls.delete(key(t));
         if (this.ctls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -291,6 +313,7 @@ export class BulkRun {
       // finished stays ok; otherwise the tenant takes the asked-for state and continues from its checkpoint.
       const interrupted = why !== null && !(this.j.mode === 'remote' && t.state === 'ok');
       if (interrupted) t.state = why === 'cancel' ? 'cancelled' : 'paused';
+      t.stopping = null;
       // An interrupted local run may have sent its last batch without the acknowledgement: at most one batch twice.
       if (interrupted && this.j.mode === 'local') t.duplicatesPossible = true;
       t.endedAt = new Date().toISOString();
@@ -372,6 +395,9 @@ export class Registry {
           // Stopped mid-run: its last batch may have been delivered without the acknowledgement.
           t.state = 'waiting';
           t.duplicatesPossible = true;
+          // A stop asked during a cluster run that the crash cut short is dropped: the tenant runs again, and
+          // that attempt is what puts its START_FROM back (a pause can be asked again).
+          t.stopping = null;
         }
         const run = new BulkRun(this, j);
         this.bulks.set(j.bulkId, run);

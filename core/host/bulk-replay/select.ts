@@ -2,7 +2,7 @@
 // token's cross-container list, then each job's decrypted settings), the fleet view's failing jobs
 // (kept when they are export jobs), or a list given by hand.
 import type { ParsedInput } from '../../../common/contract';
-import { discoverFleet } from '../../fleet/discover';
+import { discoverFleet, type Discovered } from '../../fleet/discover';
 import { RateGate } from '../../fleet/gate';
 import { FleetWire } from '../../fleet/wire';
 import { HostError } from '../../util/errors';
@@ -11,7 +11,7 @@ import { exportNames, readExtension } from '../exports/jobs';
 import { clientFor } from '../tokens';
 import type { CallContext } from '../types';
 
-type Selected = { tenants: Array<{ container: string; name: string; destination?: string }>; note: string };
+type Selected = { tenants: Array<{ container: string; name: string; destination?: string }>; note: string; partial?: string };
 
 /** Settings that name where logs go, not where they come from or where notices go. */
 const NOT_DESTINATION = new Set(['AUTH0_DOMAIN', 'SLACK_INCOMING_WEBHOOK']);
@@ -67,7 +67,26 @@ export async function selectTenants(ctx: CallContext, input: ParsedInput<'bulk.s
   }
   const host = normalizeHost(sel.destinationHost);
   const wire = new FleetWire(client, new RateGate());
-  const found = await discoverFleet(wire);
+  let found: Discovered;
+  let scope: string | null = null;
+  try {
+    found = await discoverFleet(wire);
+  } catch (e) {
+    if (!(e instanceof HostError && (e.code === 'forbidden' || e.code === 'unauthorized'))) throw e;
+    // A tenant's token cannot list other containers: its own container is all that can be searched.
+    scope = `this profile's token cannot list other tenants' containers (${e.message.slice(0, 200)}); only its own container ${profile.container} was searched`;
+    try {
+      found = {
+        byContainer: new Map([[profile.container, await wire.listAll(profile.container, { limit: 100, maxPages: 50 })]]),
+        complete: true,
+      };
+    } catch (e2) {
+      throw new HostError(
+        e.code,
+        `Selecting by destination host needs a token that can list containers: this profile's token cannot list across containers (${e.message.slice(0, 200)}) nor its own container ${profile.container} (${(e2 as Error).message.slice(0, 200)}). Pick the tenants by hand or from the fleet view.`,
+      );
+    }
+  }
   const jobs: Array<{ container: string; name: string }> = [];
   for (const [container, items] of found.byContainer)
     for (const w of items) if (names.includes(w.meta?.['auth0-extension-name'] ?? '')) jobs.push({ container, name: w.name });
@@ -76,25 +95,31 @@ export async function selectTenants(ctx: CallContext, input: ParsedInput<'bulk.s
       'invalid_input',
       `${jobs.length} export jobs on the cluster: too many to read one by one; pick them from the fleet view.`,
     );
-  let unreadable = 0;
+  const unreadable: string[] = [];
   const kept = (
     await inChunks(jobs, async (t) => {
       try {
         const cfg = await readExtension(ctx.deps, client, profile, t.container, t.name);
         return destinationHosts(cfg.secrets).includes(host) ? { ...t, destination: describeDestination(cfg.secrets).label } : null;
       } catch {
-        unreadable++;
+        unreadable.push(`${t.container}/${t.name}`);
         return null;
       }
     })
   ).filter((r) => r !== null);
   if (kept.length > 500) throw new HostError('invalid_input', `${kept.length} jobs send to ${host}: at most 500 per bulk replay.`);
+  const gaps = [
+    scope,
+    unreadable.length
+      ? `${unreadable.length} job(s) could not be read: ${unreadable.slice(0, 20).join(', ')}${unreadable.length > 20 ? ', …' : ''}`
+      : null,
+    found.complete ? null : `the tenant list is partial: ${found.problem ?? 'discovery stopped'}`,
+  ].filter((g) => g !== null);
+  const partial = gaps.length ? ctx.deps.redactor.strict(gaps.join('; ')) : undefined;
   return {
     tenants: kept,
-    note:
-      `${kept.length} of ${jobs.length} export job(s) in ${found.byContainer.size} tenant(s) send to ${host}` +
-      (unreadable ? `; ${unreadable} could not be read` : '') +
-      (found.complete ? '' : `; the tenant list is partial: ${found.problem ?? 'discovery stopped'}`),
+    note: `${kept.length} of ${jobs.length} export job(s) in ${found.byContainer.size} tenant(s) send to ${host}${partial ? `; ${partial}` : ''}`,
+    ...(partial ? { partial } : {}),
   };
 }
 

@@ -260,7 +260,11 @@ async function control(
     throw new HostError('invalid_input', 'Name both the tenant and the job to act on one tenant, or neither for the whole bulk replay.');
   const one = input.container && input.name ? run.find(input.container, input.name) : null;
   if (what === 'resume') {
-    for (const t of one ? [one] : run.j.tenants) if (t.state === 'paused') t.state = 'waiting';
+    for (const t of one ? [one] : run.j.tenants) {
+      if (t.state === 'paused') t.state = 'waiting';
+      // A pause asked during a cluster run and not yet taken effect is taken back.
+      else if (t.state === 'running' && t.stopping?.to === 'paused') t.stopping = null;
+    }
     run.j.state = 'running';
     run.j.note = null;
   } else if (one) run.stopOne(one, what);
