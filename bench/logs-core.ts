@@ -26,6 +26,7 @@ import type { LogLine } from '../common/contract/logs';
 import { openTail } from '../core/logs';
 import { Redactor } from '../core/util/redact';
 import { WebtaskClient } from '../core/webtask/client';
+import { admin, fmt, sleep, startEmulatorProcess } from './logs-bench-common';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -39,38 +40,10 @@ const ROUNDS = numArg('--rounds', QUICK ? 2 : 3);
 /** Far above what either consumer reads: the emulator emits as fast as it can. */
 const FLOOD_RATE = 1_000_000;
 const ROUND_TIMEOUT_MS = 120_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 interface Emu {
   url: string;
   masterToken: string;
-}
-
-async function startEmulatorProcess(): Promise<Emu & { stop(): void }> {
-  const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-emulator.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const first = await new Promise<string>((res, rej) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', res);
-    child.once('exit', (c) => rej(new Error(`emulator exited (${c})`)));
-  });
-  return {
-    ...(JSON.parse(first) as Emu),
-    stop: () => {
-      child.stdin?.end();
-      child.kill('SIGTERM');
-    },
-  };
-}
-
-async function admin(emu: Emu, method: string, path: string, body?: unknown): Promise<unknown> {
-  const r = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${emu.masterToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
-  return r.json();
 }
 
 /** Floods `count` lines into `container`'s ring buffer and waits until the emulator has emitted them all. */

@@ -16,7 +16,20 @@ import type { Page } from 'playwright-core';
 import { createSession } from '../core/host';
 import { launchBrowser } from '../test/helpers/browser';
 import { webHostOnEmulator } from '../test/helpers/logs';
-import { admin, fmt, sleep, startEmulatorProcess, type EmulatorProcess } from './logs-bench-common';
+import {
+  admin,
+  benchState,
+  expectFlood,
+  fmt,
+  openContainerTab,
+  PAGE_PROBE,
+  pageGauges,
+  pct,
+  setLatency,
+  sleep,
+  startEmulatorProcess,
+  type EmulatorProcess,
+} from './logs-bench-common';
 
 const arg = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -31,67 +44,6 @@ const N = 10;
 const CONTAINERS = Array.from({ length: N }, (_, i) => `bm-${i}`);
 const CUT = CONTAINERS.at(-1)!;
 const SOLO = 'bm-solo';
-
-/** In the page: counts painted lines per flood id, and gap markers per container (the pane's paint probe). */
-const PAGE_PROBE = () => {
-  type Flood = { bits: Uint8Array; count: number; last: number };
-  const w = globalThis as unknown as {
-    __escLogDebug: boolean;
-    __escLogProbe: (i: { lines: Array<{ msg: string; kind: string; container?: string; t?: number }>; paintedAt: number }) => void;
-    __bench: { floods: Record<string, Flood>; gaps: Record<string, number>; lat: number[]; expect(id: string, n: number): void };
-  };
-  w.__escLogDebug = true;
-  const rx = /flood (\w+) line (\d+)/;
-  w.__bench = {
-    floods: {},
-    gaps: {},
-    lat: [],
-    expect(id, n) {
-      this.floods[id] = { bits: new Uint8Array(n + 1), count: 0, last: 0 };
-    },
-  };
-  w.__escLogProbe = ({ lines, paintedAt }) => {
-    const b = w.__bench;
-    for (const l of lines) {
-      if (l.kind === 'gap' && l.container) b.gaps[l.container] = (b.gaps[l.container] ?? 0) + 1;
-      const m = rx.exec(l.msg);
-      if (!m) continue;
-      const f = b.floods[m[1]!];
-      if (!f) continue;
-      const seq = Number(m[2]);
-      if (!f.bits[seq]) {
-        f.bits[seq] = 1;
-        f.count++;
-      }
-      f.last = paintedAt;
-      // Emit (the record's time) to painted, one line in 16 (bounded: the heap run must not grow it).
-      if ((seq & 15) === 0 && l.t !== undefined && b.lat.length < 200_000) b.lat.push(paintedAt - l.t);
-    }
-  };
-};
-
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-type Bench = { floods: Record<string, { count: number; last: number }>; gaps: Record<string, number>; lat: number[] };
-const benchState = (page: Page) =>
-  page.evaluate(() => {
-    const b = (globalThis as unknown as { __bench: Bench }).__bench;
-    return {
-      floods: Object.fromEntries(Object.entries(b.floods).map(([k, f]) => [k, { count: f.count, last: f.last }])),
-      gaps: { ...b.gaps },
-    };
-  });
-
-async function expectFlood(page: Page, id: string, n: number): Promise<void> {
-  await page.evaluate(
-    ([i, c]) => (globalThis as unknown as { __bench: { expect(x: string, y: number): void } }).__bench.expect(i as string, c as number),
-    [id, n],
-  );
-}
 
 interface RunResult {
   painted: Record<string, number>;
@@ -118,7 +70,7 @@ async function run(
   gapOf?: string,
 ): Promise<RunResult> {
   const count = rate * SECONDS;
-  await page.evaluate(() => ((globalThis as unknown as { __bench: Bench }).__bench.lat = []));
+  await setLatency(page, true);
   const m0 = await metrics();
   const cpu0 = process.cpuUsage();
   const start = Date.now();
@@ -148,7 +100,8 @@ async function run(
   const m1 = await metrics();
   const cpu = process.cpuUsage(cpu0);
   const wallS = (Date.now() - start) / 1000;
-  const lat = await page.evaluate(() => (globalThis as unknown as { __bench: Bench }).__bench.lat);
+  // Sampling goes on (bounded) into the heap run, as before.
+  const lat = await setLatency(page, true);
   return {
     p50: pct(lat, 50),
     p99: pct(lat, 99),
@@ -177,18 +130,10 @@ async function main(): Promise<void> {
     await admin(emu, 'PUT', `/admin/logs/${CUT}/resume`, { enabled: false });
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(PAGE_PROBE);
+    // Emit-to-paint of one line in 16 (bounded: the heap run must not grow it).
+    await page.addInitScript(PAGE_PROBE, { latEvery: 16 });
     await page.goto(web.web.launchUrl);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const metrics = async (): Promise<Record<string, number>> => {
-      const r = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
-      return Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
-    };
-    const heapMb = async () => {
-      await cdp.send('HeapProfiler.collectGarbage');
-      return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize / 1048576;
-    };
+    const { metrics, heapMb } = await pageGauges(page);
     console.log(
       `load average ${loadavg()
         .map((x) => x.toFixed(1))
@@ -196,13 +141,7 @@ async function main(): Promise<void> {
     );
 
     // 1. Baseline: one container's pane at the same total rate.
-    await page.getByTestId('logs-container-input').fill(SOLO);
-    await page.getByTestId('logs-open').click();
-    await page
-      .getByTestId(`logs-tab-${SOLO}`)
-      .getByTestId('logs-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor({ timeout: 30_000 });
+    await openContainerTab(page, SOLO, 30_000);
     const base = await run(page, emu, metrics, [SOLO], PER * N, [SOLO]);
 
     // 2. Merged: ten containers, one cut off mid-run.
@@ -290,8 +229,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await web.close();
-    emu.child.stdin?.end();
-    emu.child.kill('SIGTERM');
+    emu.stop();
   }
 }
 

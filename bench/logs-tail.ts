@@ -23,6 +23,19 @@ import type { Page } from 'playwright-core';
 import { logsTuning } from '../core/host/features/logs';
 import { launchBrowser } from '../test/helpers/browser';
 import { webHostOnEmulator } from '../test/helpers/logs';
+import {
+  admin,
+  benchState,
+  expectFlood,
+  fmt,
+  openContainerTab,
+  PAGE_PROBE,
+  pageGauges,
+  pct,
+  setLatency,
+  sleep,
+  startEmulatorProcess,
+} from './logs-bench-common';
 
 const QUICK = process.argv.includes('--quick');
 /** `--renderer=dom|webgl` forces one of xterm's renderers (by default the pane picks: WebGL on a GPU, DOM otherwise). */
@@ -47,36 +60,6 @@ const PUMP = process.argv
 const STEP_SECONDS = QUICK ? 3 : 6;
 const LATENCY_SECONDS = QUICK ? 5 : 10;
 const HEAP_LINES = QUICK ? 200_000 : 1_000_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-// ---- the emulator, in its own process -----------------------------------------------------------
-async function startEmulatorProcess(): Promise<{ url: string; masterToken: string; child: ChildProcess }> {
-  const child = spawn(resolve('node_modules/.bin/tsx'), ['bench/logs-emulator.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const first = await new Promise<string>((res, rej) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', res);
-    child.once('exit', (c) => rej(new Error(`emulator exited (${c})`)));
-  });
-  return { ...(JSON.parse(first) as { url: string; masterToken: string }), child };
-}
-
-async function admin(emu: { url: string; masterToken: string }, method: string, path: string, body?: unknown): Promise<unknown> {
-  const r = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${emu.masterToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${await r.text()}`);
-  return r.json();
-}
-
 async function flood(emu: { url: string; masterToken: string }, rate: number, count: number): Promise<{ id: string; start: number }> {
   const start = Date.now();
   const r = (await admin(emu, 'POST', `/admin/logs/${CONTAINER}/flood`, { rate, count })) as { id: string };
@@ -159,40 +142,6 @@ class WtTail {
 }
 
 // ---- the console, in Chromium ---------------------------------------------------------------------
-const PAGE_PROBE = () => {
-  type Flood = { bits: Uint8Array; count: number; last: number };
-  const w = globalThis as unknown as {
-    __escLogDebug: boolean;
-    __escLogProbe: (i: { lines: Array<{ msg: string; t?: number }>; paintedAt: number }) => void;
-    __bench: { floods: Record<string, Flood>; latencies: number[] | null; expect(id: string, n: number): void };
-  };
-  w.__escLogDebug = true;
-  const rx = /flood (\w+) line (\d+)/;
-  w.__bench = {
-    floods: {},
-    latencies: null,
-    expect(id, n) {
-      this.floods[id] = { bits: new Uint8Array(n + 1), count: 0, last: 0 };
-    },
-  };
-  w.__escLogProbe = ({ lines, paintedAt }) => {
-    const b = w.__bench;
-    for (const l of lines) {
-      const m = rx.exec(l.msg);
-      if (!m) continue;
-      const f = b.floods[m[1]!];
-      if (!f) continue;
-      const seq = Number(m[2]);
-      if (!f.bits[seq]) {
-        f.bits[seq] = 1;
-        f.count++;
-      }
-      f.last = paintedAt;
-      if (b.latencies && l.t !== undefined) b.latencies.push(paintedAt - l.t);
-    }
-  };
-};
-
 /** Replays the captured pane writes into a bare xterm of the pane's size and times them (first write to last callback). */
 const CEILING_IN_PAGE = `(async () => {
   const chunks = globalThis.__benchWrites || [];
@@ -236,10 +185,7 @@ function printProfile(p: Profile): void {
 }
 
 async function consoleCount(page: Page, id: string): Promise<{ count: number; last: number }> {
-  return page.evaluate((fid) => {
-    const f = (globalThis as unknown as { __bench: { floods: Record<string, { count: number; last: number }> } }).__bench.floods[fid];
-    return { count: f?.count ?? 0, last: f?.last ?? 0 };
-  }, id);
+  return (await benchState(page)).floods[id] ?? { count: 0, last: 0 };
 }
 
 async function tailStatus(
@@ -272,31 +218,15 @@ async function main(): Promise<void> {
   const wt = new WtTail(emu);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.addInitScript(PAGE_PROBE);
+    await page.addInitScript(PAGE_PROBE, { latEvery: 1 });
     if (RENDERER !== 'auto')
       await page.addInitScript((r) => ((globalThis as unknown as { __escLogRenderer: string }).__escLogRenderer = r), RENDERER);
     await page.goto(web.web.launchUrl);
-    await page.getByTestId('logs-container-input').fill(CONTAINER);
-    await page.getByTestId('logs-open').click();
-    await page
-      .getByTestId(`logs-tab-${CONTAINER}`)
-      .getByTestId('logs-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor({ timeout: 15_000 });
+    await openContainerTab(page, CONTAINER, 15_000);
     const rendererEl = page.getByTestId(`logs-tab-${CONTAINER}`).getByTestId('logs-renderer');
     const renderer = `${await rendererEl.textContent()}${(await rendererEl.getAttribute('title')) ? ` (${await rendererEl.getAttribute('title')})` : ''}`;
     await wt.start();
-    const cdp = await page.context().newCDPSession(page);
-    const heapMb = async () => {
-      await cdp.send('HeapProfiler.collectGarbage');
-      const h = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-      return h.usedSize / 1048576;
-    };
-    await cdp.send('Performance.enable');
-    const pageMetrics = async (): Promise<Record<string, number>> => {
-      const r = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
-      return Object.fromEntries(r.metrics.map((m) => [m.name, m.value]));
-    };
+    const { cdp, metrics: pageMetrics, heapMb } = await pageGauges(page);
     console.log(
       `pane: ${renderer}; wt logs: ${NO_WT ? 'not run' : `pid ${wt.child.pid}`}; load average ${loadavg()
         .map((x) => x.toFixed(1))
@@ -325,11 +255,7 @@ async function main(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const m0 = await pageMetrics();
       const f = await flood(emu, rate, count);
-      await page.evaluate(
-        ([id, n]) =>
-          (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
-        [f.id, count],
-      );
+      await expectFlood(page, f.id, count);
       wt.expect(f.id, count);
       const scheduledEnd = f.start + (count / rate) * 1000;
       const deadline = scheduledEnd + 20_000;
@@ -395,29 +321,22 @@ async function main(): Promise<void> {
 
     // 2. Latency at 1,000 lines/s.
     if (wt.exited && !NO_WT) await wt.start();
-    await page.evaluate(() => ((globalThis as unknown as { __bench: { latencies: number[] | null } }).__bench.latencies = []));
+    await setLatency(page, true);
     wt.latencies = [];
     const lf = await flood(emu, 1_000, 1_000 * LATENCY_SECONDS);
-    await page.evaluate(
-      ([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
-      [lf.id, 1_000 * LATENCY_SECONDS],
-    );
+    await expectFlood(page, lf.id, 1_000 * LATENCY_SECONDS);
     wt.expect(lf.id, 1_000 * LATENCY_SECONDS);
     await sleep(LATENCY_SECONDS * 1000 + 1_500);
-    const latC = await page.evaluate(() => (globalThis as unknown as { __bench: { latencies: number[] } }).__bench.latencies);
+    const latC = await setLatency(page, false);
     const latW = wt.latencies;
     wt.latencies = null;
-    await page.evaluate(() => ((globalThis as unknown as { __bench: { latencies: number[] | null } }).__bench.latencies = null));
 
     // 3. Heap across 1,000,000 lines, at a rate both keep up with.
     if (wt.exited && !NO_WT) await wt.start();
     const heapRate = Math.min(bestC || 10_000, 40_000);
     const heapRows: Array<{ lines: number; heap: number; rss: number }> = [{ lines: 0, heap: await heapMb(), rss: wt.rssMb() }];
     const hf = await flood(emu, heapRate, NO_HEAP ? 1 : HEAP_LINES);
-    await page.evaluate(
-      ([id, n]) => (globalThis as unknown as { __bench: { expect(i: string, c: number): void } }).__bench.expect(id as string, n as number),
-      [hf.id, HEAP_LINES],
-    );
+    await expectFlood(page, hf.id, HEAP_LINES);
     wt.expect(hf.id, HEAP_LINES);
     const marks = NO_HEAP ? [] : [0.25, 0.5, 0.75, 1].map((x) => Math.round(x * HEAP_LINES));
     const heapDeadline = Date.now() + (HEAP_LINES / heapRate) * 1000 + 60_000;
@@ -452,8 +371,7 @@ async function main(): Promise<void> {
     wt.stop();
     await browser.close();
     await web.close();
-    emu.child.stdin?.end();
-    emu.child.kill('SIGTERM');
+    emu.stop();
   }
 }
 
