@@ -108,6 +108,7 @@ export function WatchSection({ view }: { view: BulkView }) {
         <span>
           <strong data-testid="bulk-delivered">{n(view.delivered)}</strong>
           {estimate !== null ? ` of about ${n(estimate)}` : ''} logs delivered · {n(Math.round(view.logsPerSecond))} logs/s
+          {estimated && ' '}
           {estimated && (
             <span className="xbadge warn" title="Remote runs report their counts at the end" data-testid="bulk-estimated">
               estimated
