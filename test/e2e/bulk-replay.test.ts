@@ -2,7 +2,8 @@
 // goes down (destination fault injection) and their scheduled runs fail; the fleet view's "Replay
 // selected" opens the bulk tab with them; preview, confirm the counts, watch, pause and resume the
 // whole; one tenant keeps failing until its fault is lifted, then Retry; save the report as JSON and
-// CSV; every missing log is at the destination. Screenshots in test-artifacts/bulk-*.png.
+// CSV; every missing log is at the destination; then one tenant remotely: its progress marked estimated,
+// a pause pending on the cluster run taken back by resume. Screenshots in test-artifacts/bulk-*.png.
 import { readFileSync } from 'node:fs';
 import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
