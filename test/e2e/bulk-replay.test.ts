@@ -2,7 +2,8 @@
 // goes down (destination fault injection) and their scheduled runs fail; the fleet view's "Replay
 // selected" opens the bulk tab with them; preview, confirm the counts, watch, pause and resume the
 // whole; one tenant keeps failing until its fault is lifted, then Retry; save the report as JSON and
-// CSV; every missing log is at the destination. Screenshots in test-artifacts/bulk-*.png.
+// CSV; every missing log is at the destination; then one tenant remotely: its progress marked estimated,
+// a pause pending on the cluster run taken back by resume. Screenshots in test-artifacts/bulk-*.png.
 import { readFileSync } from 'node:fs';
 import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,8 +277,40 @@ describe('bulk replay in the browser', () => {
     await view.getByTestId('bulk-host-input').fill(new URL(emu().url).host);
     await view.getByTestId('bulk-host-select').click();
     await expect.poll(() => view.getByTestId('bulk-host-note').textContent(), { timeout: 30_000 }).toMatch(/send to/);
+    // The master token lists every container: the answer is whole, so nothing is marked partial.
+    expect(await view.getByTestId('bulk-host-partial').count()).toBe(0);
     for (const t of TENANTS) expect(await candidate(t).getByTestId('bulk-candidate-check').isChecked()).toBe(true);
     expect(Number(await view.getByTestId('bulk-selected-count').getAttribute('data-count'))).toBeGreaterThan(TENANTS.length);
+
+    // Remotely, one tenant on a slow Logstash (8 batches of 200 at 1.5 s): its row's progress is marked estimated while the
+    // cluster runs it; a pause then waits for the run (the row says so, pause is not offered again) and a resume takes it back.
+    await view.getByTestId('bulk-select-none').click();
+    await candidate('acme-prod').getByTestId('bulk-candidate-check').check();
+    await view.getByTestId('bulk-mode-remote').check();
+    await view.getByTestId('bulk-preview').click();
+    await expect.poll(() => view.getByTestId('bulk-preview-box').getAttribute('data-stale')).toBe('false');
+    const slowRemote = emu().faults.add({ path: '/dest/logstash/acme-prod', latencyMs: 1500 });
+    await view.getByTestId('bulk-start').click();
+    await page.getByTestId('bulk-confirm').getByTestId('bulk-confirm-yes').click();
+    const remote = view.getByTestId('bulk-watch');
+    const acme = remote.locator(`[data-testid=bulk-tenant][data-tenant=acme-prod]`);
+    await expect.poll(() => remote.getAttribute('data-bulk'), { timeout: 30_000 }).not.toBe(report.bulkId);
+    await acme.getByTestId('bulk-tenant-estimated').waitFor({ timeout: 60_000 });
+    expect(await acme.getByTestId('bulk-tenant-estimated').textContent()).toContain('estimated from the job');
+    expect(await remote.getByTestId('bulk-aggregate').getAttribute('data-estimated')).toBe('true');
+    await acme.getByTestId('bulk-tenant-pause').click();
+    await expect.poll(() => acme.getAttribute('data-stopping'), { timeout: 30_000 }).toBe('paused');
+    expect(await acme.getAttribute('data-state')).toBe('running');
+    expect(await acme.getByTestId('bulk-tenant-stopping').textContent()).toBe('pausing');
+    expect(await acme.getByTestId('bulk-tenant-stopping-note').textContent()).toContain('cannot be stopped from the console');
+    expect(await acme.getByTestId('bulk-tenant-pause').count()).toBe(0);
+    await screenshot(page, 'bulk-remote-stopping');
+    await acme.getByTestId('bulk-tenant-resume').click();
+    await expect.poll(() => acme.getAttribute('data-stopping'), { timeout: 30_000 }).toBeNull();
+    expect(await acme.getByTestId('bulk-tenant-stopping').count()).toBe(0);
+    emu().faults.remove(slowRemote.id);
+    await expect.poll(() => acme.getAttribute('data-state'), { timeout: 90_000 }).toBe('ok');
+    expect(await acme.getByTestId('bulk-tenant-estimated').count()).toBe(0);
 
     // No credential and no token reached the page.
     expect(problems).toEqual([]);

@@ -2,7 +2,15 @@
 // "Replay selected" jobs, the targets sent to the core, and the aggregate ETA.
 import { describe, expect, it } from 'vitest';
 import type { BulkTenant, BulkView, FleetRow } from '../../common/contract';
-import { bulkEta, candidatesOf, failingExportsOf, fmtSeconds } from '../../renderer/src/features/bulk/format';
+import {
+  bulkEta,
+  candidatesOf,
+  estimatedOf,
+  failingExportsOf,
+  fmtSeconds,
+  hostSelectionText,
+  rowControls,
+} from '../../renderer/src/features/bulk/format';
 
 const row = (container: string, exports: string[], failing: string[] = [], lagMs: number | null = null): FleetRow => ({
   container,
@@ -122,5 +130,68 @@ describe('bulk ETA', () => {
     expect(fmtSeconds(26)).toBe('about 26 s');
     expect(fmtSeconds(90)).toBe('about 1 min 30 s');
     expect(fmtSeconds(null)).toBe('not known yet');
+  });
+});
+
+describe('bulk row controls', () => {
+  const stopping = (to: 'paused' | 'cancelled') => ({ to, note: `then ${to}` });
+  const on = (c: ReturnType<typeof rowControls>) =>
+    Object.entries(c)
+      .filter(([, v]) => v)
+      .map(([k]) => k);
+
+  it('offers pause and cancel while running, resume and cancel when paused, retry when failed or cancelled', () => {
+    expect(on(rowControls({ state: 'running' }, true))).toEqual(['pause', 'cancel']);
+    expect(on(rowControls({ state: 'waiting', stopping: null }, true))).toEqual(['pause', 'cancel']);
+    // The whole paused: a tenant is not paused alone, but can still be cancelled.
+    expect(on(rowControls({ state: 'waiting' }, false))).toEqual(['cancel']);
+    expect(on(rowControls({ state: 'paused' }, true))).toEqual(['resume', 'cancel']);
+    expect(on(rowControls({ state: 'failed' }, true))).toEqual(['retry']);
+    expect(on(rowControls({ state: 'cancelled' }, true))).toEqual(['retry']);
+    expect(on(rowControls({ state: 'ok' }, true))).toEqual([]);
+  });
+
+  it('does not ask a pending stop again: a pending pause can be resumed or made a cancel, a pending cancel stands', () => {
+    expect(on(rowControls({ state: 'running', stopping: stopping('paused') }, true))).toEqual(['resume', 'cancel']);
+    expect(on(rowControls({ state: 'running', stopping: stopping('paused') }, false))).toEqual(['resume', 'cancel']);
+    expect(on(rowControls({ state: 'running', stopping: stopping('cancelled') }, true))).toEqual([]);
+  });
+});
+
+describe('bulk estimated progress and host selection', () => {
+  const progress = {
+    phase: 'running' as const,
+    processed: 10,
+    delivered: 10,
+    filtered: 0,
+    batches: 0,
+    retries: 0,
+    logsPerSecond: 5,
+    checkpoint: null,
+    etaSeconds: null,
+    fraction: 0.5,
+    total: 20,
+    head: null,
+  };
+  const report = { ...progress, nextCheckpoint: null } as unknown as BulkTenant['report'];
+
+  it("marks a row estimated while its progress carries the core's message, not once the run's report is in", () => {
+    const message = 'estimated from the stored checkpoint';
+    expect(estimatedOf(tenant({ state: 'running', progress: { ...progress, message } }))).toBe(message);
+    expect(estimatedOf(tenant({ state: 'running', progress }))).toBeNull();
+    expect(estimatedOf(tenant({ state: 'ok', progress: { ...progress, message }, report }))).toBeNull();
+  });
+
+  it('shows the partial part of a host selection apart, without repeating it in the note', () => {
+    const partial = 'a tenant token can only search its own container: only acme-prod was searched';
+    expect(hostSelectionText({ note: `2 of 2 export job(s) in 1 tenant(s) send to x; ${partial}`, partial })).toEqual({
+      note: '2 of 2 export job(s) in 1 tenant(s) send to x',
+      partial,
+    });
+    expect(hostSelectionText({ note: 'the note', partial })).toEqual({ note: 'the note', partial });
+    expect(hostSelectionText({ note: '3 of 5 export job(s) in 3 tenant(s) send to x' })).toEqual({
+      note: '3 of 5 export job(s) in 3 tenant(s) send to x',
+      partial: null,
+    });
   });
 });

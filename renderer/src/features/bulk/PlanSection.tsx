@@ -25,7 +25,7 @@ export function PlanSection({ profileId }: { profileId: string }) {
   const b = useBulk();
   const [typed, setTyped] = useState('');
   const [host, setHost] = useState('');
-  const [hostNote, setHostNote] = useState<string | null>(null);
+  const [hostNote, setHostNote] = useState<{ note: string; partial: string | null } | null>(null);
   const [confirming, setConfirming] = useState(false);
 
   useEffect(() => {
@@ -130,7 +130,12 @@ export function PlanSection({ profileId }: { profileId: string }) {
         </button>
         {hostNote && (
           <span className="muted small" data-testid="bulk-host-note">
-            {hostNote}
+            {hostNote.note}
+          </span>
+        )}
+        {hostNote?.partial && (
+          <span className="export-warn small" data-testid="bulk-host-partial">
+            Partial: {hostNote.partial}
           </span>
         )}
       </form>

@@ -5,7 +5,7 @@ import { call, errorOf } from '../../api';
 import { saveText } from '../../lib/save';
 import { useShell } from '../../shell/store';
 import { fmtTime, n, shortCp } from '../exports/format';
-import { bulkEta, fmtSeconds, plural } from './format';
+import { bulkEta, estimatedOf, fmtSeconds, plural, rowControls } from './format';
 import { useBulk } from './store';
 
 const BADGE: Record<BulkTenant['state'], string> = { ok: 'ok', failed: 'bad', cancelled: 'warn', paused: 'warn', running: '', waiting: '' };
@@ -28,6 +28,8 @@ export function WatchSection({ view }: { view: BulkView }) {
   const finished = c.ok + c.failed + c.cancelled;
   const live = view.state === 'running' || view.state === 'paused';
   const estimate = view.tenants.every((t) => t.estimate !== null) ? view.tenants.reduce((a, t) => a + (t.estimate ?? 0), 0) : null;
+  // Remote runs report their counts only at the end: until then the aggregate includes the core's estimates.
+  const estimated = view.tenants.some((t) => t.state === 'running' && estimatedOf(t) !== null);
 
   async function save(format: 'json' | 'csv') {
     try {
@@ -94,6 +96,7 @@ export function WatchSection({ view }: { view: BulkView }) {
         data-paused={c.paused}
         data-cancelled={c.cancelled}
         data-delivered={view.delivered}
+        data-estimated={estimated}
       >
         <progress max={total || 1} value={finished} aria-label={`${finished} of ${total} tenants finished`} />
         <span>
@@ -105,6 +108,12 @@ export function WatchSection({ view }: { view: BulkView }) {
         <span>
           <strong data-testid="bulk-delivered">{n(view.delivered)}</strong>
           {estimate !== null ? ` of about ${n(estimate)}` : ''} logs delivered · {n(Math.round(view.logsPerSecond))} logs/s
+          {estimated && ' '}
+          {estimated && (
+            <span className="xbadge warn" title="Remote runs report their counts at the end" data-testid="bulk-estimated">
+              estimated
+            </span>
+          )}
         </span>
         <span data-testid="bulk-eta">{view.state === 'running' ? `${fmtSeconds(bulkEta(view, now))} left` : ''}</span>
       </div>
@@ -141,6 +150,8 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
   const going = t.state === 'running' || t.state === 'paused';
   const pct = t.state === 'ok' ? 100 : going && p?.fraction != null ? Math.round(p.fraction * 100) : null;
   const who = `${t.container} ${t.name}`;
+  const can = rowControls(t, bulkLive);
+  const estimated = estimatedOf(t);
   return (
     <tr
       className={t.state === 'failed' ? 'bad' : ''}
@@ -149,6 +160,7 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
       data-job={t.name}
       data-state={t.state}
       data-attempts={t.attempts}
+      data-stopping={t.stopping?.to ?? undefined}
     >
       <td className="mono">{t.container}</td>
       <td className="mono">{t.name}</td>
@@ -157,6 +169,11 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
         <span className={`xbadge ${BADGE[t.state]}`} data-testid="bulk-tenant-state">
           {t.state}
         </span>
+        {t.stopping && (
+          <span className="xbadge warn" title={t.stopping.note} data-testid="bulk-tenant-stopping">
+            {t.stopping.to === 'paused' ? 'pausing' : 'cancelling'}
+          </span>
+        )}
         {t.attempts > 1 && <div className="muted small">attempt {t.attempts}</div>}
       </td>
       <td>
@@ -175,12 +192,21 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
           {t.estimate !== null ? ` (about ${n(t.estimate)} expected)` : ''}
           {t.state === 'running' && p ? ` · ${n(Math.round(p.logsPerSecond))} logs/s` : ''}
         </span>
+        {estimated && (
+          <div className="muted small" title={estimated} data-testid="bulk-tenant-estimated">
+            <span className="xbadge warn">estimated</span> {estimated}
+          </div>
+        )}
       </td>
       <td className="mono small" title={t.checkpoint ?? t.from ?? undefined}>
         {shortCp(t.checkpoint ?? t.from)}
       </td>
       <td className="small">
-        {t.state === 'paused' ? (
+        {t.stopping ? (
+          <span className="export-warn" data-testid="bulk-tenant-stopping-note">
+            {t.stopping.note}
+          </span>
+        ) : t.state === 'paused' ? (
           <span className="muted">Paused: resumes from its last acknowledged checkpoint.</span>
         ) : t.error ? (
           <span className="bad-text" data-testid="bulk-tenant-error">
@@ -195,22 +221,22 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
       </td>
       <td>
         <div className="bulk-actions">
-          {(t.state === 'running' || t.state === 'waiting') && bulkLive && (
+          {can.pause && (
             <button className="link" onClick={() => void b.control('pause', t)} aria-label={`Pause ${who}`} data-testid="bulk-tenant-pause">
               pause
             </button>
           )}
-          {t.state === 'paused' && (
+          {can.resume && (
             <button
               className="link"
               onClick={() => void b.control('resume', t)}
-              aria-label={`Resume ${who}`}
+              aria-label={t.state === 'running' ? `Resume ${who}: take the pending pause back` : `Resume ${who}`}
               data-testid="bulk-tenant-resume"
             >
               resume
             </button>
           )}
-          {(t.state === 'running' || t.state === 'waiting' || t.state === 'paused') && (
+          {can.cancel && (
             <button
               className="link"
               onClick={() => void b.control('cancel', t)}
@@ -220,7 +246,7 @@ function TenantRow({ t, bulkLive }: { t: BulkTenant; bulkLive: boolean }) {
               cancel
             </button>
           )}
-          {(t.state === 'failed' || t.state === 'cancelled') && (
+          {can.retry && (
             <button onClick={() => void b.retry(t)} aria-label={`Retry ${who}`} data-testid="bulk-tenant-retry">
               Retry
             </button>

@@ -90,3 +90,38 @@ export function fmtSeconds(s: number | null): string {
 
 /** "3 tenants" / "1 tenant". */
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+/** Which of a tenant row's controls apply. */
+export interface RowControls {
+  pause: boolean;
+  resume: boolean;
+  cancel: boolean;
+  retry: boolean;
+}
+
+/**
+ * A remote tenant's stop asked during its cluster run (`stopping`) is pending until the run ends: it is not
+ * asked again; a pending pause can be taken back by a resume (the core allows that) or made a cancel; a
+ * pending cancel cannot be taken back.
+ */
+export function rowControls(t: Pick<BulkTenant, 'state' | 'stopping'>, bulkLive: boolean): RowControls {
+  const stop = t.stopping?.to ?? null;
+  const going = t.state === 'running' || t.state === 'waiting';
+  return {
+    pause: going && bulkLive && stop === null,
+    resume: t.state === 'paused' || (t.state === 'running' && stop === 'paused'),
+    cancel: (going || t.state === 'paused') && stop !== 'cancelled',
+    retry: t.state === 'failed' || t.state === 'cancelled',
+  };
+}
+
+/** The row's progress is the core's estimate (a remote run, until its report replaces it): the reason, else null. */
+export const estimatedOf = (t: Pick<BulkTenant, 'progress' | 'report'>): string | null =>
+  t.report === null && t.progress?.message ? t.progress.message : null;
+
+/** `bulk.select` by host: its note without the partial part repeated, the partial part apart. */
+export function hostSelectionText(r: { note: string; partial?: string }): { note: string; partial: string | null } {
+  if (!r.partial) return { note: r.note, partial: null };
+  const tail = `; ${r.partial}`;
+  return { note: r.note.endsWith(tail) ? r.note.slice(0, -tail.length) : r.note, partial: r.partial };
+}

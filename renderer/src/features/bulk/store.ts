@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ApiError, BulkMode, BulkPlan, BulkTarget, BulkView } from '../../../../common/contract';
 import { api, call, errorOf } from '../../api';
+import { hostSelectionText } from './format';
 
 /**
  * One selected tenant job and where it replays from: its newest failed run's checkpoint, a log id typed
@@ -71,8 +72,8 @@ interface BulkState {
   setConcurrency(n: number): void;
   setMode(mode: BulkMode): void;
   setNotify(on: boolean): void;
-  /** Selects every export job sending to a destination host (asks the core). */
-  selectByHost(host: string): Promise<string | null>;
+  /** Selects every export job sending to a destination host (asks the core): what was looked at, and what could not be. */
+  selectByHost(host: string): Promise<{ note: string; partial: string | null } | null>;
   preview(): Promise<void>;
   start(): Promise<BulkView | null>;
   control(op: 'pause' | 'resume' | 'cancel', tenant?: { container: string; name: string }): Promise<void>;
@@ -147,7 +148,7 @@ export const useBulk = create<BulkState>((set, get) => ({
     try {
       const r = await call('bulk.select', { profileId, select: { destinationHost: host } });
       for (const t of r.tenants) get().addManual(t);
-      return r.note;
+      return hostSelectionText(r);
     } catch (e) {
       set({ error: errorOf(e) });
       return null;
