@@ -187,9 +187,15 @@ describe('diagnostics log', () => {
 
     const fresh = await hostOnEmulator(emu());
     try {
-      await callOk<TenantList>(fresh.host, 'tenants.list', {});
-      const [auto] = (await callOk<List>(fresh.host, 'diagnostics.list', {})).entries as DiscoveryEntry[];
-      expect(auto).toMatchObject({ kind: 'discovery', auto: true, state: 'ok' });
+      // Two views asking at once (their calls overlap on a busy machine) share one first-run discovery.
+      const [a, b] = await Promise.all([
+        callOk<TenantList>(fresh.host, 'tenants.list', {}),
+        callOk<TenantList>(fresh.host, 'tenants.list', {}),
+      ]);
+      expect(b.tenants.map((t) => t.name)).toEqual(a.tenants.map((t) => t.name));
+      const all = (await callOk<List>(fresh.host, 'diagnostics.list', {})).entries as DiscoveryEntry[];
+      expect(all).toHaveLength(1);
+      expect(all[0]).toMatchObject({ kind: 'discovery', auto: true, state: 'ok' });
     } finally {
       await fresh.close();
     }

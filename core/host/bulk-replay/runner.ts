@@ -318,7 +318,9 @@ export class BulkRun {
       if (interrupted && this.j.mode === 'local') t.duplicatesPossible = true;
       t.endedAt = new Date().toISOString();
       this.ctls.delete(key(t));
-      await audit(ctx, {
+      // The end is audited before the next tenant's start, and the bulk's own state follows at once: a view
+      // read while the journal is written never shows no tenant running in a bulk still "running".
+      const ended = audit(ctx, {
         action: 'bulk.tenant.end',
         ...scope,
         outcome: t.state === 'ok' ? 'ok' : 'error',
@@ -330,8 +332,9 @@ export class BulkRun {
           ...(t.error ? { error: t.error } : {}),
         },
       }).catch(() => undefined);
-      await this.persist();
       this.pump(ctx);
+      await ended;
+      await this.persist();
     })();
   }
 }

@@ -126,6 +126,22 @@ async function discover(ctx: CallContext, profileId: string | undefined, maxPage
   return { ...tenantList(profile, s), found: counts.size, pagesRead };
 }
 
+/**
+ * The first-run discovery in flight, per host and profile: two views asking for the list at once (a
+ * busy machine makes their calls overlap) share one discovery instead of running and recording two.
+ */
+const autoDiscovery = new WeakMap<HostDeps, Map<string, ReturnType<typeof discover>>>();
+function discoverOnce(ctx: CallContext, profileId: string): ReturnType<typeof discover> {
+  let running = autoDiscovery.get(ctx.deps);
+  if (!running) autoDiscovery.set(ctx.deps, (running = new Map()));
+  let p = running.get(profileId);
+  if (!p) {
+    p = discover(ctx, profileId, 50, true).finally(() => running.delete(profileId));
+    running.set(profileId, p);
+  }
+  return p;
+}
+
 export const tenantsHandlers = defineHandlers({
   'tenants.list': async ({ profileId }, ctx) => {
     const profile = findProfile(ctx.deps, profileId);
@@ -133,7 +149,7 @@ export const tenantsHandlers = defineHandlers({
     // The embedded emulator's demo tenants appear on first run with no typing.
     if (profile.source === 'embedded' && s.discovery.state === 'never') {
       try {
-        const { found: _f, pagesRead: _p, ...list } = await discover(ctx, profile.id, 50, true);
+        const { found: _f, pagesRead: _p, ...list } = await discoverOnce(ctx, profile.id);
         return list;
       } catch (e) {
         // No token yet, or the console is locked: show what is known; discovery runs on a later call.
