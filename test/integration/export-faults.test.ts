@@ -258,7 +258,9 @@ describe('export engine: destination-specific failures', () => {
       s.faults.add({ path: '/dest/cloudwatch', drop: 'before-response', rate: 0.1 }),
     ];
     const report = await runExport({
-      config: exportSettings(s, 'cwfault', 'cloudwatch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 500 }),
+      // 30 batches, not 6: with a 28% fault chance per request, 6 batches all went through about once in 14
+      // runs and "retries > 0" failed; over 30 that is about once in 20,000.
+      config: exportSettings(s, 'cwfault', 'cloudwatch', { MAX_RETRIES: 30, MAX_BATCH_EVENTS: 100 }),
       checkpointStore: new MemoryCheckpointStore(),
     });
     for (const r of rules) s.faults.remove(r.id);
