@@ -247,6 +247,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     await emulator.close();
     throw err;
   }
-  scheduler.start();
+  if (opts.scheduledRuns !== false) scheduler.start();
   return emulator;
 }

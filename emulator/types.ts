@@ -10,6 +10,11 @@ export interface EmulatorOptions {
   masterToken?: string;
   /** cron time acceleration, default 1 */
   clockSpeed?: number;
+  /**
+   * false: jobs never fire on their schedule (run-now still runs them). For tests whose subject is not
+   * the schedule: a demo job firing at a 5-minute boundary would otherwise join whatever they measure.
+   */
+  scheduledRuns?: boolean;
   quiet?: boolean;
   /** Auth0 log generation rate (events/s) handed to the Auth0 mount */
   logRate?: number;

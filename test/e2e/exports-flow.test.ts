@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth0Of } from '../../emulator/auth0/index';
 import { destinationsOf } from '../../emulator/destinations/index';
 import { launchBrowser, recordFrames, recordProblems, screenshot } from '../helpers/browser';
-import { api, useEmulator } from '../helpers/emulator';
+import { api, cronIdle, useEmulator } from '../helpers/emulator';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { hostOnEmulator } from '../helpers/host';
 
@@ -126,6 +126,8 @@ describe('exports in the browser', () => {
     // Local replay: the fault lifted, a slow destination so the bar is seen moving.
     emu().faults.remove(fault.id);
     const slow = emu().faults.add({ path: `/dest/logstash/${TENANT}`, latencyMs: 120 });
+    // A scheduled run that fired before the switch may still be delivering: the console would refuse.
+    await cronIdle(emu(), TENANT, JOB);
     await detail().getByTestId('mode-local').check();
     await detail().getByTestId('replay-start').click();
     const box = detail().getByTestId('replay-confirm-box');

@@ -1,6 +1,8 @@
 // Starts an emulator on port 0 for one test file and closes it after.
 import { afterAll, beforeAll } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index';
+import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
+import type { WireCronJob } from '../../core/webtask/cron';
 
 /** Registers beforeAll/afterAll hooks; call `emu()` inside tests to get the running emulator. */
 export function useEmulator(opts: EmulatorOptions = {}): () => Emulator {
@@ -48,4 +50,17 @@ export async function api<T = unknown>(
     // not JSON: keep the text
   }
   return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+/**
+ * Waits (bounded) until no run of the cron job is in flight, as the console's guard infers it. Turning
+ * a job off stops its next run, not one already delivering; a test that then replays locally waits here.
+ */
+export async function cronIdle(emu: Emulator, container: string, name: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const r = await api<WireCronJob>(emu, `/api/cron/${encodeURIComponent(container)}/${encodeURIComponent(name)}`);
+    if (r.status === 404 || cronRunInFlight(r.body, emu.now()) === null) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`a cron run of ${container}/${name} was still in flight after 600 polls`);
 }

@@ -1,7 +1,8 @@
 // Bulk replay (issue 17) through the handler table against the emulator: five tenants whose Logstash
 // was down are replayed locally with concurrency, the host is replaced mid-way (as after a crash) and
 // the journal continues; every missing log is delivered, duplicates stay within one batch per tenant.
-// A local replay refuses while the cluster's cron is running the same job.
+// A local replay refuses while the cluster's cron is running the same job, also after the job was
+// turned off while that run was delivering.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,9 @@ import { createHost, createSession, type Host } from '../../core/host';
 import { bulkIdle, haltBulks } from '../../core/host/bulk-replay/runner';
 import { createNodeDeps, registerEmbeddedCluster } from '../../core/host/node-deps';
 import type { BulkPlan, BulkView, ExportJob, RemoteRun } from '../../common/contract';
-import { api, useEmulator } from '../helpers/emulator';
+import { api, cronIdle, useEmulator } from '../helpers/emulator';
+import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
+import type { WireCronJob } from '../../core/webtask/cron';
 import { checkDelivery, idsOf } from '../helpers/export-check';
 import { callOk, hostOnEmulator } from '../helpers/host';
 
@@ -20,7 +23,7 @@ const JOB = 'logs-to-logstash';
 const BATCH = 200;
 
 describe('bulk replay', () => {
-  const emu = useEmulator({ seed: 'demo' });
+  const emu = useEmulator({ seed: 'demo', scheduledRuns: false });
   const logstashIds = (tenant: string) => idsOf(destinationsOf(emu())!.logstash.pipelines.get(tenant)?.events ?? []);
 
   it('replays five failed tenants locally with concurrency 2, resumes from the journal after a host restart, 0 lost', async () => {
@@ -280,11 +283,34 @@ describe('a local replay and the cluster cron', () => {
         else await callOk(h.host, 'exports.cancel', { runId: r.data.runId });
         if (!refused) await new Promise((res) => setTimeout(res, 100));
       }
-      emu().faults.remove(slow.id);
       expect(refused?.code).toBe('conflict');
       expect(refused?.message).toContain("The cluster's cron is running logs-to-logstash on globex now");
-      // Off again: a local replay starts.
+
+      // Turned off while a run is delivering: that run goes on, so a local replay is still refused.
+      for (let i = 0; i < 200; i++) {
+        const j = await api<WireCronJob>(emu(), `/api/cron/globex/${JOB}`);
+        if (cronRunInFlight(j.body, emu().now())) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
       await callOk(h.host, 'exports.setState', { container: 'globex', name: JOB, state: 'inactive' });
+      const afterOff = await h.host.call(
+        'exports.replayLocal',
+        { container: 'globex', name: JOB, from, confirm: { tenant: 'globex', destination: view.destination.label } },
+        createSession(h.host.deps, 's', () => {}),
+      );
+      expect(afterOff.ok).toBe(false);
+      if (!afterOff.ok) expect(afterOff.error.message).toContain("The cluster's cron is running logs-to-logstash on globex now");
+      // Once that run has ended, a local replay starts.
+      emu().faults.remove(slow.id);
+      await cronIdle(emu(), 'globex', JOB);
+      const run = await callOk<{ runId: string }>(h.host, 'exports.replayLocal', {
+        container: 'globex',
+        name: JOB,
+        from,
+        notify: false,
+        confirm: { tenant: 'globex', destination: view.destination.label },
+      });
+      await callOk(h.host, 'exports.cancel', { runId: run.runId });
     } finally {
       await h.close();
     }

@@ -10,7 +10,8 @@ import { checkDelivery, idsOf } from '../helpers/export-check';
 import { callOk, hostOnEmulator } from '../helpers/host';
 import type { ExportJob, LocalRun, RemoteRun, RunItem, ScheduleView } from '../../common/contract';
 
-const emu = useEmulator({ seed: 'demo' });
+// No scheduled runs: the demo's cron jobs would deliver alongside the replays these tests count.
+const emu = useEmulator({ seed: 'demo', scheduledRuns: false });
 
 async function setup() {
   const h = await hostOnEmulator(emu(), { requestTimeoutMs: 20_000 });

@@ -16,7 +16,8 @@ import { callOk, hostOnEmulator, makeHost } from '../helpers/host';
 import { hostOnEmulator as tailHostOnEmulator, sleep, until } from '../helpers/logs';
 import { recordingProxy } from '../helpers/proxy';
 
-const emu = useEmulator({ seed: 'demo' });
+// No scheduled runs: a demo cron job in flight would make the local replays here wait or refuse.
+const emu = useEmulator({ seed: 'demo', scheduledRuns: false });
 
 /** A loopback server that records every request's Authorization header and answers with `answer`. */
 async function recorder(answer: (req: IncomingMessage, res: ServerResponse) => void) {

@@ -19,7 +19,8 @@ import { api, useEmulator } from '../helpers/emulator';
 import { hostOnEmulator } from '../helpers/host';
 import { until } from '../helpers/logs';
 
-const emu = useEmulator({ seed: 'demo' });
+// No scheduled runs: a demo cron job in flight would make the local replays here wait or refuse.
+const emu = useEmulator({ seed: 'demo', scheduledRuns: false });
 
 function filesUnder(dir: string): Array<{ path: string; text: string }> {
   const out: Array<{ path: string; text: string }> = [];

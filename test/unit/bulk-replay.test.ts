@@ -1,6 +1,6 @@
 // The cron in-flight inference and the bulk report's CSV, without a cluster.
 import { describe, expect, it } from 'vitest';
-import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
+import { CRON_RUN_MAX_MS, cronRunInFlight } from '../../core/host/bulk-replay/guard';
 import { bulkReport } from '../../core/host/bulk-replay/runner';
 import { destinationHosts, normalizeHost } from '../../core/host/bulk-replay/select';
 import { summaryMessage } from '../../core/host/bulk-replay/slack';
@@ -21,14 +21,28 @@ const job = (over: Partial<WireCronJob> & Record<string, unknown>): WireCronJob 
   }) as WireCronJob;
 
 describe('cronRunInFlight', () => {
+  // "Now" is just after the run due at 10:10 fired.
+  const now = Date.parse('2026-01-01T10:10:05.000Z');
   it('sees a fired run whose end is not recorded yet, and nothing else', () => {
-    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBe('2026-01-01T10:10:00.000Z');
-    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:10:00.000Z' }))).toBeNull();
-    expect(cronRunInFlight(job({ state: 'inactive', last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBeNull();
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:00:00.000Z' }), now)).toBe('2026-01-01T10:10:00.000Z');
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:10:00.000Z' }), now)).toBeNull();
     // Never run, created after the last due time: not running.
-    expect(cronRunInFlight(job({ created_at: '2026-01-01T10:15:00.000Z' }))).toBeNull();
+    expect(cronRunInFlight(job({ created_at: '2026-01-01T10:15:00.000Z' }), now)).toBeNull();
     // A schedule the parser refuses is not taken as running.
-    expect(cronRunInFlight(job({ schedule: 'not a schedule', last_scheduled_at: '2026-01-01T10:00:00.000Z' }))).toBeNull();
+    expect(cronRunInFlight(job({ schedule: 'not a schedule', last_scheduled_at: '2026-01-01T10:00:00.000Z' }), now)).toBeNull();
+  });
+
+  it('still sees a run in flight after the job was turned off: inactive stops the next run, not this one', () => {
+    expect(cronRunInFlight(job({ state: 'inactive', last_scheduled_at: '2026-01-01T10:00:00.000Z' }), now)).toBe(
+      '2026-01-01T10:10:00.000Z',
+    );
+    expect(cronRunInFlight(job({ state: 'inactive', last_scheduled_at: '2026-01-01T10:10:00.000Z' }), now)).toBeNull();
+  });
+
+  it('takes a run due longer ago than any run can last as over, so a lost end record cannot refuse for ever', () => {
+    const late = Date.parse('2026-01-01T10:10:00.000Z') + CRON_RUN_MAX_MS + 1;
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:00:00.000Z' }), late)).toBeNull();
+    expect(cronRunInFlight(job({ last_scheduled_at: '2026-01-01T10:00:00.000Z' }), late - 2)).toBe('2026-01-01T10:10:00.000Z');
   });
 });
 

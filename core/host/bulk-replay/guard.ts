@@ -32,13 +32,21 @@ export function lockJob(deps: HostDeps, profileId: string, container: string, na
 }
 
 /**
- * Whether the cluster is running the job now. The cron API has no "running" flag: the scheduler moves
- * `next_available_at` when it fires and records `last_scheduled_at` when the run ends, so an active
- * job whose last due time (the occurrence before `next_available_at`) is newer than its last recorded
- * run is in flight. Returns the due time of that run, or null.
+ * How long a cron run can last at most. A run is a webtask request, which the platform ends at its
+ * execution limit (30 s by default); a due time older than this is over even when its end was never
+ * recorded, so a lost record cannot refuse replays for ever.
  */
-export function cronRunInFlight(job: WireCronJob): string | null {
-  if (job.state !== 'active' || !job.next_available_at) return null;
+export const CRON_RUN_MAX_MS = 10 * 60_000;
+
+/**
+ * Whether the cluster is running the job now. The cron API has no "running" flag: the scheduler moves
+ * `next_available_at` when it fires and records `last_scheduled_at` when the run ends, so a job whose
+ * last due time (the occurrence before `next_available_at`) is newer than its last recorded run is in
+ * flight. That holds for an inactive job too: turning a job off stops the next run, not the one
+ * already delivering. Returns the due time of that run, or null.
+ */
+export function cronRunInFlight(job: WireCronJob, now = Date.now()): string | null {
+  if (!job.next_available_at) return null;
   let due: Date;
   try {
     const it = CronExpressionParser.parse(job.schedule, { tz: job.tz, currentDate: new Date(job.next_available_at), strict: false });
@@ -46,6 +54,7 @@ export function cronRunInFlight(job: WireCronJob): string | null {
   } catch {
     return null;
   }
+  if (now - due.getTime() > CRON_RUN_MAX_MS) return null;
   const last = typeof job.last_scheduled_at === 'string' ? Date.parse(job.last_scheduled_at) : NaN;
   const created = job.created_at ? Date.parse(job.created_at) : NaN;
   if (Number.isFinite(created) && due.getTime() < created) return null;
