@@ -97,6 +97,8 @@ function expectDelivered(emu: Emulator, view: BulkView, failed: Map<string, stri
   return duplicates;
 }
 
+const viewsOf = (lines: string[]) => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { view: BulkView }).view);
+
 /** A host process (test/helpers/bulk-host-child.ts) over `dataDir`; its output lines, views and exit. */
 function launchHost(emu: Emulator, dataDir: string, args: string[], children: ChildProcess[]) {
   const child = fork(new URL('../helpers/bulk-host-child.ts', import.meta.url).pathname, args, {
@@ -121,9 +123,13 @@ function launchHost(emu: Emulator, dataDir: string, args: string[], children: Ch
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!pred(lines)) throw new Error(`child never ${what}; stderr: ${err.slice(-2000)}`);
+    if (!pred(lines)) {
+      const last = viewsOf(lines).at(-1);
+      const state = last ? `last view: ${last.state}, ${last.delivered} delivered, ${JSON.stringify(last.counts)}` : 'no view';
+      throw new Error(`child never ${what} (exit ${child.exitCode}; ${state}); stderr: ${err.slice(-2000)}`);
+    }
   };
-  const views = () => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { view: BulkView }).view);
+  const views = () => viewsOf(lines);
   return { child, exited, until, views, lines };
 }
 
@@ -294,18 +300,20 @@ describe('bulk replay after an outage', () => {
       const input = { tenants, concurrency: 4, notify: false, confirm: { tenants: 12, destinations: 12 } };
       let p = launch(['start', JSON.stringify(input)]);
       const snapshots: BulkView[] = [];
-      let lastOk = -1;
       for (let kill = 0; kill < 5; kill++) {
-        // Killed once it has made progress since the last restart (more logs delivered), mid-run.
-        const baseline = lastOk;
+        // Killed mid-run once this process has delivered something. Its first view starts from the journal,
+        // which lags the killed process's last view (progress is written once a second), so the baseline
+        // is this process's own first view, not what the previous one showed.
         await p.until(
-          (l) => l.some((x) => x.startsWith('{') && (JSON.parse(x) as { view: BulkView }).view.delivered > baseline),
-          'made progress',
+          (l) => {
+            const v = viewsOf(l);
+            return v.length > 1 && v.at(-1)!.state === 'running' && v.at(-1)!.delivered > v[0]!.delivered;
+          },
+          `made progress before kill ${kill + 1}`,
         );
         const v = p.views();
         snapshots.push(...v);
         expect(v.at(-1)!.state).toBe('running');
-        lastOk = v.at(-1)!.delivered;
         p.child.kill('SIGKILL');
         await p.exited;
         p = launch([]);
