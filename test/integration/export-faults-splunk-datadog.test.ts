@@ -35,6 +35,8 @@ describe.each(['splunk', 'datadog'] as const)('%s through faults', (kind) => {
     const c = credentials(kind, name);
     const path = `/dest/${kind}`;
     const rules = [
+      // One certain fault first, so "retries > 0" holds on every run; the rates give the mix.
+      s.faults.add({ path, status: 503, count: 1 }),
       s.faults.add({ path, status: 503, rate: 0.15 }),
       s.faults.add({ path, status: 500, rate: 0.05 }),
       s.faults.add({ path, rateLimitResetSec: 0, rate: 0.1 }),

@@ -92,6 +92,9 @@ describe('export engine: faults', () => {
     const t = addTenant(s, 'faulty', { seedCount: 4000 });
     freshPipeline('faulty');
     const rules = [
+      // One certain fault first, so "retries > 0" holds on every run (the rates below may all miss: about
+      // once in 8,000 runs of 20 batches); the rates give the mix.
+      s.faults.add({ path: '/dest/logstash/faulty', status: 503, count: 1 }),
       s.faults.add({ path: '/dest/logstash/faulty', status: 503, rate: 0.15 }),
       s.faults.add({ path: '/dest/logstash/faulty', rateLimitResetSec: 0, rate: 0.1 }),
       s.faults.add({ path: '/dest/logstash/faulty', drop: 'before-response', rate: 0.08 }),
