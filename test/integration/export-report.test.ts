@@ -28,7 +28,7 @@ describe('rate-limit waits are not retries', () => {
   it('a destination answering 429 with Retry-After: waits counted and timed, no retry, no possible duplicate', async () => {
     const t = addTenant(s, 'r429', { seedCount: 1500 });
     const p = s.dest.logstash.create('r429', {});
-    const rule = s.faults.add({ path: '/dest/logstash/r429', rateLimitResetSec: 0, rate: 0.3 });
+    const rule = s.faults.add({ path: '/dest/logstash/r429', rateLimitResetSec: 0, count: 3 }); // a count: a 30% rate missed 15 batches once in 200 runs
     const report = await runExport({ config: logstash('r429', { MAX_RETRIES: 2 }), checkpointStore: new MemoryCheckpointStore() });
     const hits = hitsOf(rule.id);
     s.faults.remove(rule.id);
@@ -59,7 +59,7 @@ describe('duplicatesPossible only when a batch went out unacknowledged', () => {
   it('5xx answers are retried without any possible duplicate (the destination said no)', async () => {
     const t = addTenant(s, 'd503', { seedCount: 1500 });
     const p = s.dest.logstash.create('d503', {});
-    const rule = s.faults.add({ path: '/dest/logstash/d503', status: 503, rate: 0.3 });
+    const rule = s.faults.add({ path: '/dest/logstash/d503', status: 503, count: 3 }); // a count, not a rate that can miss every batch
     const report = await runExport({ config: logstash('d503', { MAX_RETRIES: 30 }), checkpointStore: new MemoryCheckpointStore() });
     const hits = hitsOf(rule.id);
     s.faults.remove(rule.id);
