@@ -286,12 +286,17 @@ describe('a local replay and the cluster cron', () => {
       expect(refused?.code).toBe('conflict');
       expect(refused?.message).toContain("The cluster's cron is running logs-to-logstash on globex now");
 
-      // Turned off while a run is delivering: that run goes on, so a local replay is still refused.
-      for (let i = 0; i < 200; i++) {
-        const j = await api<WireCronJob>(emu(), `/api/cron/globex/${JOB}`);
-        if (cronRunInFlight(j.body, emu().now())) break;
+      // Turned off while a run is in flight: that run goes on, so a local replay is still refused. Once the
+      // backlog is delivered a run is quick, so each run is held 10 s at the cluster's front door, and the
+      // switch waits for a run that fired after the hold was set (not one about to end).
+      const hold = emu().faults.add({ path: `/api/run/globex/${JOB}`, latencyMs: 10_000 });
+      const heldFrom = emu().now();
+      let inFlight: string | null = null;
+      for (let i = 0; i < 400 && !(inFlight && Date.parse(inFlight) >= heldFrom); i++) {
         await new Promise((res) => setTimeout(res, 50));
+        inFlight = cronRunInFlight((await api<WireCronJob>(emu(), `/api/cron/globex/${JOB}`)).body);
       }
+      expect(inFlight && Date.parse(inFlight) >= heldFrom, 'a held run is in flight').toBe(true);
       await callOk(h.host, 'exports.setState', { container: 'globex', name: JOB, state: 'inactive' });
       const afterOff = await h.host.call(
         'exports.replayLocal',
@@ -302,6 +307,7 @@ describe('a local replay and the cluster cron', () => {
       if (!afterOff.ok) expect(afterOff.error.message).toContain("The cluster's cron is running logs-to-logstash on globex now");
       // Once that run has ended, a local replay starts.
       emu().faults.remove(slow.id);
+      emu().faults.remove(hold.id);
       await cronIdle(emu(), 'globex', JOB);
       const run = await callOk<{ runId: string }>(h.host, 'exports.replayLocal', {
         container: 'globex',

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { api, useEmulator } from '../helpers/emulator';
 import { startEmulator } from '../../emulator/index';
+import { cronRunInFlight } from '../../core/host/bulk-replay/guard';
+import type { WireCronJob } from '../../core/webtask/cron';
 
 // 600x: a "* * * * *" job fires every 100 ms of real time.
 const emu = useEmulator({ seed: 'empty', clockSpeed: 600 });
@@ -82,6 +84,27 @@ describe('cron', () => {
     const paged = await api<Hist[]>(emu(), '/api/cron/crons/tick/history?offset=1&limit=1', { token });
     expect(paged.body).toHaveLength(1);
     expect(paged.body[0]!.scheduled_at).toBe(hist.body[1]!.scheduled_at);
+  });
+
+  it('a run that outlasts its interval is one late run for the latest missed occurrence, seen as ended once it ends', async () => {
+    const token = emu().issueToken({ ten: 'crons' });
+    // 300 ms real is 3 minutes at 600x: every run outlasts the next occurrences.
+    await api(emu(), '/api/webtask/crons/slow', {
+      method: 'PUT',
+      token,
+      body: { code: 'module.exports = function (ctx, cb) { setTimeout(function () { cb(null, {}); }, 300); }' },
+    });
+    await api(emu(), '/api/cron/crons/slow', { method: 'PUT', token, body: { schedule: '* * * * *' } });
+    await waitFor(async () => (await api<Job>(emu(), '/api/cron/crons/slow', { token })).body.run_count >= 2);
+    await api(emu(), '/api/cron/crons/slow/state', { method: 'PUT', token, body: { state: 'inactive' } });
+    // The run in flight at the switch is seen as running (the console's guard), then as ended.
+    await waitFor(async () => cronRunInFlight((await api<WireCronJob>(emu(), '/api/cron/crons/slow', { token })).body) === null);
+    const job = (await api<WireCronJob>(emu(), '/api/cron/crons/slow', { token })).body;
+    const hist = (await api<Hist[]>(emu(), '/api/cron/crons/slow/history', { token })).body;
+    // No overlap: each run started after the one before it completed.
+    for (let i = 1; i < hist.length; i++)
+      expect(Date.parse(hist[i - 1]!.started_at)).toBeGreaterThanOrEqual(Date.parse(hist[i]!.completed_at));
+    expect(job.last_scheduled_at).toBe(hist[0]!.scheduled_at);
   });
 
   it('counts errors, stops when inactive, and can be deleted', async () => {
