@@ -1,6 +1,7 @@
 // What the live-tail benches share: the emulator in its own process (its flood loop gets its own core)
 // and its admin API, the page's paint probe, and the page set-up around it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CDPSession, Page } from 'playwright-core';
@@ -11,6 +12,33 @@ export interface EmulatorProcess {
   child: ChildProcess;
   /** Closes its stdin (it closes itself) and sends SIGTERM in case it does not. */
   stop(): void;
+  /** CPU time (ms) its processes (tsx and the node it starts) used so far; NaN where /proc is not there. */
+  cpuMs(): number;
+}
+
+/**
+ * CPU time (user + system, ms) of a process and its children, from /proc (Linux). Under load the
+ * emulator's flood can get too little CPU to write what it stamps: the lines then wait in its socket
+ * buffer and reach the console late, and the per-step figure shows it.
+ */
+function cpuMsOfTree(root: number | undefined): number {
+  if (root === undefined) return NaN;
+  let ms = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        // Fields after "(comm) ": state, ppid, ..., utime (12th), stime (13th), in ticks of 10 ms.
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        if (Number(pid) === root || Number(f[1]) === root) ms += (Number(f[11]) + Number(f[12])) * 10;
+      } catch {
+        /* the process ended meanwhile */
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return ms;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -37,6 +65,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
       child.stdin?.end();
       child.kill('SIGTERM');
     },
+    cpuMs: () => cpuMsOfTree(child.pid),
   };
 }
 

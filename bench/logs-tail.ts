@@ -253,6 +253,7 @@ async function main(): Promise<void> {
         });
       const before = await tailStatus(page);
       const cpu0 = process.cpuUsage();
+      const emuCpu0 = emu.cpuMs();
       const m0 = await pageMetrics();
       const f = await flood(emu, rate, count);
       await expectFlood(page, f.id, count);
@@ -284,9 +285,10 @@ async function main(): Promise<void> {
       if (PROFILE && rate === RATES.at(-1)) printProfile((await cdp.send('Profiler.stop')) as Profile);
       const after = await tailStatus(page);
       const cpu = process.cpuUsage(cpu0);
+      const emuCpu = emu.cpuMs() - emuCpu0;
       const m1 = await pageMetrics();
       const wall = (Date.now() - f.start) / 1000;
-      const where = `core queue max ${fmt(maxQueued)} lines, socket paused in ${pausedPolls}/${polls} polls; emulator finished ${fmt(emitEnd - scheduledEnd)} ms late; core+host ${Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% CPU, page script ${Math.round((((m1.ScriptDuration ?? 0) - (m0.ScriptDuration ?? 0)) / wall) * 100)}% / tasks ${Math.round((((m1.TaskDuration ?? 0) - (m0.TaskDuration ?? 0)) / wall) * 100)}%`;
+      const where = `core queue max ${fmt(maxQueued)} lines, socket paused in ${pausedPolls}/${polls} polls; emulator finished ${fmt(emitEnd - scheduledEnd)} ms late, ${Number.isNaN(emuCpu) ? 'n/a' : Math.round((emuCpu / 1000 / wall) * 100)}% CPU; core+host ${Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% CPU, page script ${Math.round((((m1.ScriptDuration ?? 0) - (m0.ScriptDuration ?? 0)) / wall) * 100)}% / tasks ${Math.round((((m1.TaskDuration ?? 0) - (m0.TaskDuration ?? 0)) / wall) * 100)}%`;
       const lostC = count - c.count;
       const lagC = c.last - emitEnd;
       const lagW = w.last - emitEnd;

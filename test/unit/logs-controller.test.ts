@@ -265,7 +265,7 @@ describe('the extension that wrote a line (issue 13, item 6)', () => {
     expect(term.numbers()).toEqual([1]);
     // The column: after the source tag, before the message.
     // eslint-disable-next-line no-control-regex -- the SGR sequences are what is checked
-    expect(term.writes.join('')).toMatch(/ext\x1b\[0m \x1b\[4;94mlogs-to-logstash\x1b\[0m line #1/);
+    expect(term.writes.join('')).toMatch(/ext \x1b\[0;4;94mlogs-to-logstash\x1b\[0m line #1/);
     expect([...c.extensions].sort()).toEqual(['logs-to-elsewhere', 'logs-to-logstash']);
     // The text filter matches the name too.
     c.setFilter({ extension: '', text: 'elsewhere' });

@@ -47,12 +47,25 @@ export const LEVELS: Array<{ value: number; label: string; sgr: string }> = [
   { value: 60, label: 'FATAL', sgr: '97;41;1' },
 ];
 
+// xterm's DOM renderer re-builds every row of the viewport, one span per colour run, on each frame a
+// tail scrolls. So the fixed columns of a record row are as few runs as possible: each column's
+// trailing space takes that column's colour (it looks the same: no background), 4 spans a row instead
+// of 7. A run with a background or an underline keeps its space outside. Each run starts with a reset
+// ("0;") so no attribute (bold) carries over into the next.
+const NO_LEVEL_TAG = `${SGR('0;90')}  -   `;
+const LEVEL_TAGS = LEVELS.map((l) => `${SGR(`0;${l.sgr}`)}${l.label}${/(^|;)(4|4\d|10\d)(;|$)/.test(l.sgr) ? `${RESET} ` : ' '}`);
+
+/** The level column and the space after it. */
 function levelTag(level: number | undefined): string {
-  if (level === undefined) return `${SGR('90')}  -  ${RESET}`;
-  let pick = LEVELS[0]!;
-  for (const l of LEVELS) if (level >= l.value) pick = l;
-  return `${SGR(pick.sgr)}${pick.label}${RESET}`;
+  if (level === undefined) return NO_LEVEL_TAG;
+  let pick = 0;
+  for (let i = 0; i < LEVELS.length; i++) if (level >= LEVELS[i]!.value) pick = i;
+  return LEVEL_TAGS[pick]!;
 }
+
+const TAG_RAW = `${SGR('0;35')}raw `;
+const TAG_EXT = `${SGR('0;34')}ext `;
+const TAG_SYS = `${SGR('0;90')}sys `;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 // Lines of one second share "HH:MM:SS": formatted once per second, not once per line (a Date and four
@@ -172,12 +185,13 @@ export function formatLine(l: LogLine, v: ViewOptions): string {
 }
 
 function formatOwn(l: LogLine, v: ViewOptions, indent: string): string {
-  const time = `${SGR('90')}${formatTime(l.t, v.utc)}${RESET}`;
-  if (l.kind === 'gap') return `${time} ${SGR('30;43')} GAP ${RESET} ${SGR('33')}${guard(l.msg)}${RESET}\r\n`;
-  if (l.kind === 'info') return `${time} ${SGR('30;46')} ··· ${RESET} ${SGR('36')}${guard(l.msg)}${RESET}\r\n`;
-  const tag = l.kind === 'raw' ? `${SGR('35')}raw${RESET} ` : l.sb ? `${SGR('34')}ext${RESET} ` : `${SGR('90')}sys${RESET} `;
-  // The extension's name, underlined: a link to it (see terminal.ts).
-  const ext = l.wt ? `${SGR('4;94')}${guard(l.wt)}${RESET} ` : '';
+  // The time and the space after it, one grey run (see LEVEL_TAGS).
+  const time = `${SGR('90')}${formatTime(l.t, v.utc)} `;
+  if (l.kind === 'gap') return `${time}${SGR('0;30;43')} GAP ${RESET} ${SGR('33')}${guard(l.msg)}${RESET}\r\n`;
+  if (l.kind === 'info') return `${time}${SGR('0;30;46')} ··· ${RESET} ${SGR('36')}${guard(l.msg)}${RESET}\r\n`;
+  const tag = l.kind === 'raw' ? TAG_RAW : l.sb ? TAG_EXT : TAG_SYS;
+  // The extension's name, underlined: a link to it (see terminal.ts). The message starts with a reset.
+  const ext = l.wt ? `${SGR('0;4;94')}${guard(l.wt)}${RESET} ` : RESET;
   let msg = guard(l.msg);
   let body: string;
   if (v.wrap) {
@@ -189,7 +203,7 @@ function formatOwn(l: LogLine, v: ViewOptions, indent: string): string {
     msg = cutVisible(first, room);
     body = dimSpans(msg) + more;
   }
-  let out = `${time} ${levelTag(l.level)} ${tag}${ext}${l.level !== undefined && l.level >= 50 ? SGR('31') : ''}${body}${RESET}\r\n`;
+  let out = `${time}${levelTag(l.level)}${tag}${ext}${l.level !== undefined && l.level >= 50 ? SGR('31') : ''}${body}${RESET}\r\n`;
   if (v.pretty) out += prettyJson(l, indent);
   return out;
 }
