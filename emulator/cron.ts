@@ -41,20 +41,6 @@ export function nextRun(schedule: string, tz: string, after: number): number {
   return expr.next().getTime();
 }
 
-/** The occurrence before `next` (at least `floor`): the latest one already due when `next` was computed. */
-function latestRun(schedule: string, tz: string, next: number, floor: number): number {
-  try {
-    return Math.max(
-      floor,
-      CronExpressionParser.parse(schedule, { tz, currentDate: new Date(next) })
-        .prev()
-        .getTime(),
-    );
-  } catch {
-    return floor;
-  }
-}
-
 export interface Fire {
   (job: CronJobRecord): Promise<{ status: number; headers: Record<string, string>; body: string; error?: string }>;
 }
@@ -88,11 +74,11 @@ export class Scheduler {
         const due = Date.parse(job.next_available_at);
         if (due > now) continue;
         if (job.expires_at && Date.parse(job.expires_at) <= now) continue;
-        const next = nextRun(job.schedule, job.tz, now);
-        job.next_available_at = new Date(next).toISOString();
+        const it = CronExpressionParser.parse(job.schedule, { tz: job.tz, currentDate: new Date(now) });
+        job.next_available_at = new Date(it.next().getTime()).toISOString();
         // Occurrences missed while the job was running (or the host asleep) are one run, for the latest of
         // them: so the recorded schedule time is always the occurrence just before `next_available_at`.
-        void this.runJob(job, new Date(latestRun(job.schedule, job.tz, next, due)).toISOString());
+        void this.runJob(job, new Date(Math.max(due, it.prev().getTime())).toISOString());
       }
     }
   }
