@@ -150,9 +150,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const timer: NodeJS.Timeout = setInterval(() => {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate);
       const target = count === undefined ? due : Math.min(due, count);
+      const records: Array<Record<string, unknown>> = [];
       while (handle.sent < target) {
         handle.sent++;
-        logs.emit(container, {
+        records.push({
           msg: `flood ${id} line ${handle.sent}`,
           level: 30,
           sandbox: true,
@@ -161,6 +162,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           emitted_at: performance.timeOrigin + performance.now(),
         });
       }
+      if (records.length) logs.emitMany(container, records);
       if (count !== undefined && handle.sent >= count) handle.stop();
     }, 5);
     floods.set(id, handle);
